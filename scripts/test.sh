@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Ferry's one test command: formatting, lints, the SAM template, every crate's
+# tests (with the AWS emulator), and the Lambda functions run under the
+# cargo-lambda emulator. Needs Rust, Python 3 and Node; installs the rest
+# (moto, cfn-lint, cargo-lambda) into .venv in the repository.
+#
+#   scripts/test.sh
+#
+# Exits non-zero on the first failure and always stops what it started.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv
+WORK=$ROOT/target/ferry-test # logs and scratch files; /target is ignored by git
+STARTED=$SECONDS
+PIDS=() # process groups started here, stopped on exit
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# Stops one process started by start_background, with its children (each
+# runs in its own process group).
+stop_background() {
+    local pid=$1 kept=() p
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do
+        [ "$p" = "$pid" ] || kept+=("$p")
+    done
+    PIDS=("${kept[@]}")
+}
+
+stop_started() {
+    while [ "${#PIDS[@]}" -gt 0 ]; do
+        stop_background "${PIDS[0]}"
+    done
+}
+
+on_exit() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_started
+    local took=$((SECONDS - STARTED))
+    if [ "$status" -eq 0 ]; then
+        printf '\nPASS: format, clippy, cfn-lint, all tests and the Lambda emulator run passed in %dm%02ds\n' $((took / 60)) $((took % 60))
+    else
+        printf '\nFAIL: scripts/test.sh stopped with status %d after %dm%02ds (see the output above; logs in %s)\n' \
+            "$status" $((took / 60)) $((took % 60)) "${WORK#"$ROOT"/}" >&2
+    fi
+    exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Starts a command in the background in its own process group (so that its
+# children are stopped with it) and remembers it for on_exit.
+start_background() {
+    local log=$1
+    shift
+    if command -v setsid >/dev/null; then
+        setsid "$@" >"$log" 2>&1 &
+    else
+        set -m
+        "$@" >"$log" 2>&1 &
+        set +m
+    fi
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until something listens on 127.0.0.1:$1, or fails after $2 seconds
+# (or at once if process $3 has died).
+wait_for_port() {
+    local port=$1 seconds=$2 pid=$3 log=$4
+    local deadline=$((SECONDS + seconds))
+    until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()' "$port" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || {
+            cat "$log" >&2
+            fail "the process for port $port exited early (log above)"
+        }
+        [ "$SECONDS" -lt "$deadline" ] || {
+            cat "$log" >&2
+            fail "nothing answered on port $port after ${seconds}s (log above)"
+        }
+        sleep 0.5
+    done
+}
+
+# --- Tools ------------------------------------------------------------------
+
+install_tools() {
+    step "Python tools in .venv (moto, cfn-lint, cargo-lambda)"
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv "$VENV" || fail "could not create .venv; on Debian or Ubuntu install python3-venv (apt-get install python3-venv) and run again"
+    fi
+    # `pip show` fails if any of them is missing; flask and flask-cors come with moto[server].
+    if ! "$VENV/bin/pip" show moto flask flask-cors cfn-lint cargo-lambda >/dev/null 2>&1; then
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+            "moto[server]>=5,<6" "cfn-lint>=1,<2" "cargo-lambda>=1,<2"
+    fi
+    export PATH="$VENV/bin:$PATH"
+    command -v moto_server >/dev/null || fail "moto_server is missing from .venv/bin"
+    command -v cargo-lambda >/dev/null || fail "cargo-lambda is missing from .venv/bin"
+    echo "moto $(pip show moto | sed -n 's/^Version: //p'), $(cfn-lint --version), $(cargo lambda --version)"
+}
+
+# --- The AWS emulator ------------------------------------------------------
+
+start_emulator() {
+    step "AWS emulator (moto_server)"
+    local port
+    port=$(free_port)
+    start_background "$WORK/moto.log" moto_server -H 127.0.0.1 -p "$port"
+    wait_for_port "$port" 60 "$LAST_PID" "$WORK/moto.log"
+    export FERRY_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
+    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+    # Never wait for an instance-metadata service that is not there.
+    export AWS_EC2_METADATA_DISABLED=true
+    echo "listening at $FERRY_TEST_AWS_ENDPOINT"
+}
+
+# --- The Lambda functions under cargo-lambda's emulator ---------------------
+
+# Serves the workspace's function binaries with `cargo lambda watch`, invokes
+# transfer-worker with an SQS batch and scheduler with an EventBridge
+# schedule event (tests/lambda/*.json), and checks what they answer. The
+# functions talk to the AWS emulator: the table is created from
+# infra/template.yaml, so the template and the code must agree on it.
+run_lambda_emulator_tests() {
+    step "Lambda functions under cargo lambda watch"
+    local fn
+    for fn in transfer-worker scheduler; do
+        if grep -Eq '^fn main\(\) *\{ *\}' "functions/$fn/src/main.rs"; then
+            fail "functions/$fn/src/main.rs is still an empty placeholder; the Lambda emulator test needs the real function"
+        fi
+    done
+
+    # Build first, so the invocations below do not wait for the compiler.
+    cargo build --quiet -p transfer-worker -p scheduler
+
+    local suffix table queue_url env_file port
+    suffix=$(python3 -c 'import uuid; print(uuid.uuid4().hex[:12])')
+    table="ferry-lambda-$suffix"
+    queue_url=$(python3 - "$table" <<'PY'
+import sys
+import boto3
+from cfnlint.decode import decode
+
+endpoint = __import__("os").environ["FERRY_TEST_AWS_ENDPOINT"]
+template, problems = decode("infra/template.yaml")
+if problems:
+    sys.exit(f"infra/template.yaml does not parse: {problems}")
+props = template["Resources"]["Table"]["Properties"]
+wanted = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+boto3.client("dynamodb", endpoint_url=endpoint).create_table(
+    TableName=sys.argv[1], **{k: props[k] for k in wanted if k in props}
+)
+sqs = boto3.client("sqs", endpoint_url=endpoint)
+print(sqs.create_queue(QueueName=sys.argv[1])["QueueUrl"])
+PY
+)
+
+    # Values in single quotes: cargo-lambda's parser refuses a bare `=` in one.
+    env_file="$WORK/lambda.env"
+    {
+        echo "AWS_ENDPOINT_URL='$FERRY_TEST_AWS_ENDPOINT'"
+        echo "AWS_ACCESS_KEY_ID='test'"
+        echo "AWS_SECRET_ACCESS_KEY='test'"
+        echo "AWS_REGION='us-east-1'"
+        echo "AWS_EC2_METADATA_DISABLED='true'"
+        echo "FERRY_TABLE='$table'"
+        echo "FERRY_QUEUE_URL='$queue_url'"
+        echo "FERRY_SEAL_KEY='$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')'"
+        echo "FERRY_JWT_KEY='$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')'"
+        echo "FERRY_MAIL_FROM='alerts@ferry.example'"
+        echo "FERRY_PUBLIC_URL='http://127.0.0.1:8080'"
+        echo "RUST_LOG='info'"
+    } >"$env_file"
+
+    port=$(free_port)
+    start_background "$WORK/lambda-watch.log" cargo lambda watch --ignore-changes \
+        --invoke-address 127.0.0.1 --invoke-port "$port" --env-file "$env_file"
+    local watch_pid=$LAST_PID
+    wait_for_port "$port" 300 "$watch_pid" "$WORK/lambda-watch.log"
+
+    invoke() {
+        local function=$1 event=$2 out=$3
+        if ! cargo lambda invoke "$function" --invoke-address 127.0.0.1 --invoke-port "$port" \
+            --data-file "tests/lambda/$event" --output-format json >"$out" 2>"$out.err"; then
+            cat "$out" "$out.err" >&2
+            tail -n 50 "$WORK/lambda-watch.log" >&2
+            fail "$function failed on tests/lambda/$event (its log is above)"
+        fi
+    }
+
+    # transfer-worker: an SQS batch answer naming only messages of the batch.
+    # The first record names a transfer that does not exist, the second is not
+    # a transfer message at all; neither may crash the function.
+    invoke transfer-worker sqs-event.json "$WORK/transfer-worker.out"
+    python3 - "$WORK/transfer-worker.out" tests/lambda/sqs-event.json <<'PY'
+import json, sys
+answer = json.load(open(sys.argv[1]))
+sent = {r["messageId"] for r in json.load(open(sys.argv[2]))["Records"]}
+assert isinstance(answer, dict) and isinstance(answer.get("batchItemFailures"), list), \
+    f"transfer-worker should answer an SQS batch response, got {answer!r}"
+failed = [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+assert set(failed) <= sent, f"failures name messages not in the batch: {failed}"
+assert len(failed) == len(set(failed)), f"a message is reported twice: {failed}"
+print(f"transfer-worker answered a batch response; {len(failed)} of {len(sent)} left for retry")
+PY
+
+    # scheduler: one pass over an empty table succeeds and answers JSON.
+    invoke scheduler eventbridge-scheduled-event.json "$WORK/scheduler.out"
+    python3 - "$WORK/scheduler.out" <<'PY'
+import json, sys
+answer = json.load(open(sys.argv[1]))
+print(f"scheduler answered {json.dumps(answer)[:200]}")
+PY
+
+    stop_background "$watch_pid"
+}
+
+# --- The run ----------------------------------------------------------------
+
+mkdir -p "$WORK"
+install_tools
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all crates and targets, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cfn-lint infra/template.yaml"
+cfn-lint infra/template.yaml
+
+start_emulator
+
+step "tests (all crates and targets)"
+if command -v cargo-nextest >/dev/null; then
+    cargo nextest run --workspace --all-targets --no-fail-fast
+    cargo test --workspace --doc
+else
+    cargo test --workspace --all-targets --no-fail-fast
+    cargo test --workspace --doc
+fi
+
+run_lambda_emulator_tests

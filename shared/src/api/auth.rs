@@ -1,0 +1,125 @@
+//! Bearer tokens. Tenant users carry signed JWTs (HS256) with their tenant
+//! and role inside; the tenant of every request comes from the token, never
+//! from the URL or the body. The platform operator has a static token.
+
+use super::error::ApiError;
+use crate::app::Ferry;
+use crate::model::{Role, TenantId, UserId};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// How long a dashboard token is valid.
+const TOKEN_DAYS: i64 = 30;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    tenant: String,
+    role: Role,
+    exp: i64,
+    iat: i64,
+}
+
+/// A signed-in tenant user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub role: Role,
+}
+
+impl Caller {
+    /// Refuses a viewer's write with 403.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Viewer => Err(ApiError::forbidden(
+                "viewers cannot change anything; ask an admin",
+            )),
+        }
+    }
+}
+
+/// The platform operator (may create tenants).
+#[derive(Debug, Clone, Copy)]
+pub struct Operator;
+
+/// A token for a tenant user.
+pub fn issue_token(ferry: &Ferry, tenant: &TenantId, user: &UserId, role: Role) -> String {
+    let now = ferry.clock.now().timestamp();
+    let claims = Claims {
+        sub: user.to_string(),
+        tenant: tenant.to_string(),
+        role,
+        iat: now,
+        exp: now + TOKEN_DAYS * 24 * 3600,
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&ferry.jwt_key),
+    )
+    .unwrap_or_default()
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))
+}
+
+/// Checks a tenant token's signature, expiry and contents.
+pub fn verify_token(ferry: &Ferry, token: &str) -> Result<Caller, ApiError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 5;
+    validation.validate_exp = false; // checked below against Ferry's clock
+    let data = decode::<Claims>(token, &DecodingKey::from_secret(&ferry.jwt_key), &validation)
+        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    if data.claims.exp <= ferry.clock.now().timestamp() {
+        return Err(ApiError::unauthorized("the token has expired; sign in again"));
+    }
+    let tenant = TenantId::parse(&data.claims.tenant)
+        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    let user = UserId::parse(&data.claims.sub)
+        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    Ok(Caller {
+        tenant,
+        user,
+        role: data.claims.role,
+    })
+}
+
+impl FromRequestParts<Ferry> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ferry: &Ferry) -> Result<Self, Self::Rejection> {
+        let caller = verify_token(ferry, bearer(parts)?)?;
+        // A token for a tenant that no longer exists is worthless.
+        if ferry.store.get_tenant(&caller.tenant).await?.is_none() {
+            return Err(ApiError::unauthorized("the token is invalid"));
+        }
+        Ok(caller)
+    }
+}
+
+impl FromRequestParts<Ferry> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ferry: &Ferry) -> Result<Self, Self::Rejection> {
+        use subtle::ConstantTimeEq;
+        let token = bearer(parts)?;
+        match &ferry.operator_token {
+            Some(expected) if bool::from(expected.as_bytes().ct_eq(token.as_bytes())) => Ok(Operator),
+            _ => Err(ApiError::unauthorized("only the platform operator may do this")),
+        }
+    }
+}

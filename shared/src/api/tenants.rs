@@ -1,0 +1,64 @@
+//! `POST /api/v1/tenants`: the operator creates a tenant and its first admin.
+
+use super::auth::{issue_token, Operator};
+use super::body::ValidJson;
+use super::error::ApiError;
+use crate::app::Ferry;
+use crate::model::{Role, Tenant, TenantId, User, UserId};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedTenant {
+    pub id: String,
+    pub token: String,
+}
+
+pub async fn create(
+    State(ferry): State<Ferry>,
+    _operator: Operator,
+    ValidJson(body): ValidJson<NewTenant>,
+) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
+    let name = super::validate::name("name", &body.name)?;
+    let email = super::validate::email("email", &body.email)?;
+    let created = create_tenant(&ferry, &name, &email).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Creates a tenant with its first admin user and a token for that user.
+pub async fn create_tenant(
+    ferry: &Ferry,
+    name: &str,
+    email: &str,
+) -> Result<CreatedTenant, ApiError> {
+    let now = ferry.clock.now();
+    let tenant = Tenant {
+        id: TenantId::generate(),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        time_zone: "UTC".into(),
+        created_at: now,
+    };
+    ferry.store.create_tenant(&tenant).await?;
+    let user = User {
+        id: UserId::generate(),
+        tenant: tenant.id.clone(),
+        email: email.to_owned(),
+        role: Role::Admin,
+        created_at: now,
+    };
+    ferry.store.put_user(&user).await?;
+    Ok(CreatedTenant {
+        id: tenant.id.to_string(),
+        token: issue_token(ferry, &tenant.id, &user.id, Role::Admin),
+    })
+}

@@ -1,0 +1,152 @@
+//! The transfer log: search, detail, retry.
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::validate;
+use super::views::{List, TransferView};
+use crate::app::Ferry;
+use crate::model::{ConnectionId, TransferId, TransferStatus, UsageDelta};
+use crate::queue::TransferMessage;
+use crate::store::{StoreError, TransferQuery};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TransferFilter {
+    pub status: Option<String>,
+    /// A webshop number ("#1001") or a target number.
+    pub q: Option<String>,
+    pub connection: Option<String>,
+    /// A date (`2026-11-01`) or a time (RFC 3339).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub async fn list(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Query(filter): Query<TransferFilter>,
+) -> Result<Json<List<TransferView>>, ApiError> {
+    let query = TransferQuery {
+        status: filter
+            .status
+            .as_deref()
+            .map(|s| {
+                TransferStatus::parse(s).ok_or_else(|| {
+                    ApiError::invalid(
+                        "status",
+                        "status is one of pending, delivered, failed, skipped",
+                    )
+                })
+            })
+            .transpose()?,
+        connection: filter
+            .connection
+            .as_deref()
+            .map(|c| {
+                ConnectionId::parse(c)
+                    .map_err(|_| ApiError::invalid("connection", "not a connection id"))
+            })
+            .transpose()?,
+        reference: filter
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        from: filter.from.as_deref().map(|v| time("from", v)).transpose()?,
+        to: filter.to.as_deref().map(|v| time("to", v)).transpose()?,
+        cursor: filter.cursor,
+        limit: filter.limit.unwrap_or(50),
+    };
+    let page = ferry.store.list_transfers(&caller.tenant, &query).await?;
+    Ok(Json(List {
+        items: page.items.iter().map(TransferView::summary).collect(),
+        next: page.next,
+    }))
+}
+
+pub async fn get(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<TransferView>, ApiError> {
+    let id: TransferId = validate::id("transfer", &id)?;
+    let transfer = ferry
+        .store
+        .get_transfer(&caller.tenant, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("transfer"))?;
+    Ok(Json(TransferView::detail(&transfer)))
+}
+
+/// Sends a failed or skipped transfer through the normal path again.
+pub async fn retry(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<TransferView>, ApiError> {
+    caller.require_admin()?;
+    let id: TransferId = validate::id("transfer", &id)?;
+    for _ in 0..4 {
+        let transfer = ferry
+            .store
+            .get_transfer(&caller.tenant, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("transfer"))?;
+        if !matches!(
+            transfer.status,
+            TransferStatus::Failed | TransferStatus::Skipped
+        ) {
+            return Err(ApiError::conflict(format!(
+                "only failed or skipped transfers can be retried; this one is {}",
+                transfer.status.as_str()
+            )));
+        }
+        let mut again = transfer.clone();
+        again.status = TransferStatus::Pending;
+        again.reason = Some("retry requested".into());
+        again.attempts = 0;
+        again.lease_until = None;
+        again.updated_at = ferry.clock.now();
+        again.version = transfer.version + 1;
+        match ferry
+            .store
+            .update_transfer(&again, transfer.version, UsageDelta::default())
+            .await
+        {
+            Ok(()) => {
+                let message = TransferMessage {
+                    tenant: caller.tenant.clone(),
+                    transfer: again.id.clone(),
+                };
+                ferry
+                    .queue
+                    .enqueue(&message, Duration::ZERO)
+                    .await
+                    .map_err(|e| ApiError::unavailable(e.to_string()))?;
+                return Ok(Json(TransferView::summary(&again)));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict("the transfer is changing; try again"))
+}
+
+fn time(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| {
+            ApiError::invalid(field, "use a date (2026-11-01) or a time (RFC 3339)")
+        })
+}

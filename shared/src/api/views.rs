@@ -1,0 +1,150 @@
+//! What the API answers with: the stored records minus secrets, in the
+//! shapes of CONTRACT.md.
+
+use crate::model::{
+    Connection, CredentialHealth, DocumentKind, Entity, RunOutcome, System, SystemKind, Transfer,
+    TransferStatus,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct SystemView {
+    pub id: String,
+    pub kind: SystemKind,
+    pub name: String,
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// Credentials never come back; this says whether some are set.
+    pub credentials_set: bool,
+    pub health: CredentialHealth,
+    pub client: Option<String>,
+    pub warehouse: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&System> for SystemView {
+    fn from(s: &System) -> Self {
+        Self {
+            id: s.id.to_string(),
+            kind: s.kind,
+            name: s.name.clone(),
+            config: s.config.clone(),
+            credentials_set: s.credentials.is_set(),
+            health: s.health.clone(),
+            client: s.scope.client.clone(),
+            warehouse: s.scope.warehouse.clone(),
+            active: s.active,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectionView {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub target: String,
+    pub entity: Entity,
+    pub allowed_states: Vec<String>,
+    pub document: DocumentKind,
+    pub schedule: Option<String>,
+    pub active: bool,
+    pub client: Option<String>,
+    pub webhook_url: String,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub last_run: RunOutcome,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ConnectionView {
+    pub fn new(c: &Connection, public_url: &str) -> Self {
+        Self {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            source: c.source.to_string(),
+            target: c.target.to_string(),
+            entity: c.entity,
+            allowed_states: c.allowed_states.clone(),
+            document: c.document,
+            schedule: c.schedule.clone(),
+            active: c.active,
+            client: c.scope.client.clone(),
+            webhook_url: format!("{}/webhooks/{}", public_url.trim_end_matches('/'), c.id),
+            next_run_at: c.next_run_at,
+            last_run: c.last_run.clone(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TransferView {
+    pub id: String,
+    pub connection: String,
+    pub entity: Entity,
+    pub source_ref: String,
+    pub source_id: String,
+    pub target_ref: Option<String>,
+    pub status: TransferStatus,
+    pub reason: Option<String>,
+    pub attempts: u32,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_payload: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_payload: Option<serde_json::Value>,
+}
+
+impl TransferView {
+    /// The list form, without payloads.
+    pub fn summary(t: &Transfer) -> Self {
+        Self {
+            id: t.id.to_string(),
+            connection: t.connection.to_string(),
+            entity: t.entity,
+            source_ref: t.source_ref.clone(),
+            source_id: t.source_id.clone(),
+            target_ref: t.target_ref.clone(),
+            status: t.status,
+            reason: t.reason.clone(),
+            attempts: t.attempts,
+            received_at: t.received_at,
+            updated_at: t.updated_at,
+            source_payload: None,
+            target_payload: None,
+        }
+    }
+
+    /// The detail form, with the data as received and as sent.
+    pub fn detail(t: &Transfer) -> Self {
+        Self {
+            source_payload: Some(
+                t.source_payload
+                    .as_ref()
+                    .map(|p| p.to_json())
+                    .unwrap_or(serde_json::Value::Null),
+            ),
+            target_payload: Some(
+                t.target_payload
+                    .as_ref()
+                    .map(|p| p.to_json())
+                    .unwrap_or(serde_json::Value::Null),
+            ),
+            ..Self::summary(t)
+        }
+    }
+}
+
+/// A list answer: `{"items": [...], "next": cursor-or-null}`.
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}

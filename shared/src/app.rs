@@ -1,0 +1,77 @@
+//! The services every part of Ferry works with, built once per process
+//! (per Lambda cold start, or once in ferry-local) and shared.
+
+use crate::clock::Clock;
+use crate::connectors::Connectors;
+use crate::mail::Mailer;
+use crate::queue::Queue;
+use crate::seal::Sealer;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tunable limits. The defaults are the production values; tests shorten
+/// the waits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest webhook body accepted (Shopify orders run to tens of KB).
+    pub max_webhook_bytes: usize,
+    /// Tries of a transient failure before the transfer fails.
+    pub max_attempts: u32,
+    /// First back-off after a transient failure; doubles per attempt.
+    pub retry_base: Duration,
+    /// Longest back-off.
+    pub retry_cap: Duration,
+    /// How long a worker holds a transfer it is delivering.
+    pub lease: Duration,
+    /// How long a seen delivery id is remembered.
+    pub seen_delivery_ttl: Duration,
+    /// How long log events are kept.
+    pub log_ttl: Duration,
+    /// How long to wait before retrying a transfer whose target's
+    /// credentials are unhealthy.
+    pub unhealthy_retry: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_webhook_bytes: 2 * 1024 * 1024,
+            max_attempts: 5,
+            retry_base: Duration::from_secs(2),
+            retry_cap: Duration::from_secs(900),
+            lease: Duration::from_secs(60),
+            seen_delivery_ttl: Duration::from_secs(7 * 24 * 3600),
+            log_ttl: Duration::from_secs(30 * 24 * 3600),
+            unhealthy_retry: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Limits {
+    /// The wait before try number `attempt + 1` (attempt counts from 1).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        self.retry_base.saturating_mul(factor).min(self.retry_cap)
+    }
+}
+
+/// Ferry's services: ports, adapters and settings.
+#[derive(Clone)]
+pub struct Ferry {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub sealer: Sealer,
+    pub connectors: Connectors,
+    pub limits: Limits,
+    /// Where webshops reach Ferry, for `webhook_url` (e.g. `https://api.example.com`).
+    pub public_url: String,
+    /// Key for signing dashboard tokens (HS256).
+    pub jwt_key: Arc<Vec<u8>>,
+    /// The platform operator's bearer token (may create tenants).
+    pub operator_token: Option<Arc<String>>,
+    /// The sender of reminder emails.
+    pub mail_from: String,
+}

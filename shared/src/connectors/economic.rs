@@ -1,0 +1,789 @@
+//! e-conomic (Visma) "REST" API as a target: customers, products, draft and
+//! booked invoices, draft orders.
+//!
+//! - Every document carries the webshop's number in `references.other`, which
+//!   e-conomic can filter on: [`Target::find_document`] looks there (drafts
+//!   and booked invoices for a draft invoice, booked invoices for a booked
+//!   one, draft orders for an order) so that a retry links instead of
+//!   creating a second document.
+//! - A booked invoice is made as a draft and then booked. If Ferry stopped in
+//!   between, the next delivery finds the draft by its reference and books
+//!   that one instead of making another.
+//! - A customer is looked up by email (or by name when the order has no
+//!   email) and created when missing; each product is looked up by number
+//!   and created when missing.
+//! - Calls are paced per agreement (well inside the fair-use 50,000 calls a
+//!   day) and a 429 holds every call for that agreement for `Retry-After`.
+
+use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::{ConfigError, ConnectorError, Delivered, Target};
+use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
+use crate::mapping::to_json;
+use crate::model::{DocumentKind, Order, System};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+const SYSTEM: &str = "e-conomic";
+const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
+/// Calls per second per agreement: bursts of a few orders pass untouched, a
+/// runaway loop cannot eat the agreement's daily fair-use budget in minutes.
+const CALLS_PER_SECOND: usize = 10;
+/// How long to hold back after a 429 that does not say.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
+
+/// The e-conomic connector for one system (one agreement).
+pub struct Economic {
+    base: Url,
+    settings: Settings,
+    headers: HeaderMap,
+    http: HttpClient,
+    pacer: Arc<Pacer>,
+}
+
+/// Where a kind of document lives and what its number is called.
+struct Place {
+    path: [&'static str; 2],
+    number_field: &'static str,
+}
+
+const DRAFT_INVOICES: Place = Place {
+    path: ["invoices", "drafts"],
+    number_field: "draftInvoiceNumber",
+};
+const BOOKED_INVOICES: Place = Place {
+    path: ["invoices", "booked"],
+    number_field: "bookedInvoiceNumber",
+};
+const DRAFT_ORDERS: Place = Place {
+    path: ["orders", "drafts"],
+    number_field: "orderNumber",
+};
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+fn config_error(system: &System, field: &str, message: String) -> ConfigError {
+    ConfigError {
+        system: system.name.clone(),
+        field: field.to_owned(),
+        message,
+    }
+}
+
+/// A required whole number from the configuration (a JSON number or digits).
+fn config_number(system: &System, field: &str, what: &str) -> Result<u64, ConfigError> {
+    let value = system.config.get(field);
+    let number = match value {
+        None | Some(Value::Null) => {
+            return Err(config_error(
+                system,
+                field,
+                format!("{field} is missing: set the number of {what}"),
+            ))
+        }
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    };
+    number.ok_or_else(|| {
+        config_error(
+            system,
+            field,
+            format!("{field} must be a whole number: the number of {what}"),
+        )
+    })
+}
+
+fn config_product_number(
+    system: &System,
+    field: &str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let number = system.config_str(field).map(str::trim).unwrap_or(default);
+    let length = number.chars().count();
+    if length == 0 || length > PRODUCT_NUMBER_MAX {
+        return Err(config_error(
+            system,
+            field,
+            format!("{field} must be an e-conomic product number of 1 to {PRODUCT_NUMBER_MAX} characters"),
+        ));
+    }
+    Ok(number.to_owned())
+}
+
+fn credential(
+    system: &System,
+    credentials: &Credentials,
+    field: &str,
+    what: &str,
+) -> Result<HeaderValue, ConfigError> {
+    let value = credentials
+        .get(field)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            config_error(
+                system,
+                field,
+                format!("{field} is missing: add the {what} under credentials"),
+            )
+        })?;
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        config_error(
+            system,
+            field,
+            format!("the {what} contains characters a token cannot have"),
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// The pacer key for a token: a hash, so the token never sits in a map key.
+pub(crate) fn token_key(prefix: &str, token: &[u8]) -> String {
+    let digest = Sha256::digest(token);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}:{hex}")
+}
+
+/// Escapes a value for e-conomic's `filter` parameter, where `$ ( ) * , [ ]`
+/// are operators unless prefixed with `$`.
+pub fn filter_value(raw: &str) -> String {
+    let mut escaped = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '$' | '(' | ')' | '*' | ',' | '[' | ']') {
+            escaped.push('$');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// e-conomic's error body in words: every annotated field error as
+/// `path: message (code)`, then the log id support asks for. Empty when the
+/// body is not e-conomic's JSON.
+pub fn describe_error(body: &[u8]) -> String {
+    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(body) else {
+        return String::new();
+    };
+    let mut items: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(tree) = top.get("errors") {
+        collect_errors(tree, "", &mut items);
+    }
+    if items.is_empty() {
+        let message = top
+            .get("message")
+            .or_else(|| top.get("developerHint"))
+            .and_then(Value::as_str)
+            .map(|m| m.trim().to_owned());
+        if let Some(message) = message.filter(|m| !m.is_empty()) {
+            let code = top
+                .get("errorCode")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            items.push((message, code));
+        }
+    }
+    let log_id = top.get("logId").and_then(Value::as_str);
+    let count = items.len();
+    let mut parts = Vec::with_capacity(count);
+    for (i, (text, code)) in items.into_iter().enumerate() {
+        let mut notes: Vec<String> = code.into_iter().collect();
+        if i + 1 == count {
+            notes.extend(log_id.map(|id| format!("log id {id}")));
+        }
+        if notes.is_empty() {
+            parts.push(text);
+        } else {
+            parts.push(format!("{text} ({})", notes.join("; ")));
+        }
+    }
+    if parts.is_empty() {
+        return log_id.map(|id| format!("log id {id}")).unwrap_or_default();
+    }
+    parts.join("; ")
+}
+
+/// Walks the annotated `errors` tree, which mirrors the request document:
+/// objects by field name, arrays by `arrayIndex`, leaves under `errors: [...]`.
+fn collect_errors(node: &Value, path: &str, out: &mut Vec<(String, Option<String>)>) {
+    let Value::Object(map) = node else {
+        return;
+    };
+    for (key, value) in map {
+        match (key.as_str(), value) {
+            ("errors", Value::Array(leaves)) => {
+                for leaf in leaves {
+                    let message = leaf
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("invalid value");
+                    let code = leaf
+                        .get("errorCode")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    let text = if path.is_empty() {
+                        message.to_owned()
+                    } else {
+                        format!("{path}: {message}")
+                    };
+                    out.push((text, code));
+                }
+            }
+            ("arrayIndex", _) => {}
+            (_, Value::Object(_)) => collect_errors(value, &join(path, key), out),
+            (_, Value::Array(items)) => {
+                for (position, item) in items.iter().enumerate() {
+                    let index = item
+                        .get("arrayIndex")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(position as u64);
+                    collect_errors(item, &format!("{}[{index}]", join(path, key)), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A whole number field as e-conomic sends it (a number, or digits).
+fn number_field(value: &Value, field: &str) -> Option<u64> {
+    match value.get(field)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn missing_number(field: &str, what: &str) -> ConnectorError {
+    ConnectorError::transient(format!(
+        "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
+    ))
+}
+
+impl Economic {
+    pub fn new(
+        system: &System,
+        credentials: &Credentials,
+        http: HttpClient,
+    ) -> Result<Self, ConfigError> {
+        let settings = Settings {
+            layout_number: config_number(
+                system,
+                "layout_number",
+                "the layout invoices and orders are printed with",
+            )?,
+            payment_terms_number: config_number(
+                system,
+                "payment_terms_number",
+                "the payment terms for new customers and documents",
+            )?,
+            vat_zone_number: config_number(
+                system,
+                "vat_zone_number",
+                "the VAT zone for new customers and documents (1 is domestic)",
+            )?,
+            customer_group_number: config_number(
+                system,
+                "customer_group_number",
+                "the customer group new customers join",
+            )?,
+            product_group_number: config_number(
+                system,
+                "product_group_number",
+                "the product group new products join",
+            )?,
+            shipping_product_number: config_product_number(
+                system,
+                "shipping_product_number",
+                "shipping",
+            )?,
+            fee_product_number: config_product_number(system, "fee_product_number", "fee")?,
+            discount_product_number: config_product_number(
+                system,
+                "discount_product_number",
+                "discount",
+            )?,
+        };
+        let base_text = system
+            .config_str("base_url")
+            .map(str::trim)
+            .unwrap_or(DEFAULT_BASE_URL);
+        let base = Url::parse(base_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
+            .ok_or_else(|| {
+                config_error(
+                    system,
+                    "base_url",
+                    format!("base_url '{base_text}' is not an http(s) address"),
+                )
+            })?;
+        let app_secret = credential(system, credentials, "app_secret_token", "app secret token")?;
+        let grant = credential(
+            system,
+            credentials,
+            "agreement_grant_token",
+            "agreement grant token",
+        )?;
+        let pacer = http.pacer(
+            &token_key("economic", grant.as_bytes()),
+            CALLS_PER_SECOND,
+            Duration::from_secs(1),
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(HeaderName::from_static("x-appsecrettoken"), app_secret);
+        headers.insert(HeaderName::from_static("x-agreementgranttoken"), grant);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Ok(Self {
+            base,
+            settings,
+            headers,
+            http,
+            pacer,
+        })
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, ConnectorError> {
+        self.pacer.acquire().await;
+        let mut request = self
+            .http
+            .client()
+            .request(method, url)
+            .headers(self.headers.clone());
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?
+            .to_vec();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pacer
+                .pause(retry_after(&headers).unwrap_or(DEFAULT_PAUSE))
+                .await;
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sorts a refusal: the body's words, then transient / unauthorized / permanent.
+    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+        let detail = describe_error(&reply.body);
+        match reply.status.as_u16() {
+            401 | 403 | 408 | 429 | 500..=599 => {
+                status_error(SYSTEM, reply.status, &reply.headers, &detail)
+            }
+            code if detail.is_empty() => {
+                ConnectorError::permanent(format!("{SYSTEM} refused the {what} ({code})"))
+            }
+            _ => ConnectorError::permanent(format!("{SYSTEM} refused the {what}: {detail}")),
+        }
+    }
+
+    /// The JSON of a successful answer. An answer that was cut off is worth a
+    /// retry: the retry first looks for what this call may have made.
+    fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
+        if !reply.status.is_success() {
+            return Err(Self::refused(&reply, what));
+        }
+        serde_json::from_slice(&reply.body).map_err(|_| {
+            ConnectorError::transient(format!(
+                "{SYSTEM}'s answer about the {what} was cut off or unreadable; Ferry will check what was made and try again"
+            ))
+        })
+    }
+
+    /// The first item of a filtered collection.
+    async fn first_match(
+        &self,
+        segments: &[&str],
+        filter: String,
+        what: &str,
+    ) -> Result<Option<Value>, ConnectorError> {
+        let mut url = self.url(segments);
+        url.query_pairs_mut()
+            .append_pair("filter", &filter)
+            .append_pair("pagesize", "1");
+        let body = Self::json(self.call(Method::GET, url, None).await?, what)?;
+        Ok(body
+            .get("collection")
+            .and_then(Value::as_array)
+            .and_then(|items| items.first())
+            .cloned())
+    }
+
+    async fn find_in(
+        &self,
+        place: &Place,
+        e_number: &str,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        let filter = format!("references.other$eq:{}", filter_value(e_number));
+        let Some(found) = self
+            .first_match(&place.path, filter, "document search")
+            .await?
+        else {
+            return Ok(None);
+        };
+        let number = number_field(&found, place.number_field)
+            .ok_or_else(|| missing_number(place.number_field, "document search"))?;
+        Ok(Some(Delivered {
+            number: number.to_string(),
+            sent: found,
+        }))
+    }
+
+    async fn ensure_customer(&self, order: &Order) -> Result<u64, ConnectorError> {
+        let wanted = mapping::customer(order, &self.settings);
+        // Email identifies a person; a name only when there is nothing better.
+        let filter = match &wanted.email {
+            Some(email) => format!("email$eq:{}", filter_value(email)),
+            None => format!("name$eq:{}", filter_value(&wanted.name)),
+        };
+        if let Some(found) = self
+            .first_match(&["customers"], filter, "customer search")
+            .await?
+        {
+            return number_field(&found, "customerNumber")
+                .ok_or_else(|| missing_number("customerNumber", "customer search"));
+        }
+        let body = to_json(&wanted)?;
+        let created = Self::json(
+            self.call(Method::POST, self.url(&["customers"]), Some(body))
+                .await?,
+            "customer",
+        )?;
+        number_field(&created, "customerNumber")
+            .ok_or_else(|| missing_number("customerNumber", "customer"))
+    }
+
+    async fn product_exists(&self, product_number: &str) -> Result<bool, ConnectorError> {
+        let reply = self
+            .call(Method::GET, self.url(&["products", product_number]), None)
+            .await?;
+        match reply.status {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(Self::refused(
+                &reply,
+                &format!("lookup of product '{product_number}'"),
+            )),
+        }
+    }
+
+    async fn ensure_products(&self, order: &Order) -> Result<(), ConnectorError> {
+        for product in mapping::products(order, &self.settings)? {
+            if self.product_exists(&product.product_number).await? {
+                continue;
+            }
+            let body = to_json(&product)?;
+            let reply = self
+                .call(Method::POST, self.url(&["products"]), Some(body))
+                .await?;
+            if reply.status.is_success() {
+                continue;
+            }
+            // Another transfer may have created it a moment ago.
+            if reply.status == StatusCode::BAD_REQUEST
+                && self.product_exists(&product.product_number).await?
+            {
+                continue;
+            }
+            return Err(Self::refused(
+                &reply,
+                &format!("product '{}'", product.product_number),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn book(&self, draft_number: u64, sent: Value) -> Result<Delivered, ConnectorError> {
+        let body = serde_json::json!({ "draftInvoice": { "draftInvoiceNumber": draft_number } });
+        let body =
+            serde_json::to_vec(&body).map_err(|e| ConnectorError::permanent(e.to_string()))?;
+        let reply = self
+            .call(Method::POST, self.url(&BOOKED_INVOICES.path), Some(body))
+            .await?;
+        let booked = Self::json(reply, &format!("booking of draft invoice {draft_number}"))?;
+        let number = number_field(&booked, BOOKED_INVOICES.number_field)
+            .ok_or_else(|| missing_number(BOOKED_INVOICES.number_field, "booking"))?;
+        Ok(Delivered {
+            number: number.to_string(),
+            sent,
+        })
+    }
+}
+
+#[async_trait]
+impl Target for Economic {
+    async fn find_document(
+        &self,
+        e_number: &str,
+        kind: DocumentKind,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        let places: &[&Place] = match kind {
+            // A draft may have been booked by hand since.
+            DocumentKind::DraftInvoice => &[&DRAFT_INVOICES, &BOOKED_INVOICES],
+            // An unbooked draft is not done yet: `deliver_order` books it.
+            DocumentKind::BookedInvoice => &[&BOOKED_INVOICES],
+            DocumentKind::Order => &[&DRAFT_ORDERS],
+        };
+        for place in places {
+            if let Some(found) = self.find_in(place, e_number).await? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn deliver_order(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError> {
+        // Everything that can be refused without asking e-conomic is refused first.
+        let lines = mapping::lines(order, &self.settings)?;
+        if kind == DocumentKind::BookedInvoice {
+            if let Some(draft) = self.find_in(&DRAFT_INVOICES, &order.e_number).await? {
+                let number = draft
+                    .number
+                    .parse()
+                    .map_err(|_| missing_number("draftInvoiceNumber", "draft invoice"))?;
+                return self.book(number, draft.sent).await;
+            }
+        }
+        let customer_number = self.ensure_customer(order).await?;
+        self.ensure_products(order).await?;
+        let mapped = mapping::document(order, &self.settings, customer_number, lines);
+        for warning in &mapped.warnings {
+            tracing::warn!(e_number = %order.e_number, "{warning}");
+        }
+        let (place, what) = match kind {
+            DocumentKind::Order => (&DRAFT_ORDERS, "order"),
+            DocumentKind::DraftInvoice | DocumentKind::BookedInvoice => {
+                (&DRAFT_INVOICES, "invoice")
+            }
+        };
+        let body = to_json(&mapped.document)?;
+        let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let created = Self::json(
+            self.call(Method::POST, self.url(&place.path), Some(body))
+                .await?,
+            what,
+        )?;
+        let number = number_field(&created, place.number_field)
+            .ok_or_else(|| missing_number(place.number_field, what))?;
+        if kind == DocumentKind::BookedInvoice {
+            return self.book(number, sent).await;
+        }
+        Ok(Delivered {
+            number: number.to_string(),
+            sent,
+        })
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        Self::json(
+            self.call(Method::GET, self.url(&["self"]), None).await?,
+            "credentials check",
+        )
+        .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
+    use crate::seal::SealedCredentials;
+    use std::collections::BTreeMap;
+
+    const FIXTURE: &str = include_str!("../../fixtures/economic-error-validation-400.json");
+
+    fn system(config: Value) -> System {
+        System {
+            id: SystemId::generate(),
+            tenant: TenantId::generate(),
+            kind: SystemKind::Economic,
+            name: "Books".into(),
+            config: config.as_object().cloned().unwrap_or_default(),
+            credentials: SealedCredentials::default(),
+            health: CredentialHealth::default(),
+            scope: Scope::default(),
+            active: true,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn credentials() -> Credentials {
+        let mut map = BTreeMap::new();
+        map.insert("app_secret_token".into(), "secret".into());
+        map.insert("agreement_grant_token".into(), "grant".into());
+        Credentials(map)
+    }
+
+    fn config() -> Value {
+        serde_json::json!({
+            "layout_number": 19, "payment_terms_number": "1", "vat_zone_number": 1,
+            "customer_group_number": 1, "product_group_number": 2
+        })
+    }
+
+    #[test]
+    fn translates_the_annotated_validation_error() {
+        let words = describe_error(FIXTURE.as_bytes());
+        assert_eq!(
+            words,
+            "currency: currency does not exist. (E06000); \
+             customer: customer does not exist. (E06000); \
+             lines[0].unit: unit does not exist. (E06000); \
+             lines[0].unitNetPrice: unitNetPrice scale cannot be greater then two decimal places. (E04740); \
+             lines[1].product: No identifiers present on product. Please include either a self link or a productNumber. (E04500); \
+             quantity: Property quantity must have a value when product is set. (E04730; log id c7ca5bc2-ad2d-4639-93f9-b22ba88c97d7)"
+        );
+    }
+
+    #[test]
+    fn a_single_field_error_reads_as_one_sentence() {
+        let body = serde_json::json!({
+            "message": "Validation error.", "logId": "c7ca5bc2", "httpStatusCode": 400,
+            "errors": { "lines": [ { "arrayIndex": 0, "unitNetPrice": { "errors": [
+                { "errorCode": "E04740", "message": "unitNetPrice scale cannot be greater then two decimal places.", "value": 10.12345 }
+            ] } } ] }
+        });
+        let reply = Reply {
+            status: StatusCode::BAD_REQUEST,
+            headers: HeaderMap::new(),
+            body: serde_json::to_vec(&body).unwrap(),
+        };
+        assert_eq!(
+            Economic::refused(&reply, "invoice"),
+            ConnectorError::permanent(
+                "e-conomic refused the invoice: lines[0].unitNetPrice: unitNetPrice scale cannot be greater then two decimal places. (E04740; log id c7ca5bc2)"
+            )
+        );
+    }
+
+    #[test]
+    fn sorts_refusals_by_status() {
+        let reply = |status: u16, body: &str| Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        };
+        let unauthorized = r#"{"message":"The agreement grant token is not valid.","errorCode":"E00510","logId":"ab12"}"#;
+        match Economic::refused(&reply(401, unauthorized), "customer") {
+            ConnectorError::Unauthorized { message } => {
+                assert!(
+                    message
+                        .contains("The agreement grant token is not valid. (E00510; log id ab12)"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Economic::refused(&reply(503, "<html>"), "invoice"),
+            ConnectorError::Transient { .. }
+        ));
+        assert_eq!(
+            Economic::refused(&reply(404, ""), "invoice"),
+            ConnectorError::permanent("e-conomic refused the invoice (404)")
+        );
+        assert_eq!(describe_error(b"not json"), "");
+    }
+
+    #[test]
+    fn escapes_filter_operators() {
+        assert_eq!(filter_value("#1001"), "#1001");
+        assert_eq!(filter_value("a$b(c)d*e,f[g]"), "a$$b$(c$)d$*e$,f$[g$]");
+        assert_eq!(filter_value("Smith, John (VIP)"), "Smith$, John $(VIP$)");
+    }
+
+    #[test]
+    fn reads_the_configuration_and_names_what_is_missing() {
+        let http = HttpClient::default();
+        assert!(Economic::new(&system(config()), &credentials(), http.clone()).is_ok());
+
+        let mut without = config();
+        without.as_object_mut().unwrap().remove("vat_zone_number");
+        let error = Economic::new(&system(without), &credentials(), http.clone())
+            .err()
+            .unwrap();
+        assert_eq!(error.field, "vat_zone_number");
+        assert!(error.message.contains("VAT zone"), "{}", error.message);
+
+        let mut wrong = config();
+        wrong["layout_number"] = serde_json::json!("nineteen");
+        let error = Economic::new(&system(wrong), &credentials(), http.clone())
+            .err()
+            .unwrap();
+        assert_eq!(error.field, "layout_number");
+        assert!(error.message.contains("whole number"));
+
+        let mut long = config();
+        long["shipping_product_number"] = serde_json::json!("S".repeat(26));
+        let error = Economic::new(&system(long), &credentials(), http.clone())
+            .err()
+            .unwrap();
+        assert_eq!(error.field, "shipping_product_number");
+
+        let error = Economic::new(&system(config()), &Credentials::default(), http)
+            .err()
+            .unwrap();
+        assert_eq!(error.field, "app_secret_token");
+    }
+
+    #[test]
+    fn urls_keep_a_product_number_in_one_segment() {
+        let economic =
+            Economic::new(&system(config()), &credentials(), HttpClient::default()).unwrap();
+        assert_eq!(
+            economic.url(&["products", "AB/C 1"]).as_str(),
+            "https://restapi.e-conomic.com/products/AB%2FC%201"
+        );
+    }
+}

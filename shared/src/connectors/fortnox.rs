@@ -1,0 +1,572 @@
+//! Fortnox API v3 as a target: customers, articles, invoices (booked on
+//! request) and orders.
+//!
+//! - Every document carries the webshop's number in `YourOrderNumber` and
+//!   `ExternalInvoiceReference1`; [`Target::find_document`] searches
+//!   `?externalinvoicereference1=` (a search parameter for both invoices and
+//!   orders) and keeps only exact, uncancelled matches, so a retry links.
+//! - A booked invoice is created and then `PUT …/bookkeep`. If Ferry stopped
+//!   in between, the next delivery finds the unbooked invoice and books it.
+//! - Fortnox allows 25 requests per 5 seconds per access token and answers
+//!   429 above that. Calls wait for a slot in a pacer shared by every
+//!   connector using the token, instead of being refused and retried; a 429
+//!   that happens anyway holds the pacer for `Retry-After`.
+
+use super::economic::token_key;
+use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::{ConfigError, ConnectorError, Delivered, Target};
+use crate::mapping::fortnox as mapping;
+use crate::mapping::{customer_name, to_json};
+use crate::model::{DocumentKind, Order, System};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+const SYSTEM: &str = "Fortnox";
+const DEFAULT_BASE_URL: &str = "https://api.fortnox.se";
+/// Fortnox's limit: 25 requests in any 5 seconds per access token.
+pub const REQUESTS_PER_WINDOW: usize = 25;
+/// Fortnox counts requests as they arrive, the pacer as they leave; a quarter
+/// second more than Fortnox's 5 s absorbs the network's unevenness.
+pub const WINDOW: Duration = Duration::from_millis(5_250);
+/// How long to hold back after a 429 that does not say.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
+
+/// The Fortnox connector for one system (one access token).
+pub struct Fortnox {
+    base: Url,
+    headers: HeaderMap,
+    http: HttpClient,
+    pacer: Arc<Pacer>,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// Invoices or orders: where they live and what Fortnox calls them.
+struct Kind {
+    path: &'static str,
+    single: &'static str,
+    list: &'static str,
+    what: &'static str,
+}
+
+const INVOICES: Kind = Kind {
+    path: "invoices",
+    single: "Invoice",
+    list: "Invoices",
+    what: "invoice",
+};
+const ORDERS: Kind = Kind {
+    path: "orders",
+    single: "Order",
+    list: "Orders",
+    what: "order",
+};
+
+fn kind_of(kind: DocumentKind) -> &'static Kind {
+    match kind {
+        DocumentKind::Order => &ORDERS,
+        DocumentKind::DraftInvoice | DocumentKind::BookedInvoice => &INVOICES,
+    }
+}
+
+/// Fortnox's error body in words: `ErrorInformation` (either casing), an
+/// OAuth error, or a bare message. Empty when the body says nothing useful.
+pub fn describe_error(body: &[u8]) -> String {
+    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(body) else {
+        return String::new();
+    };
+    let field = |node: &Value, names: &[&str]| -> Option<String> {
+        names.iter().find_map(|name| match node.get(*name)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    if let Some(info) = top.get("ErrorInformation") {
+        let message = field(info, &["message", "Message"]).unwrap_or_else(|| "an error".to_owned());
+        return match field(info, &["code", "Code"]) {
+            Some(code) => format!("{message} (code {code})"),
+            None => message,
+        };
+    }
+    let top = Value::Object(top);
+    if let Some(description) = field(&top, &["error_description"]) {
+        return match field(&top, &["error"]) {
+            Some(error) => format!("{description} ({error})"),
+            None => description,
+        };
+    }
+    field(&top, &["message", "Message"]).unwrap_or_default()
+}
+
+/// A document number as Fortnox sends it (text, sometimes a number).
+fn text_field(value: &Value, field: &str) -> Option<String> {
+    match value.get(field)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn missing(field: &str, what: &str) -> ConnectorError {
+    ConnectorError::transient(format!(
+        "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
+    ))
+}
+
+fn config_error(system: &System, field: &str, message: String) -> ConfigError {
+    ConfigError {
+        system: system.name.clone(),
+        field: field.to_owned(),
+        message,
+    }
+}
+
+impl Fortnox {
+    pub fn new(
+        system: &System,
+        credentials: &Credentials,
+        http: HttpClient,
+    ) -> Result<Self, ConfigError> {
+        let base_text = system
+            .config_str("base_url")
+            .map(str::trim)
+            .unwrap_or(DEFAULT_BASE_URL);
+        let base = Url::parse(base_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
+            .ok_or_else(|| {
+                config_error(
+                    system,
+                    "base_url",
+                    format!("base_url '{base_text}' is not an http(s) address"),
+                )
+            })?;
+        let token = credentials
+            .get("access_token")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                config_error(
+                    system,
+                    "access_token",
+                    "access_token is missing: connect Fortnox again to get one".into(),
+                )
+            })?;
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                config_error(
+                    system,
+                    "access_token",
+                    "the access token contains characters a token cannot have".into(),
+                )
+            })?;
+        authorization.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let pacer = http.pacer(
+            &token_key("fortnox", token.as_bytes()),
+            REQUESTS_PER_WINDOW,
+            WINDOW,
+        );
+        Ok(Self {
+            base,
+            headers,
+            http,
+            pacer,
+        })
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("3").extend(segments);
+        }
+        url
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, ConnectorError> {
+        self.pacer.acquire().await;
+        let mut request = self
+            .http
+            .client()
+            .request(method, url)
+            .headers(self.headers.clone());
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?
+            .to_vec();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pacer
+                .pause(retry_after(&headers).unwrap_or(DEFAULT_PAUSE))
+                .await;
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+        let detail = describe_error(&reply.body);
+        match reply.status.as_u16() {
+            401 | 403 | 408 | 429 | 500..=599 => {
+                status_error(SYSTEM, reply.status, &reply.headers, &detail)
+            }
+            code if detail.is_empty() => {
+                ConnectorError::permanent(format!("{SYSTEM} refused the {what} ({code})"))
+            }
+            _ => ConnectorError::permanent(format!("{SYSTEM} refused the {what}: {detail}")),
+        }
+    }
+
+    fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
+        if !reply.status.is_success() {
+            return Err(Self::refused(&reply, what));
+        }
+        serde_json::from_slice(&reply.body).map_err(|_| {
+            ConnectorError::transient(format!(
+                "{SYSTEM}'s answer about the {what} was cut off or unreadable; Ferry will check what was made and try again"
+            ))
+        })
+    }
+
+    fn envelope(body: &impl serde::Serialize, name: &str) -> Result<Vec<u8>, ConnectorError> {
+        let inner: Value = serde_json::from_slice(&to_json(body)?)
+            .map_err(|e| ConnectorError::permanent(e.to_string()))?;
+        let mut envelope = serde_json::Map::new();
+        envelope.insert(name.to_owned(), inner);
+        serde_json::to_vec(&envelope).map_err(|e| ConnectorError::permanent(e.to_string()))
+    }
+
+    /// Documents carrying this webshop number, exact matches only (Fortnox's
+    /// search may also match longer numbers), cancelled ones left out.
+    async fn search(&self, kind: &Kind, e_number: &str) -> Result<Vec<Value>, ConnectorError> {
+        let mut url = self.url(&[kind.path]);
+        url.query_pairs_mut()
+            .append_pair("externalinvoicereference1", e_number);
+        let body = Self::json(
+            self.call(Method::GET, url, None).await?,
+            &format!("{} search", kind.what),
+        )?;
+        let found = body
+            .get(kind.list)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(found
+            .into_iter()
+            .filter(|doc| {
+                doc.get("ExternalInvoiceReference1")
+                    .and_then(Value::as_str)
+                    .is_none_or(|reference| reference == e_number)
+            })
+            .filter(|doc| doc.get("Cancelled").and_then(Value::as_bool) != Some(true))
+            .collect())
+    }
+
+    fn delivered(kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
+        let number = text_field(&doc, "DocumentNumber")
+            .ok_or_else(|| missing("DocumentNumber", kind.what))?;
+        Ok(Delivered { number, sent: doc })
+    }
+
+    async fn ensure_customer(&self, order: &Order) -> Result<String, ConnectorError> {
+        let wanted = mapping::customer(order);
+        // Fortnox's search matches loosely; only an exact email (or name) counts.
+        let (parameter, field, value) = match &wanted.email {
+            Some(email) => ("email", "Email", email.clone()),
+            None => ("name", "Name", customer_name(order)),
+        };
+        let mut url = self.url(&["customers"]);
+        url.query_pairs_mut().append_pair(parameter, &value);
+        let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
+        let found = body
+            .get("Customers")
+            .and_then(Value::as_array)
+            .and_then(|list| {
+                list.iter().find(|c| {
+                    c.get(field)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case(value.trim()))
+                })
+            });
+        if let Some(customer) = found {
+            return text_field(customer, "CustomerNumber")
+                .ok_or_else(|| missing("CustomerNumber", "customer search"));
+        }
+        let body = Self::envelope(&wanted, "Customer")?;
+        let created = Self::json(
+            self.call(Method::POST, self.url(&["customers"]), Some(body))
+                .await?,
+            "customer",
+        )?;
+        created
+            .get("Customer")
+            .and_then(|c| text_field(c, "CustomerNumber"))
+            .ok_or_else(|| missing("CustomerNumber", "customer"))
+    }
+
+    async fn article_exists(&self, number: &str) -> Result<bool, ConnectorError> {
+        let reply = self
+            .call(Method::GET, self.url(&["articles", number]), None)
+            .await?;
+        match reply.status {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(Self::refused(
+                &reply,
+                &format!("lookup of article '{number}'"),
+            )),
+        }
+    }
+
+    async fn ensure_articles(&self, order: &Order) -> Result<(), ConnectorError> {
+        for article in mapping::articles(order)? {
+            if self.article_exists(&article.article_number).await? {
+                continue;
+            }
+            let body = Self::envelope(&article, "Article")?;
+            let reply = self
+                .call(Method::POST, self.url(&["articles"]), Some(body))
+                .await?;
+            if reply.status.is_success() {
+                continue;
+            }
+            // Another transfer may have created it a moment ago.
+            if reply.status == StatusCode::BAD_REQUEST
+                && self.article_exists(&article.article_number).await?
+            {
+                continue;
+            }
+            return Err(Self::refused(
+                &reply,
+                &format!("article '{}'", article.article_number),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn bookkeep(&self, number: &str, sent: Value) -> Result<Delivered, ConnectorError> {
+        let url = self.url(&["invoices", number, "bookkeep"]);
+        let reply = self.call(Method::PUT, url, None).await?;
+        Self::json(reply, &format!("bookkeeping of invoice {number}"))?;
+        Ok(Delivered {
+            number: number.to_owned(),
+            sent,
+        })
+    }
+}
+
+#[async_trait]
+impl Target for Fortnox {
+    async fn find_document(
+        &self,
+        e_number: &str,
+        kind: DocumentKind,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        let place = kind_of(kind);
+        let found = self.search(place, e_number).await?;
+        // An invoice still to be booked is not done: `deliver_order` books it.
+        let done = found.into_iter().find(|doc| {
+            kind != DocumentKind::BookedInvoice
+                || doc.get("Booked").and_then(Value::as_bool) == Some(true)
+        });
+        done.map(|doc| Self::delivered(place, doc)).transpose()
+    }
+
+    async fn deliver_order(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError> {
+        // Everything that can be refused without asking Fortnox is refused first.
+        mapping::document(order, "", kind)?;
+        let place = kind_of(kind);
+        if kind == DocumentKind::BookedInvoice {
+            if let Some(unbooked) = self
+                .search(place, &order.e_number)
+                .await?
+                .into_iter()
+                .next()
+            {
+                let delivered = Self::delivered(place, unbooked)?;
+                return self.bookkeep(&delivered.number, delivered.sent).await;
+            }
+        }
+        let customer_number = self.ensure_customer(order).await?;
+        self.ensure_articles(order).await?;
+        let mapped = mapping::document(order, &customer_number, kind)?;
+        for warning in &mapped.warnings {
+            tracing::warn!(e_number = %order.e_number, "{warning}");
+        }
+        let body = Self::envelope(&mapped.document, place.single)?;
+        let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let reply = self
+            .call(Method::POST, self.url(&[place.path]), Some(body))
+            .await?;
+        let created = Self::json(reply, place.what)?;
+        let number = created
+            .get(place.single)
+            .and_then(|doc| text_field(doc, "DocumentNumber"))
+            .ok_or_else(|| missing("DocumentNumber", place.what))?;
+        if kind == DocumentKind::BookedInvoice {
+            return self.bookkeep(&number, sent).await;
+        }
+        Ok(Delivered { number, sent })
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        let reply = self
+            .call(Method::GET, self.url(&["companyinformation"]), None)
+            .await?;
+        Self::json(reply, "credentials check").map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
+    use crate::seal::SealedCredentials;
+    use serde_json::json;
+
+    fn system(config: Value) -> System {
+        System {
+            id: SystemId::generate(),
+            tenant: TenantId::generate(),
+            kind: SystemKind::Fortnox,
+            name: "Bokföring".into(),
+            config: config.as_object().cloned().unwrap_or_default(),
+            credentials: SealedCredentials::default(),
+            health: CredentialHealth::default(),
+            scope: Scope::default(),
+            active: true,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn translates_error_information() {
+        let body = r#"{"ErrorInformation":{"error":1,"message":"Kunde inte hitta artikel \"MUG\".","code":2000428}}"#;
+        assert_eq!(
+            describe_error(body.as_bytes()),
+            "Kunde inte hitta artikel \"MUG\". (code 2000428)"
+        );
+        let capitalised =
+            r#"{"ErrorInformation":{"Error":1,"Message":"Ogiltig valuta.","Code":"2000359"}}"#;
+        assert_eq!(
+            describe_error(capitalised.as_bytes()),
+            "Ogiltig valuta. (code 2000359)"
+        );
+        let oauth =
+            r#"{"error":"invalid_token","error_description":"The access token has expired"}"#;
+        assert_eq!(
+            describe_error(oauth.as_bytes()),
+            "The access token has expired (invalid_token)"
+        );
+        assert_eq!(describe_error(b"<html>"), "");
+    }
+
+    #[test]
+    fn sorts_refusals() {
+        let body = r#"{"ErrorInformation":{"error":1,"message":"Ogiltig valuta.","code":2000359}}"#;
+        assert_eq!(
+            Fortnox::refused(&reply(400, body), "invoice"),
+            ConnectorError::permanent(
+                "Fortnox refused the invoice: Ogiltig valuta. (code 2000359)"
+            )
+        );
+        assert!(matches!(
+            Fortnox::refused(&reply(401, "{}"), "invoice"),
+            ConnectorError::Unauthorized { .. }
+        ));
+        assert!(matches!(
+            Fortnox::refused(&reply(429, ""), "invoice"),
+            ConnectorError::Transient { .. }
+        ));
+        assert!(matches!(
+            Fortnox::refused(&reply(502, ""), "invoice"),
+            ConnectorError::Transient { .. }
+        ));
+    }
+
+    #[test]
+    fn needs_an_access_token_and_builds_v3_urls() {
+        let http = HttpClient::default();
+        let error = Fortnox::new(&system(json!({})), &Credentials::default(), http.clone())
+            .err()
+            .unwrap();
+        assert_eq!(error.field, "access_token");
+        let mut credentials = Credentials::default();
+        credentials.0.insert("access_token".into(), "tok".into());
+        let fortnox = Fortnox::new(
+            &system(json!({"base_url": "http://127.0.0.1:9/"})),
+            &credentials,
+            http,
+        )
+        .unwrap();
+        assert_eq!(
+            fortnox.url(&["articles", "A/B"]).as_str(),
+            "http://127.0.0.1:9/3/articles/A%2FB"
+        );
+        let error = Fortnox::new(
+            &system(json!({"base_url": "ftp://x"})),
+            &credentials,
+            HttpClient::default(),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(error.field, "base_url");
+    }
+
+    #[test]
+    fn the_pacer_is_shared_per_token() {
+        let http = HttpClient::default();
+        let mut credentials = Credentials::default();
+        credentials.0.insert("access_token".into(), "tok".into());
+        let a = Fortnox::new(&system(json!({})), &credentials, http.clone()).unwrap();
+        let b = Fortnox::new(&system(json!({})), &credentials, http.clone()).unwrap();
+        credentials.0.insert("access_token".into(), "other".into());
+        let c = Fortnox::new(&system(json!({})), &credentials, http).unwrap();
+        assert!(Arc::ptr_eq(&a.pacer, &b.pacer));
+        assert!(!Arc::ptr_eq(&a.pacer, &c.pacer));
+    }
+}

@@ -1,0 +1,203 @@
+//! One module per external system, behind the [`Source`] and [`Target`] traits.
+//! A platform's quirks stay inside its module. Every connector takes a base
+//! URL (`config.base_url`) so that tests and demos point it at a sandbox.
+
+pub mod economic;
+pub mod fortnox;
+pub mod http;
+pub mod shopify;
+pub mod signature;
+pub mod woocommerce;
+// Helpers the two webshop sources share.
+mod webshop;
+
+use crate::model::{DocumentKind, Order, System, SystemKind};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a call to a remote system did not succeed, sorted by what helps.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConnectorError {
+    /// Worth retrying later: connect errors, timeouts, 5xx, 429.
+    #[error("{message}")]
+    Transient {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// Retrying the same data will not help: validation errors, missing
+    /// product numbers. The message says what the merchant can do.
+    #[error("{message}")]
+    Permanent { message: String },
+    /// The remote refused the credentials (401/403): the system is unhealthy.
+    #[error("{message}")]
+    Unauthorized { message: String },
+}
+
+impl ConnectorError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::Permanent {
+            message: message.into(),
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self::Transient {
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// A webhook request as it arrived: the raw body and its headers.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    pub headers: &'a ::http::HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// What a verified webhook request is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A set-up ping (WooCommerce's unsigned `webhook_id=N`): answer 200, store nothing.
+    Ping,
+    /// A signed delivery of a record.
+    Delivery(DeliveryInfo),
+}
+
+/// What the sender's headers say about a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeliveryInfo {
+    /// The sender's id of this delivery, for dropping duplicates
+    /// (Shopify `X-Shopify-Event-Id` / `X-Shopify-Webhook-Id`,
+    /// WooCommerce `X-WC-Webhook-Delivery-ID`).
+    pub delivery_id: Option<String>,
+    /// `orders/create`, `order.updated`, ...
+    pub topic: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the request has no {header} header")]
+    MissingSignature { header: &'static str },
+    #[error("the {header} signature does not match the body")]
+    BadSignature { header: &'static str },
+    #[error("the system has no webhook secret: add one under its credentials")]
+    NoSecret,
+}
+
+/// A body that could not be turned into an order; the message says where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// A document created (or found) in the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    /// The target's document number ("12", "INV-1007").
+    pub number: String,
+    /// The document as sent (or as found, when it already existed).
+    pub sent: serde_json::Value,
+}
+
+/// A webshop or marketplace: where orders come from.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// Checks the sender's signature over the raw body (constant time).
+    fn verify_webhook(&self, request: WebhookRequest<'_>) -> Result<Inbound, WebhookError>;
+    /// Parses an order as this platform sends it (webhook body or REST resource).
+    fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError>;
+    /// Calls a cheap authenticated endpoint.
+    async fn test_credentials(&self) -> Result<(), ConnectorError>;
+}
+
+/// An accounting or ERP system: where orders go.
+#[async_trait]
+pub trait Target: Send + Sync {
+    /// The document already made for this webshop number, if any: a retry
+    /// after a crash links it instead of creating a second one.
+    async fn find_document(
+        &self,
+        e_number: &str,
+        kind: DocumentKind,
+    ) -> Result<Option<Delivered>, ConnectorError>;
+    /// Makes sure the customer and products exist, then creates the document.
+    async fn deliver_order(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError>;
+    /// Calls a cheap authenticated endpoint.
+    async fn test_credentials(&self) -> Result<(), ConnectorError>;
+}
+
+/// A system's configuration is missing or wrong; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{system}: {message}")]
+pub struct ConfigError {
+    pub system: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// Builds connectors for systems; holds what connectors share in a process
+/// (the HTTP client and the rate limiters per token).
+#[derive(Clone)]
+pub struct Connectors {
+    pub http: http::HttpClient,
+}
+
+impl Connectors {
+    pub fn new(http: http::HttpClient) -> Self {
+        Self { http }
+    }
+
+    pub fn source(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn Source>, ConfigError> {
+        match system.kind {
+            SystemKind::Shopify => Ok(Arc::new(shopify::Shopify::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            SystemKind::Woocommerce => Ok(Arc::new(woocommerce::WooCommerce::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            other => Err(ConfigError {
+                system: system.name.clone(),
+                field: "kind".into(),
+                message: format!("{} cannot be a source of orders", other.display_name()),
+            }),
+        }
+    }
+
+    pub fn target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn Target>, ConfigError> {
+        match system.kind {
+            SystemKind::Economic => Ok(Arc::new(economic::Economic::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            SystemKind::Fortnox => Ok(Arc::new(fortnox::Fortnox::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            other => Err(ConfigError {
+                system: system.name.clone(),
+                field: "kind".into(),
+                message: format!("{} cannot be a target of orders", other.display_name()),
+            }),
+        }
+    }
+}

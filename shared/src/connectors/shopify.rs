@@ -1,0 +1,252 @@
+//! Shopify as a source of orders: webhook signatures, the REST `Order`
+//! resource, and a credentials check against the Admin REST API.
+//!
+//! Configuration: `shop_domain` (`cool-store.myshopify.com`), `api_version`
+//! (default `2024-04`) and, for sandboxes, `base_url`; `shop_domain` may be
+//! left out when `base_url` is given. Credentials: `access_token` (required)
+//! and `webhook_secret` (needed to accept webhooks; polling works without).
+
+mod order;
+
+use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::webshop::{fingerprint, header_text, shorten, Settings};
+use super::{
+    ConfigError, ConnectorError, DeliveryInfo, Inbound, ParseError, Source, WebhookError,
+    WebhookRequest,
+};
+use crate::model::{Order, System};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SYSTEM: &str = "Shopify";
+const DEFAULT_API_VERSION: &str = "2024-04";
+/// Shopify's REST leaky bucket holds 40 calls and leaks 2 a second on the
+/// standard plan: at most 40 calls in any 20 seconds never overflows it.
+const BUCKET: usize = 40;
+const BUCKET_WINDOW: Duration = Duration::from_secs(20);
+
+/// Header names, lower case. The headers without `X-` are those of Shopify's
+/// newer event deliveries, which are signed the same way.
+const HMAC_HEADERS: &[&str] = &["x-shopify-hmac-sha256", "shopify-hmac-sha256"];
+const TOPIC_HEADERS: &[&str] = &["x-shopify-topic", "shopify-topic"];
+const DELIVERY_HEADERS: &[&str] = &[
+    "x-shopify-event-id",
+    "shopify-event-id",
+    "x-shopify-webhook-id",
+];
+
+pub struct Shopify {
+    base_url: String,
+    api_version: String,
+    access_token: String,
+    webhook_secret: Option<String>,
+    http: HttpClient,
+    pacer: Arc<Pacer>,
+}
+
+impl Shopify {
+    pub fn new(
+        system: &System,
+        credentials: &Credentials,
+        http: HttpClient,
+    ) -> Result<Self, ConfigError> {
+        let settings = Settings { system };
+        let shop_domain = settings
+            .text("shop_domain")?
+            .map(|domain| shop_domain(&settings, &domain))
+            .transpose()?;
+        let base_url = match (settings.text("base_url")?, shop_domain) {
+            (Some(url), _) => settings.http_url("base_url", &url)?,
+            (None, Some(domain)) => format!("https://{domain}"),
+            (None, None) => {
+                return Err(settings.error(
+                    "shop_domain",
+                    "add the shop's domain (shop_domain), e.g. cool-store.myshopify.com",
+                ))
+            }
+        };
+        let api_version = match settings.text("api_version")? {
+            Some(version) if is_api_version(&version) => version,
+            Some(_) => {
+                return Err(settings.error(
+                    "api_version",
+                    "api_version must look like 2024-04 (year-month) or be 'unstable'",
+                ))
+            }
+            None => DEFAULT_API_VERSION.to_owned(),
+        };
+        let access_token = settings
+            .secret(credentials, "access_token")
+            .ok_or_else(|| {
+                settings.error(
+                    "access_token",
+                    "add the Admin API access token (access_token) of the shop's custom app",
+                )
+            })?;
+        let webhook_secret = settings.secret(credentials, "webhook_secret");
+        let pacer = http.pacer(
+            &format!("shopify:{}", fingerprint(&access_token)),
+            BUCKET,
+            BUCKET_WINDOW,
+        );
+        Ok(Self {
+            base_url,
+            api_version,
+            access_token,
+            webhook_secret,
+            http,
+            pacer,
+        })
+    }
+
+    /// `GET` of an Admin REST path such as `shop.json`: the body of a 2xx
+    /// answer, or the failure sorted for retrying.
+    async fn get(&self, path: &str) -> Result<Vec<u8>, ConnectorError> {
+        let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
+        self.pacer.acquire().await;
+        let response = self
+            .http
+            .client()
+            .get(&url)
+            .header("X-Shopify-Access-Token", &self.access_token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        if status.is_success() {
+            return Ok(body.to_vec());
+        }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            if let Some(pause) = retry_after(&headers) {
+                self.pacer.pause(pause).await;
+            }
+        }
+        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+    }
+}
+
+#[async_trait]
+impl Source for Shopify {
+    fn verify_webhook(&self, request: WebhookRequest<'_>) -> Result<Inbound, WebhookError> {
+        let header = "X-Shopify-Hmac-Sha256";
+        let Some(secret) = &self.webhook_secret else {
+            return Err(WebhookError::NoSecret);
+        };
+        let Some(signature) = HMAC_HEADERS.iter().find_map(|h| request.headers.get(*h)) else {
+            return Err(WebhookError::MissingSignature { header });
+        };
+        let signature = signature.to_str().unwrap_or_default();
+        if !super::signature::verify(secret.as_bytes(), request.body, signature) {
+            return Err(WebhookError::BadSignature { header });
+        }
+        Ok(Inbound::Delivery(DeliveryInfo {
+            delivery_id: header_text(request.headers, DELIVERY_HEADERS),
+            topic: header_text(request.headers, TOPIC_HEADERS),
+        }))
+    }
+
+    fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError> {
+        order::parse(body)
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        #[derive(serde::Deserialize)]
+        struct ShopAnswer {
+            #[allow(dead_code)]
+            shop: serde::de::IgnoredAny,
+        }
+        let body = self.get("shop.json").await?;
+        // A 200 without a shop means the address leads somewhere else.
+        serde_json::from_slice::<ShopAnswer>(&body).map_err(|_| {
+            ConnectorError::permanent(format!(
+                "{} answered, but not as a Shopify shop: check the shop domain",
+                self.base_url
+            ))
+        })?;
+        Ok(())
+    }
+}
+
+/// Accepts what a merchant pastes ("https://Cool-Store.myshopify.com/")
+/// and keeps the bare host name.
+fn shop_domain(settings: &Settings, domain: &str) -> Result<String, ConfigError> {
+    let host = domain
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let valid = host.contains('.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if valid {
+        Ok(host)
+    } else {
+        Err(settings.error(
+            "shop_domain",
+            &format!(
+                "shop_domain '{}' is not a domain: use the shop's address, e.g. cool-store.myshopify.com",
+                shorten(domain)
+            ),
+        ))
+    }
+}
+
+fn is_api_version(version: &str) -> bool {
+    let bytes = version.as_bytes();
+    version == "unstable"
+        || (bytes.len() == 7
+            && bytes[4] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || b.is_ascii_digit()))
+}
+
+/// Shopify's error body in words: `{"errors": "..."}`, `{"errors": [...]}` or
+/// `{"errors": {"field": ["..."]}}`.
+fn error_words(body: &[u8]) -> String {
+    fn words(value: &serde_json::Value) -> String {
+        match value {
+            serde_json::Value::String(text) => text.trim().to_owned(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(words)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+            serde_json::Value::Object(fields) => fields
+                .iter()
+                .map(|(field, value)| match field.as_str() {
+                    "base" => words(value),
+                    _ => format!("{field} {}", words(value)),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+    let Ok(serde_json::Value::Object(answer)) = serde_json::from_slice(body) else {
+        return String::new();
+    };
+    let text = answer
+        .get("errors")
+        .or_else(|| answer.get("error"))
+        .map(words)
+        .unwrap_or_default();
+    let text: String = text.chars().take(300).collect();
+    text
+}
+
+#[cfg(test)]
+mod tests;

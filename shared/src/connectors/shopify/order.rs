@@ -1,0 +1,414 @@
+//! Shopify's REST `Order` resource (also the `orders/*` webhook body) read
+//! into the canonical order. Only the fields Ferry uses are declared; the rest
+//! of the body is skipped.
+//!
+//! Choices worth knowing:
+//! - the state is `financial_status`, or `cancelled` once `cancelled_at` is set;
+//! - with `taxes_included`, Shopify's prices and discounts include tax: the
+//!   net figures are worked out from the tax Shopify charged on each line
+//!   (`webshop::net_from_gross`), so the lines add up to `total_price`;
+//! - a line's discount is the sum of its `discount_allocations` (every
+//!   discount application is allocated to lines or shipping lines), else its
+//!   `total_discount`; never both, so nothing is counted twice;
+//! - the REST order has no VAT number field: it is read from a note attribute
+//!   named like "VAT number", "VAT ID", "Tax ID", "CVR" or "Momsnummer"
+//!   (checkout apps store it there); the attribute also stays a custom field;
+//! - line `properties` become custom fields named "<SKU or title>: <name>";
+//!   properties whose name starts with `_` are private by Shopify convention
+//!   and are left out.
+
+use crate::connectors::webshop::{
+    self, full_name, non_blank, parse_json, value_text, Amount, Timestamp,
+};
+use crate::connectors::ParseError;
+use crate::model::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
+use rust_decimal::Decimal;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Note attribute names (compared as lower-case letters and digits) that hold
+/// the customer's VAT number.
+const VAT_ATTRIBUTE_NAMES: &[&str] = &[
+    "vat",
+    "vatnumber",
+    "vatno",
+    "vatid",
+    "vatregistrationnumber",
+    "taxid",
+    "taxnumber",
+    "cvr",
+    "cvrnumber",
+    "cvrnummer",
+    "momsnummer",
+    "momsregistreringsnummer",
+];
+
+pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
+    // Webhooks send the bare order; `GET orders/{id}.json` wraps it in
+    // `{"order": ...}` (a key the order itself does not have).
+    #[derive(Deserialize)]
+    struct Wrapped {
+        order: ShopifyOrder,
+    }
+    let top_level: BTreeMap<String, IgnoredAny> =
+        parse_json(body).map_err(|e| ParseError(format!("not a Shopify order: {e}")))?;
+    let order = if top_level.contains_key("order") {
+        parse_json::<Wrapped>(body)?.order
+    } else {
+        parse_json::<ShopifyOrder>(body)?
+    };
+    order.into_canonical()
+}
+
+#[derive(Deserialize)]
+struct ShopifyOrder {
+    id: u64,
+    name: Option<String>,
+    order_number: Option<u64>,
+    financial_status: Option<String>,
+    cancelled_at: Option<String>,
+    currency: String,
+    created_at: Timestamp,
+    updated_at: Option<Timestamp>,
+    taxes_included: Option<bool>,
+    email: Option<String>,
+    contact_email: Option<String>,
+    phone: Option<String>,
+    customer: Option<ShopifyCustomer>,
+    billing_address: Option<ShopifyAddress>,
+    shipping_address: Option<ShopifyAddress>,
+    line_items: Option<Vec<LineItem>>,
+    shipping_lines: Option<Vec<ShippingLine>>,
+    total_price: Amount,
+    total_tax: Option<Amount>,
+    note: Option<String>,
+    note_attributes: Option<Vec<NameValue>>,
+}
+
+#[derive(Deserialize)]
+struct ShopifyCustomer {
+    id: Option<u64>,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    default_address: Option<ShopifyAddress>,
+}
+
+#[derive(Deserialize)]
+struct ShopifyAddress {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    company: Option<String>,
+    address1: Option<String>,
+    address2: Option<String>,
+    city: Option<String>,
+    zip: Option<String>,
+    province: Option<String>,
+    province_code: Option<String>,
+    country_code: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LineItem {
+    sku: Option<String>,
+    title: Option<String>,
+    name: Option<String>,
+    quantity: Amount,
+    price: Amount,
+    total_discount: Option<Amount>,
+    tax_lines: Option<Vec<TaxLine>>,
+    discount_allocations: Option<Vec<DiscountAllocation>>,
+    properties: Option<Vec<NameValue>>,
+}
+
+#[derive(Deserialize)]
+struct ShippingLine {
+    title: Option<String>,
+    code: Option<String>,
+    price: Amount,
+    discounted_price: Option<Amount>,
+    tax_lines: Option<Vec<TaxLine>>,
+    discount_allocations: Option<Vec<DiscountAllocation>>,
+}
+
+#[derive(Deserialize)]
+struct TaxLine {
+    price: Amount,
+    rate: Option<Amount>,
+}
+
+#[derive(Deserialize)]
+struct DiscountAllocation {
+    amount: Amount,
+}
+
+#[derive(Deserialize)]
+struct NameValue {
+    name: Option<String>,
+    value: Option<serde_json::Value>,
+}
+
+/// A line's figures as Shopify states them (gross when taxes are included).
+struct Stated {
+    quantity: Decimal,
+    price: Decimal,
+    discount: Decimal,
+    tax_lines: Vec<TaxLine>,
+}
+
+impl ShopifyOrder {
+    fn into_canonical(self) -> Result<Order, ParseError> {
+        let taxes_included = self.taxes_included.unwrap_or(false);
+        let e_number = match (non_blank(self.name.as_deref()), self.order_number) {
+            (Some(name), _) => name,
+            (None, Some(number)) => format!("#{number}"),
+            (None, None) => {
+                return Err(ParseError(
+                    "name: the order has no name or order_number".into(),
+                ))
+            }
+        };
+        let state = if self
+            .cancelled_at
+            .as_deref()
+            .is_some_and(|at| !at.trim().is_empty())
+        {
+            "cancelled".to_owned()
+        } else {
+            non_blank(self.financial_status.as_deref()).unwrap_or_else(|| "unknown".into())
+        };
+
+        let mut custom_fields: Vec<CustomField> = self
+            .note_attributes
+            .iter()
+            .flatten()
+            .filter_map(custom_field)
+            .collect();
+        let mut lines = Vec::new();
+        for item in self.line_items.into_iter().flatten() {
+            let (line, properties) = item.into_canonical(taxes_included)?;
+            lines.push(line);
+            custom_fields.extend(properties);
+        }
+        for shipping in self.shipping_lines.into_iter().flatten() {
+            lines.push(shipping.into_canonical(taxes_included)?);
+        }
+
+        let totals = Totals {
+            total: self.total_price.0,
+            tax: self.total_tax.unwrap_or_default().0,
+            discount: webshop::sum(lines.iter().map(|l| l.discount))?,
+            shipping: webshop::sum(
+                lines
+                    .iter()
+                    .filter(|l| l.kind == LineKind::Shipping)
+                    .map(|l| l.net_total()),
+            )?,
+        };
+        let billing_address = self.billing_address.as_ref().map(address);
+        let customer = customer(
+            self.customer.as_ref(),
+            self.billing_address.as_ref(),
+            self.shipping_address.as_ref(),
+            [&self.email, &self.contact_email, &self.phone],
+            &custom_fields,
+        );
+        Ok(Order {
+            source_id: self.id.to_string(),
+            e_number,
+            state,
+            currency: self.currency.trim().to_uppercase(),
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.unwrap_or(self.created_at).0,
+            customer,
+            billing_address,
+            shipping_address: self.shipping_address.as_ref().map(address),
+            lines,
+            totals,
+            custom_fields,
+            note: non_blank(self.note.as_deref()),
+        })
+    }
+}
+
+impl LineItem {
+    /// The product line, and its public properties as custom fields.
+    fn into_canonical(
+        self,
+        taxes_included: bool,
+    ) -> Result<(OrderLine, Vec<CustomField>), ParseError> {
+        let title = non_blank(self.name.as_deref())
+            .or_else(|| non_blank(self.title.as_deref()))
+            .unwrap_or_default();
+        let sku = non_blank(self.sku.as_deref());
+        let label = sku.clone().unwrap_or_else(|| title.clone());
+        let properties = self
+            .properties
+            .iter()
+            .flatten()
+            .filter(|p| !p.name.as_deref().unwrap_or_default().starts_with('_'))
+            .filter_map(custom_field)
+            .map(|field| CustomField {
+                name: format!("{label}: {}", field.name),
+                value: field.value,
+            })
+            .collect();
+        let stated = Stated {
+            quantity: self.quantity.0,
+            price: self.price.0,
+            discount: line_discount(self.discount_allocations.as_deref(), self.total_discount)?,
+            tax_lines: self.tax_lines.unwrap_or_default(),
+        };
+        let line = canonical_line(LineKind::Product, sku, title, stated, taxes_included)?;
+        Ok((line, properties))
+    }
+}
+
+impl ShippingLine {
+    fn into_canonical(self, taxes_included: bool) -> Result<OrderLine, ParseError> {
+        let title = non_blank(self.title.as_deref())
+            .or_else(|| non_blank(self.code.as_deref()))
+            .unwrap_or_else(|| "Shipping".into());
+        let discount = match self.discount_allocations.as_deref() {
+            Some(allocations) if !allocations.is_empty() => {
+                webshop::sum(allocations.iter().map(|a| a.amount.0))?
+            }
+            _ => match self.discounted_price {
+                Some(after) => webshop::sub(self.price.0, after.0)?,
+                None => Decimal::ZERO,
+            },
+        };
+        let stated = Stated {
+            quantity: Decimal::ONE,
+            price: self.price.0,
+            discount,
+            tax_lines: self.tax_lines.unwrap_or_default(),
+        };
+        canonical_line(LineKind::Shipping, None, title, stated, taxes_included)
+    }
+}
+
+fn line_discount(
+    allocations: Option<&[DiscountAllocation]>,
+    total_discount: Option<Amount>,
+) -> Result<Decimal, ParseError> {
+    match allocations {
+        Some(allocations) if !allocations.is_empty() => {
+            webshop::sum(allocations.iter().map(|a| a.amount.0))
+        }
+        _ => Ok(total_discount.unwrap_or_default().0),
+    }
+}
+
+fn canonical_line(
+    kind: LineKind,
+    sku: Option<String>,
+    title: String,
+    stated: Stated,
+    taxes_included: bool,
+) -> Result<OrderLine, ParseError> {
+    let tax = webshop::sum(stated.tax_lines.iter().map(|t| t.price.0))?;
+    // No tax lines means no tax was charged on the line.
+    let tax_rate = Some(webshop::sum(
+        stated
+            .tax_lines
+            .iter()
+            .map(|t| t.rate.unwrap_or_default().0),
+    )?);
+    let (unit_price, discount) = if taxes_included {
+        webshop::net_from_gross(
+            stated.quantity,
+            stated.price,
+            stated.discount,
+            tax,
+            tax_rate,
+        )?
+    } else {
+        (stated.price, stated.discount)
+    };
+    Ok(OrderLine {
+        kind,
+        sku,
+        title,
+        quantity: stated.quantity,
+        unit_price,
+        discount,
+        tax,
+        tax_rate,
+    })
+}
+
+fn custom_field(attribute: &NameValue) -> Option<CustomField> {
+    let name = non_blank(attribute.name.as_deref())?;
+    let value = attribute.value.as_ref().map(value_text).unwrap_or_default();
+    Some(CustomField { name, value })
+}
+
+fn address(shopify: &ShopifyAddress) -> Address {
+    Address {
+        name: address_name(shopify).unwrap_or_default(),
+        company: non_blank(shopify.company.as_deref()),
+        line1: non_blank(shopify.address1.as_deref()).unwrap_or_default(),
+        line2: non_blank(shopify.address2.as_deref()),
+        city: non_blank(shopify.city.as_deref()).unwrap_or_default(),
+        zip: non_blank(shopify.zip.as_deref()).unwrap_or_default(),
+        region: non_blank(shopify.province_code.as_deref())
+            .or_else(|| non_blank(shopify.province.as_deref())),
+        country_code: non_blank(shopify.country_code.as_deref()).map(|c| c.to_uppercase()),
+        phone: non_blank(shopify.phone.as_deref()),
+    }
+}
+
+fn address_name(shopify: &ShopifyAddress) -> Option<String> {
+    non_blank(shopify.name.as_deref())
+        .or_else(|| full_name(shopify.first_name.as_deref(), shopify.last_name.as_deref()))
+}
+
+/// The buyer as an accounting system wants them: billing details first, then
+/// the customer record, then the shipping address.
+fn customer(
+    customer: Option<&ShopifyCustomer>,
+    billing: Option<&ShopifyAddress>,
+    shipping: Option<&ShopifyAddress>,
+    [email, contact_email, phone]: [&Option<String>; 3],
+    custom_fields: &[CustomField],
+) -> Customer {
+    let customer_name =
+        customer.and_then(|c| full_name(c.first_name.as_deref(), c.last_name.as_deref()));
+    let email = non_blank(email.as_deref())
+        .or_else(|| customer.and_then(|c| non_blank(c.email.as_deref())))
+        .or_else(|| non_blank(contact_email.as_deref()));
+    let name = billing
+        .and_then(address_name)
+        .or(customer_name)
+        .or_else(|| shipping.and_then(address_name))
+        .or_else(|| email.clone())
+        .unwrap_or_default();
+    let company = billing
+        .and_then(|b| non_blank(b.company.as_deref()))
+        .or_else(|| {
+            customer
+                .and_then(|c| c.default_address.as_ref())
+                .and_then(|a| non_blank(a.company.as_deref()))
+        });
+    let phone = billing
+        .and_then(|b| non_blank(b.phone.as_deref()))
+        .or_else(|| non_blank(phone.as_deref()))
+        .or_else(|| customer.and_then(|c| non_blank(c.phone.as_deref())));
+    let vat_number = custom_fields
+        .iter()
+        .find(|f| VAT_ATTRIBUTE_NAMES.contains(&webshop::key_words(&f.name).as_str()))
+        .and_then(|f| non_blank(Some(&f.value)));
+    Customer {
+        source_id: customer.and_then(|c| c.id).map(|id| id.to_string()),
+        name,
+        email,
+        company,
+        vat_number,
+        phone,
+    }
+}

@@ -1,0 +1,413 @@
+//! What the Shopify and WooCommerce connectors share: reading amounts that
+//! arrive as text or as JSON numbers, timestamps, errors that say where in the
+//! body they are, headers, and turning a shop's line into the canonical net
+//! figures (see the money rules in `model::order`).
+
+use super::{ConfigError, ParseError};
+use crate::model::System;
+use crate::seal::Credentials;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// No real order has an amount beyond this; bounding amounts keeps every sum
+/// and product of them far from `Decimal`'s limits, so nothing can overflow.
+const MAX_AMOUNT: i64 = 10_000_000_000_000;
+
+/// Decimal places kept on a unit price that had to be divided out of a line
+/// total; the rest of the division goes into the line's discount.
+const UNIT_PRICE_DP: u32 = 6;
+
+/// An exact amount as a shop sends it: a decimal string (`"199.00"`), or a
+/// JSON number (WooCommerce's line `price`, tax `rate`s). A JSON number is
+/// read through its shortest text form, which is the text the shop wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Amount(pub Decimal);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AmountVisitor)
+    }
+}
+
+struct AmountVisitor;
+
+impl Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an amount (a decimal string or a number)")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Amount, E> {
+        let trimmed = text.trim();
+        // WooCommerce formats an amount that was never set as "".
+        if trimmed.is_empty() {
+            return Ok(Amount(Decimal::ZERO));
+        }
+        let parsed = if trimmed.contains(['e', 'E']) {
+            Decimal::from_scientific(trimmed)
+        } else {
+            Decimal::from_str_exact(trimmed)
+        };
+        match parsed {
+            Ok(value) => bounded(value, text),
+            Err(_) => Err(E::custom(format!("invalid decimal '{}'", shorten(text)))),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Amount, E> {
+        bounded(Decimal::from(value), &value.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Amount, E> {
+        bounded(Decimal::from(value), &value.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Amount, E> {
+        // `Display` for f64 prints the shortest text that reads back as the
+        // same number: for `0.06` in the body that is "0.06", exactly.
+        let text = value.to_string();
+        if !value.is_finite() {
+            return Err(E::custom(format!("invalid decimal '{text}'")));
+        }
+        self.visit_str(&text)
+    }
+}
+
+fn bounded<E: de::Error>(value: Decimal, text: &str) -> Result<Amount, E> {
+    if value.abs() > Decimal::from(MAX_AMOUNT) {
+        Err(E::custom(format!("amount too large '{}'", shorten(text))))
+    } else {
+        Ok(Amount(value))
+    }
+}
+
+/// A point in time: RFC 3339 with an offset (Shopify), or without one, which
+/// is taken as UTC (WooCommerce's `_gmt` fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Timestamp(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_timestamp(&text)
+            .map(Timestamp)
+            .ok_or_else(|| de::Error::custom(format!("invalid date-time '{}'", shorten(&text))))
+    }
+}
+
+pub(super) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|naive| naive.and_utc())
+}
+
+/// Parses `body` as `T`; an error names the path in the body where it is
+/// ("line_items[0].price: invalid decimal 'abc' at line 1 column 120").
+pub(super) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut json).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if path == "." {
+            ParseError(inner.to_string())
+        } else {
+            ParseError(format!("{path}: {inner}"))
+        }
+    })?;
+    json.end().map_err(|error| ParseError(error.to_string()))?;
+    Ok(value)
+}
+
+/// A JSON value as text for a custom field: strings as they are, numbers and
+/// booleans as written, lists and objects as compact JSON, null as "".
+pub(super) fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `Some(trimmed)` unless the text is missing or blank.
+pub(super) fn non_blank(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// "First Last", leaving out the blank parts.
+pub(super) fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let parts: Vec<String> = [first, last].into_iter().filter_map(non_blank).collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// The first of `names` present as a header with a non-blank text value.
+pub(super) fn header_text(headers: &::http::HeaderMap, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .filter_map(|name| headers.get(*name))
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|text| non_blank(Some(text)))
+}
+
+/// Lower case letters and digits only: "_billing_VAT-number" → "billingvatnumber".
+pub(super) fn key_words(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Reads a system's configuration and credentials, naming the field in
+/// every error.
+pub(super) struct Settings<'a> {
+    pub system: &'a System,
+}
+
+impl Settings<'_> {
+    pub fn error(&self, field: &str, message: &str) -> ConfigError {
+        ConfigError {
+            system: self.system.name.clone(),
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// A text setting; absent, null and blank are all "not set".
+    pub fn text(&self, field: &str) -> Result<Option<String>, ConfigError> {
+        match self.system.config.get(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(text)) => Ok(non_blank(Some(text))),
+            Some(_) => Err(self.error(field, &format!("{field} must be text"))),
+        }
+    }
+
+    /// A credential, trimmed; blank is "not set".
+    pub fn secret(&self, credentials: &Credentials, field: &str) -> Option<String> {
+        non_blank(credentials.get(field))
+    }
+
+    /// An http(s) address, without its trailing `/`.
+    pub fn http_url(&self, field: &str, text: &str) -> Result<String, ConfigError> {
+        match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+                Ok(text.trim_end_matches('/').to_owned())
+            }
+            _ => Err(self.error(
+                field,
+                &format!("{field} must be an http(s) address such as https://shop.example.com"),
+            )),
+        }
+    }
+}
+
+/// A short, stable stand-in for a secret, for keys such as the pacer's;
+/// the secret cannot be read back from it.
+pub(super) fn fingerprint(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Shortens an echoed input so that an error message stays readable.
+pub(super) fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+fn overflow() -> ParseError {
+    ParseError("the order's amounts are too large to calculate with".into())
+}
+
+pub(super) fn add(a: Decimal, b: Decimal) -> Result<Decimal, ParseError> {
+    a.checked_add(b).ok_or_else(overflow)
+}
+
+pub(super) fn sub(a: Decimal, b: Decimal) -> Result<Decimal, ParseError> {
+    a.checked_sub(b).ok_or_else(overflow)
+}
+
+pub(super) fn mul(a: Decimal, b: Decimal) -> Result<Decimal, ParseError> {
+    a.checked_mul(b).ok_or_else(overflow)
+}
+
+pub(super) fn sum(amounts: impl IntoIterator<Item = Decimal>) -> Result<Decimal, ParseError> {
+    amounts.into_iter().try_fold(Decimal::ZERO, add)
+}
+
+/// The canonical `(unit_price, discount)` of a line whose net amounts are
+/// known for the whole line, before and after its discount.
+///
+/// `unit_price × quantity − discount` always equals `net_after` exactly. When
+/// the division by the quantity does not come out even (10.00 / 3), the unit
+/// price is rounded up at six decimals and the few millionths go into the
+/// discount, so the line still adds up to what the shop charged.
+pub(super) fn unit_and_discount(
+    quantity: Decimal,
+    net_before: Decimal,
+    net_after: Decimal,
+) -> Result<(Decimal, Decimal), ParseError> {
+    if quantity.is_zero() {
+        // A removed line: no unit price can be divided out of it.
+        return Ok((net_before, sub(Decimal::ZERO, net_after)?));
+    }
+    let exact = net_before.checked_div(quantity).ok_or_else(overflow)?;
+    let unit = exact.round_dp_with_strategy(UNIT_PRICE_DP, RoundingStrategy::AwayFromZero);
+    let discount = sub(mul(unit, quantity)?, net_after)?;
+    Ok((unit.normalize(), discount.normalize()))
+}
+
+/// The canonical `(unit_price, discount)` of a line whose price and discount
+/// include tax (Shopify's `taxes_included`): the tax the shop charged is taken
+/// out of the line after its discount, and the price before the discount is
+/// scaled by the same proportion, so both keep the shop's own rounding.
+pub(super) fn net_from_gross(
+    quantity: Decimal,
+    gross_unit_price: Decimal,
+    gross_discount: Decimal,
+    tax: Decimal,
+    tax_rate: Option<Decimal>,
+) -> Result<(Decimal, Decimal), ParseError> {
+    let gross_before = mul(gross_unit_price, quantity)?;
+    let gross_after = sub(gross_before, gross_discount)?;
+    let net_after = sub(gross_after, tax)?;
+    let net_before = if gross_discount.is_zero() {
+        net_after
+    } else if !gross_after.is_zero() {
+        mul(net_after, gross_before)?
+            .checked_div(gross_after)
+            .ok_or_else(overflow)?
+    } else {
+        // All of it discounted: no tax was charged to learn the share from.
+        let divisor = add(Decimal::ONE, tax_rate.unwrap_or_default())?;
+        if divisor <= Decimal::ZERO {
+            return Err(ParseError(
+                "a tax rate of -100 % or less is not possible".into(),
+            ));
+        }
+        gross_before.checked_div(divisor).ok_or_else(overflow)?
+    };
+    unit_and_discount(quantity, net_before, net_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).unwrap()
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Line {
+        price: Amount,
+    }
+
+    #[test]
+    fn reads_amounts_from_text_and_numbers_exactly() {
+        for (json, expected) in [
+            (r#"{"price": "199.00"}"#, "199.00"),
+            (r#"{"price": 3}"#, "3"),
+            (r#"{"price": 0.06}"#, "0.06"),
+            (r#"{"price": 26.666666666666668}"#, "26.666666666666668"),
+            (r#"{"price": "-5.5"}"#, "-5.5"),
+            (r#"{"price": ""}"#, "0"),
+        ] {
+            let line: Line = parse_json(json.as_bytes()).unwrap();
+            assert_eq!(line.price.0, dec(expected), "{json}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_and_huge_amounts_with_the_path() {
+        let err = parse_json::<Line>(br#"{"price": "abc"}"#).unwrap_err();
+        assert!(err.0.starts_with("price: invalid decimal 'abc'"), "{err}");
+        let err = parse_json::<Line>(br#"{"price": "1e40"}"#).unwrap_err();
+        assert!(err.0.starts_with("price: "), "{err}");
+        let err = parse_json::<Line>(br#"{"price": 1e300}"#).unwrap_err();
+        assert!(err.0.starts_with("price: "), "{err}");
+        let err = parse_json::<Line>(br#"{"price": true}"#).unwrap_err();
+        assert!(err.0.starts_with("price: invalid type: boolean"), "{err}");
+    }
+
+    #[test]
+    fn refuses_trailing_text_and_broken_json() {
+        assert!(parse_json::<Line>(br#"{"price": "1"} x"#).is_err());
+        let err = parse_json::<Line>(br#"{"price": "#).unwrap_err();
+        assert!(err.0.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn reads_times_with_and_without_offset() {
+        assert_eq!(
+            parse_timestamp("2008-01-10T11:00:00-05:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2008-01-10T16:00:00+00:00"
+        );
+        assert_eq!(
+            parse_timestamp("2017-03-22T19:28:02").unwrap().to_rfc3339(),
+            "2017-03-22T19:28:02+00:00"
+        );
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn divides_unit_prices_and_keeps_the_line_exact() {
+        assert_eq!(
+            unit_and_discount(dec("2"), dec("6.00"), dec("6.00")).unwrap(),
+            (dec("3"), dec("0"))
+        );
+        let (unit, discount) = unit_and_discount(dec("3"), dec("10.00"), dec("9.00")).unwrap();
+        assert_eq!(unit, dec("3.333334"));
+        assert_eq!(unit * dec("3") - discount, dec("9.00"));
+        assert_eq!(discount, dec("1.000002"));
+    }
+
+    #[test]
+    fn takes_tax_out_of_gross_prices() {
+        // 2 × 129.00 DKK incl. 25 % VAT, 10 % off: the shop charged 46.44 tax.
+        let (unit, discount) = net_from_gross(
+            dec("2"),
+            dec("129.00"),
+            dec("25.80"),
+            dec("46.44"),
+            Some(dec("0.25")),
+        )
+        .unwrap();
+        assert_eq!((unit, discount), (dec("103.2"), dec("20.64")));
+        // Fully discounted: the rate gives the net price.
+        let (unit, discount) = net_from_gross(
+            dec("1"),
+            dec("125.00"),
+            dec("125.00"),
+            dec("0"),
+            Some(dec("0.25")),
+        )
+        .unwrap();
+        assert_eq!((unit, discount), (dec("100"), dec("100")));
+        assert!(net_from_gross(dec("1"), dec("1"), dec("1"), dec("0"), Some(dec("-1"))).is_err());
+    }
+
+    #[test]
+    fn helpers_read_names_and_keys() {
+        assert_eq!(full_name(Some(" Bob "), Some("")), Some("Bob".into()));
+        assert_eq!(full_name(None, Some("")), None);
+        assert_eq!(key_words("_billing_VAT-number"), "billingvatnumber");
+        assert_eq!(shorten(&"x".repeat(50)).chars().count(), 41);
+        assert_eq!(value_text(&serde_json::json!({"a": 1})), r#"{"a":1}"#);
+    }
+}

@@ -1,0 +1,210 @@
+//! WooCommerce as a source of orders: webhook signatures and the set-up
+//! ping, the REST v3 order, and a credentials check against the REST API.
+//!
+//! Configuration: `base_url`, the shop's site (`https://shop.example.com`,
+//! or with its WordPress folder). Credentials: `consumer_key` and
+//! `consumer_secret` (a REST API key with read access) and `webhook_secret`
+//! (the secret typed into the webhook, needed to accept webhooks).
+//!
+//! The keys travel as HTTP Basic authentication, which WooCommerce only
+//! accepts over HTTPS, so a plain `http://` address is refused unless it is
+//! this machine's own (sandboxes, tests).
+
+mod html;
+mod order;
+
+use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::webshop::{fingerprint, header_text, Settings};
+use super::{
+    ConfigError, ConnectorError, DeliveryInfo, Inbound, ParseError, Source, WebhookError,
+    WebhookRequest,
+};
+use crate::model::{Order, System};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SYSTEM: &str = "WooCommerce";
+const SIGNATURE_HEADER: &str = "X-WC-Webhook-Signature";
+/// WooCommerce documents no rate limit; its host is often a small server,
+/// so Ferry keeps to a gentle pace of its own.
+const PACE: usize = 10;
+const PACE_WINDOW: Duration = Duration::from_secs(1);
+
+pub struct WooCommerce {
+    base_url: String,
+    consumer_key: String,
+    consumer_secret: String,
+    /// Already entity-decoded, as WooCommerce signs with it.
+    webhook_secret: Option<String>,
+    http: HttpClient,
+    pacer: Arc<Pacer>,
+}
+
+impl WooCommerce {
+    pub fn new(
+        system: &System,
+        credentials: &Credentials,
+        http: HttpClient,
+    ) -> Result<Self, ConfigError> {
+        let settings = Settings { system };
+        let Some(site) = settings.text("base_url")? else {
+            return Err(settings.error(
+                "base_url",
+                "add the shop's address (base_url), e.g. https://shop.example.com",
+            ));
+        };
+        let base_url = settings.http_url("base_url", &site)?;
+        if base_url.starts_with("http://") && !is_this_machine(&base_url) {
+            return Err(settings.error(
+                "base_url",
+                "WooCommerce accepts API keys only over HTTPS: use the https:// address of the shop",
+            ));
+        }
+        let required = |field: &str, what: &str| {
+            settings
+                .secret(credentials, field)
+                .ok_or_else(|| settings.error(field, &format!("add the {what} ({field})")))
+        };
+        let consumer_key = required("consumer_key", "REST API consumer key, ck_…")?;
+        let consumer_secret = required("consumer_secret", "REST API consumer secret, cs_…")?;
+        let webhook_secret = settings
+            .secret(credentials, "webhook_secret")
+            .map(|secret| html::decode_special_chars(&secret));
+        let pacer = http.pacer(
+            &format!("woocommerce:{}", fingerprint(&consumer_key)),
+            PACE,
+            PACE_WINDOW,
+        );
+        Ok(Self {
+            base_url,
+            consumer_key,
+            consumer_secret,
+            webhook_secret,
+            http,
+            pacer,
+        })
+    }
+
+    /// `GET` of a `wc/v3` path with its query: the body of a 2xx answer, or
+    /// the failure sorted for retrying.
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, ConnectorError> {
+        let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
+        self.pacer.acquire().await;
+        let response = self
+            .http
+            .client()
+            .get(&url)
+            .query(query)
+            .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(SYSTEM, &e))?;
+        if status.is_success() {
+            return Ok(body.to_vec());
+        }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            if let Some(pause) = retry_after(&headers) {
+                self.pacer.pause(pause).await;
+            }
+        }
+        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+    }
+}
+
+#[async_trait]
+impl Source for WooCommerce {
+    fn verify_webhook(&self, request: WebhookRequest<'_>) -> Result<Inbound, WebhookError> {
+        let Some(signature) = request.headers.get(SIGNATURE_HEADER) else {
+            // WooCommerce's only unsigned request: the ping when a webhook is
+            // saved, which must be answered 200 or the webhook stays broken.
+            if is_ping(request.body) {
+                return Ok(Inbound::Ping);
+            }
+            return Err(WebhookError::MissingSignature {
+                header: SIGNATURE_HEADER,
+            });
+        };
+        let Some(secret) = &self.webhook_secret else {
+            return Err(WebhookError::NoSecret);
+        };
+        let signature = signature.to_str().unwrap_or_default();
+        if !super::signature::verify(secret.as_bytes(), request.body, signature) {
+            return Err(WebhookError::BadSignature {
+                header: SIGNATURE_HEADER,
+            });
+        }
+        Ok(Inbound::Delivery(DeliveryInfo {
+            delivery_id: header_text(request.headers, &["x-wc-webhook-delivery-id"]),
+            topic: header_text(request.headers, &["x-wc-webhook-topic"]),
+        }))
+    }
+
+    fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError> {
+        order::parse(body)
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        let body = self.get("orders", &[("per_page", "1")]).await?;
+        // A 200 that is not a list of orders: a WordPress without the REST
+        // routes (plain permalinks) or another site answered.
+        serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body).map_err(|_| {
+            ConnectorError::permanent(format!(
+                "{} answered, but not as the WooCommerce REST API: check the address and that \
+                 WordPress permalinks are not set to 'Plain'",
+                self.base_url
+            ))
+        })?;
+        Ok(())
+    }
+}
+
+/// `webhook_id=12`: the form body of WooCommerce's set-up ping.
+fn is_ping(body: &[u8]) -> bool {
+    let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
+        return false;
+    };
+    matches!(fields.as_slice(), [(name, id)]
+        if name == "webhook_id" && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_this_machine(base_url: &str) -> bool {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|url| {
+            url.host().map(|host| match host {
+                url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// WordPress's error body in words: `{"code", "message", "data": {"status"}}`.
+fn error_words(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct WpError {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let Ok(error) = serde_json::from_slice::<WpError>(body) else {
+        return String::new();
+    };
+    let words = super::webshop::non_blank(error.message.as_deref())
+        .map(|message| html::decode_text(&message))
+        .or(error.code)
+        .unwrap_or_default();
+    words.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Webhook intake: verify the sender's signature, drop a delivery already
+//! seen, record the transfer with the raw payload, enqueue it. Fast: the
+//! webshop waits for the answer.
+
+use crate::app::Ferry;
+use crate::connectors::{Inbound, WebhookRequest};
+use crate::model::{Connection, ConnectionId, Level};
+use crate::pipeline::events;
+use crate::pipeline::record::{self, RecordError, Recorded};
+use crate::store::StoreError;
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+/// What the intake did with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A set-up ping: nothing stored.
+    Ping,
+    /// The delivery id was seen before: nothing done again.
+    Duplicate,
+    Recorded(Recorded),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// No such connection (also: a malformed id). Answer 404.
+    #[error("no connection with this id")]
+    UnknownConnection,
+    /// A bad or missing signature. Answer 401; nothing was stored.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Storage or queue failed. Answer 5xx so that the sender retries.
+    #[error("Ferry could not record the delivery now: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for IntakeError {
+    fn from(e: StoreError) -> Self {
+        IntakeError::Unavailable(e.to_string())
+    }
+}
+
+impl From<RecordError> for IntakeError {
+    fn from(e: RecordError) -> Self {
+        IntakeError::Unavailable(e.to_string())
+    }
+}
+
+const SERVICE: &str = "webhook-intake";
+
+/// Handles `POST /webhooks/{connection_id}`. The body size limit is the
+/// HTTP layer's job (413 before this is called).
+pub async fn receive(
+    ferry: &Ferry,
+    connection_id: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Received, IntakeError> {
+    let id = ConnectionId::parse(connection_id).map_err(|_| IntakeError::UnknownConnection)?;
+    let connection = ferry
+        .store
+        .find_connection(&id)
+        .await?
+        .ok_or(IntakeError::UnknownConnection)?;
+    let span =
+        tracing::info_span!("webhook", tenant = %connection.tenant, connection = %connection.id);
+    receive_for(ferry, &connection, headers, body)
+        .instrument(span)
+        .await
+}
+
+async fn receive_for(
+    ferry: &Ferry,
+    connection: &Connection,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Received, IntakeError> {
+    let system = ferry
+        .store
+        .get_system(&connection.tenant, &connection.source)
+        .await?
+        .ok_or(IntakeError::UnknownConnection)?;
+    let credentials = ferry
+        .sealer
+        .open(&system.credentials)
+        .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+    let source = ferry
+        .connectors
+        .source(&system, &credentials)
+        .map_err(|e| IntakeError::Unauthorized(e.to_string()))?;
+
+    let request = WebhookRequest { headers, body };
+    let delivery = match source.verify_webhook(request) {
+        Ok(Inbound::Ping) => return Ok(Received::Ping),
+        Ok(Inbound::Delivery(delivery)) => delivery,
+        Err(e) => {
+            tracing::warn!(reason = %e, "webhook refused");
+            events::log(
+                ferry,
+                &connection.tenant,
+                SERVICE,
+                Level::Warn,
+                format!("a webhook was refused: {e}"),
+                Some(&connection.id),
+                None,
+            )
+            .await;
+            return Err(IntakeError::Unauthorized(e.to_string()));
+        }
+    };
+
+    if let Some(delivery_id) = &delivery.delivery_id {
+        if ferry
+            .store
+            .delivery_seen(&connection.id, delivery_id)
+            .await?
+        {
+            return Ok(Received::Duplicate);
+        }
+    }
+
+    let recorded = match source.parse_order(body) {
+        Ok(order) => record::record_order(ferry, connection, &order, body).await?,
+        Err(e) => {
+            let key = delivery.delivery_id.clone().unwrap_or_else(|| body_hash(body));
+            record::record_unreadable(ferry, connection, &key, body, &e.0).await?
+        }
+    };
+
+    // Marked only after the transfer is safely recorded and enqueued: a crash
+    // before this line makes the sender's retry do the work again, harmlessly.
+    if let Some(delivery_id) = &delivery.delivery_id {
+        let expires = ferry.clock.now()
+            + chrono::Duration::from_std(ferry.limits.seen_delivery_ttl).unwrap_or_default();
+        ferry
+            .store
+            .mark_delivery_seen(&connection.id, delivery_id, expires)
+            .await?;
+    }
+    tracing::info!(transfer = %recorded.transfer(), outcome = ?recorded, "webhook recorded");
+    Ok(Received::Recorded(recorded))
+}
+
+fn body_hash(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,48 @@
+//! Turning AWS event shapes into Ferry calls, so that each function's
+//! `main.rs` only wires. Tested here with the real event types.
+
+use crate::app::Ferry;
+use crate::pipeline::worker::{self, Outcome};
+use crate::queue::TransferMessage;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+
+/// The transfer-worker's SQS batch: each message on its own; the ones that
+/// could not be handled now are reported back (partial batch failure) so SQS
+/// delivers only those again (and to the DLQ after too many tries).
+pub async fn handle_sqs_batch(ferry: &Ferry, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        if let Err(reason) = handle_sqs_message(ferry, &record).await {
+            let id = record.message_id.clone().unwrap_or_default();
+            tracing::warn!(message_id = %id, %reason, "message will be retried");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), String> {
+    let Some(body) = record.body.as_deref() else {
+        // Nothing to act on and nothing to lose: acknowledge.
+        tracing::error!("SQS message without a body dropped");
+        return Ok(());
+    };
+    let message: TransferMessage = match serde_json::from_str(body) {
+        Ok(message) => message,
+        Err(e) => {
+            // Retrying cannot fix a malformed body; keep it visible in the log.
+            tracing::error!(error = %e, body = %body.chars().take(200).collect::<String>(), "malformed queue message dropped");
+            return Ok(());
+        }
+    };
+    match worker::process(ferry, &message).await {
+        Ok(Outcome::Delivered { target_ref, linked }) => {
+            tracing::info!(%target_ref, linked, "delivered");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}

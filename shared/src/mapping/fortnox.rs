@@ -1,0 +1,480 @@
+//! Canonical order → Fortnox's customer, articles and invoice or order.
+//!
+//! Prices go net (`VATIncluded: false`) with each row's VAT percentage.
+//! Shipping becomes the document's `Freight` and fees its
+//! `AdministrationFee` (both net); an order-level discount is a row without
+//! an article. A row's amount is `cents(quantity × Price − Discount)` with
+//! `DiscountType: "AMOUNT"` (the whole row's discount), so a discount stays
+//! visible and exact; prices are sent with at most 2 decimals, rows split in
+//! two when one price cannot reach the amount (see [`super`]).
+
+use super::{
+    cents, customer_name, invoice_address, line_targets, money, order_warnings, price_parts, sku,
+    street, text, Mapped, MappingError,
+};
+use crate::model::{DocumentKind, LineKind, Order, OrderLine};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+const TARGET: &str = "Fortnox";
+
+/// `POST /3/customers` (inside `{"Customer": …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Customer {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zip_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    pub currency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_number: Option<String>,
+    #[serde(rename = "VATNumber", skip_serializing_if = "Option::is_none")]
+    pub vat_number: Option<String>,
+}
+
+/// `POST /3/articles` (inside `{"Article": …}`). Fortnox keeps sales prices
+/// in price lists (an article's `SalesPrice` is read-only), so none is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Article {
+    pub article_number: String,
+    pub description: String,
+}
+
+/// `POST /3/invoices` (`{"Invoice": …}`) or `POST /3/orders` (`{"Order": …}`):
+/// the same fields, except the date's and the rows' names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Document {
+    pub customer_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<String>,
+    pub currency: String,
+    /// The webshop's number, shown to the customer.
+    pub your_order_number: String,
+    /// The webshop's number again: Fortnox can search invoices and orders by
+    /// it (`?externalinvoicereference1=`), which is how a retry finds them.
+    pub external_invoice_reference1: String,
+    #[serde(rename = "VATIncluded")]
+    pub vat_included: bool,
+    #[serde(with = "money")]
+    pub freight: Decimal,
+    #[serde(with = "money")]
+    pub administration_fee: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zip_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_address1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_zip_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_rows: Option<Vec<Row>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_rows: Option<Vec<Row>>,
+}
+
+impl Document {
+    pub fn rows(&self) -> &[Row] {
+        self.invoice_rows
+            .as_deref()
+            .or(self.order_rows.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The document's net amount as Fortnox computes it.
+    pub fn net(&self) -> Decimal {
+        self.rows().iter().map(Row::total).sum::<Decimal>() + self.freight + self.administration_fee
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Row {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article_number: Option<String>,
+    pub description: String,
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub delivered_quantity: Option<Decimal>,
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub ordered_quantity: Option<Decimal>,
+    #[serde(with = "money")]
+    pub price: Decimal,
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Decimal>,
+    /// `"AMOUNT"` when there is a discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_type: Option<&'static str>,
+    /// VAT percentage (25 for 25 %).
+    #[serde(rename = "VAT", with = "money")]
+    pub vat: Decimal,
+}
+
+impl Row {
+    pub fn quantity(&self) -> Decimal {
+        self.delivered_quantity
+            .or(self.ordered_quantity)
+            .unwrap_or_default()
+    }
+
+    /// The row's net amount as Fortnox computes it.
+    pub fn total(&self) -> Decimal {
+        cents(self.quantity() * self.price - self.discount.unwrap_or_default())
+    }
+}
+
+/// A Swedish VAT number (`SE` + the organisation number + `01`) gives the
+/// organisation number Fortnox files companies under.
+fn organisation_number(vat_number: &str) -> Option<String> {
+    let digits = vat_number.strip_prefix("SE")?.replace([' ', '-'], "");
+    let valid =
+        digits.len() == 12 && digits.ends_with("01") && digits.bytes().all(|b| b.is_ascii_digit());
+    valid.then(|| format!("{}-{}", &digits[..6], &digits[6..10]))
+}
+
+/// The customer to create when none is found by email (or by name).
+pub fn customer(order: &Order) -> Customer {
+    let address = invoice_address(order);
+    let vat_number = order.customer.vat_number.as_deref().and_then(text);
+    Customer {
+        name: customer_name(order),
+        email: order.customer.email.as_deref().and_then(text),
+        address1: address.and_then(street),
+        zip_code: address.and_then(|a| text(&a.zip)),
+        city: address.and_then(|a| text(&a.city)),
+        country_code: address.and_then(|a| a.country_code.clone()),
+        currency: order.currency.clone(),
+        organisation_number: vat_number.as_deref().and_then(organisation_number),
+        vat_number,
+    }
+}
+
+fn article_number(line: &OrderLine) -> Result<String, MappingError> {
+    sku(line)
+        .map(str::to_owned)
+        .ok_or_else(|| MappingError::NoSku {
+            title: line.title.clone(),
+            target: TARGET,
+            what: "an article number",
+        })
+}
+
+/// The articles the document's product rows refer to, once each.
+pub fn articles(order: &Order) -> Result<Vec<Article>, MappingError> {
+    let mut articles: Vec<Article> = Vec::new();
+    for line in order.lines.iter().filter(|l| l.kind == LineKind::Product) {
+        let article_number = article_number(line)?;
+        if articles.iter().any(|a| a.article_number == article_number) {
+            continue;
+        }
+        let description = line.title.trim();
+        articles.push(Article {
+            description: if description.is_empty() {
+                article_number.clone()
+            } else {
+                description.to_owned()
+            },
+            article_number,
+        });
+    }
+    Ok(articles)
+}
+
+/// The row's VAT percentage: the source's rate, or (when it gave none) the
+/// line's tax over its net amount, to a whole percent as Fortnox's rates are.
+fn vat_percent(line: &OrderLine) -> Decimal {
+    match line.tax_rate {
+        Some(rate) => (rate * Decimal::ONE_HUNDRED).normalize(),
+        None => {
+            let net = line.net_total();
+            if net.is_zero() {
+                Decimal::ZERO
+            } else {
+                (line.tax / net * Decimal::ONE_HUNDRED).round_dp(0)
+            }
+        }
+    }
+}
+
+/// (quantity, price, discount) for one order line: one row, or two when a
+/// single 2-decimal price cannot reach the line's amount.
+fn price_row(
+    line: &OrderLine,
+    target: Decimal,
+) -> Result<Vec<(Decimal, Decimal, Option<Decimal>)>, MappingError> {
+    let cannot = || MappingError::CannotMatchTotal {
+        title: line.title.clone(),
+        quantity: line.quantity.normalize(),
+        amount: target,
+        target: TARGET,
+    };
+    if !line.discount.is_zero() && !line.quantity.is_zero() {
+        let price = cents(line.unit_price);
+        let discount = cents(line.quantity * price) - target;
+        if discount.is_sign_positive()
+            && !discount.is_zero()
+            && cents(line.quantity * price - discount) == target
+        {
+            return Ok(vec![(line.quantity, price, Some(discount))]);
+        }
+    }
+    if line.quantity.is_zero() {
+        return if target.is_zero() {
+            Ok(vec![(line.quantity, cents(line.unit_price), None)])
+        } else {
+            Err(cannot())
+        };
+    }
+    let parts = price_parts(line.quantity, target).ok_or_else(cannot)?;
+    Ok(parts
+        .into_iter()
+        .map(|p| (p.quantity, p.unit_price, None))
+        .collect())
+}
+
+/// The invoice (draft or to be booked) or order for a customer Fortnox
+/// already has. Fails before anything is sent when a product line has no
+/// SKU or the amounts cannot match to the cent.
+pub fn document(
+    order: &Order,
+    customer_number: &str,
+    kind: DocumentKind,
+) -> Result<Mapped<Document>, MappingError> {
+    let is_order = kind == DocumentKind::Order;
+    let mut rows = Vec::new();
+    let mut freight = Decimal::ZERO;
+    let mut administration_fee = Decimal::ZERO;
+    for (line, target) in order.lines.iter().zip(line_targets(order)) {
+        let article_number = match line.kind {
+            LineKind::Shipping => {
+                freight += target;
+                continue;
+            }
+            LineKind::Fee => {
+                administration_fee += target;
+                continue;
+            }
+            LineKind::Product => Some(article_number(line)?),
+            LineKind::Discount => None,
+        };
+        for (quantity, price, discount) in price_row(line, target)? {
+            rows.push(Row {
+                article_number: article_number.clone(),
+                description: line.title.trim().to_owned(),
+                delivered_quantity: (!is_order).then_some(quantity),
+                ordered_quantity: is_order.then_some(quantity),
+                price,
+                discount,
+                discount_type: discount.map(|_| "AMOUNT"),
+                vat: vat_percent(line),
+            });
+        }
+    }
+    let billing = invoice_address(order);
+    let shipping = order.shipping_address.as_ref();
+    let date = order.created_at.format("%Y-%m-%d").to_string();
+    let document = Document {
+        customer_number: customer_number.to_owned(),
+        invoice_date: (!is_order).then(|| date.clone()),
+        order_date: is_order.then_some(date),
+        currency: order.currency.clone(),
+        your_order_number: order.e_number.clone(),
+        external_invoice_reference1: order.e_number.clone(),
+        vat_included: false,
+        freight,
+        administration_fee,
+        address1: billing.and_then(street),
+        zip_code: billing.and_then(|a| text(&a.zip)),
+        city: billing.and_then(|a| text(&a.city)),
+        delivery_name: shipping.and_then(|a| text(&a.name)),
+        delivery_address1: shipping.and_then(street),
+        delivery_zip_code: shipping.and_then(|a| text(&a.zip)),
+        delivery_city: shipping.and_then(|a| text(&a.city)),
+        invoice_rows: (!is_order).then(|| rows.clone()),
+        order_rows: is_order.then_some(rows),
+    };
+    Ok(Mapped {
+        document,
+        warnings: order_warnings(order),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::tests::{d, line, order};
+    use crate::mapping::to_json;
+
+    fn order_net(o: &Order) -> Decimal {
+        o.totals.total - o.totals.tax
+    }
+
+    #[test]
+    fn maps_rows_freight_fees_and_discounts() {
+        let mut mug = line(
+            LineKind::Product,
+            Some("MUG-BLUE"),
+            "Blue mug",
+            "2",
+            "100.00",
+        );
+        mug.discount = d("15.50");
+        let o = order(vec![
+            mug,
+            line(LineKind::Product, Some("TEA-1"), "Green tea", "1", "45.50"),
+            line(LineKind::Shipping, None, "Standard shipping", "1", "39.00"),
+            line(LineKind::Fee, None, "Payment fee", "1", "5.00"),
+            line(LineKind::Discount, None, "SUMMER10", "1", "-10.00"),
+        ]);
+        let mapped = document(&o, "17", DocumentKind::DraftInvoice).unwrap();
+        let doc = &mapped.document;
+        assert_eq!(doc.freight, d("39.00"));
+        assert_eq!(doc.administration_fee, d("5.00"));
+        let rows = doc.rows();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].article_number.as_deref(), Some("MUG-BLUE"));
+        assert_eq!(
+            (rows[0].price, rows[0].discount),
+            (d("100.00"), Some(d("15.50")))
+        );
+        assert_eq!(rows[0].discount_type, Some("AMOUNT"));
+        assert_eq!(rows[0].total(), d("184.50"));
+        assert_eq!(rows[2].article_number, None);
+        assert_eq!(rows[2].price, d("-10.00"));
+        assert_eq!(doc.net(), order_net(&o));
+
+        let json: serde_json::Value = serde_json::from_slice(&to_json(doc).unwrap()).unwrap();
+        assert_eq!(json["CustomerNumber"], "17");
+        assert_eq!(json["InvoiceDate"], "2024-05-17");
+        assert_eq!(json["YourOrderNumber"], "#1001");
+        assert_eq!(json["ExternalInvoiceReference1"], "#1001");
+        assert_eq!(json["VATIncluded"], false);
+        assert_eq!(json["Freight"], 39);
+        assert_eq!(json["AdministrationFee"], 5);
+        assert_eq!(json["InvoiceRows"][0]["DeliveredQuantity"], 2);
+        assert_eq!(json["InvoiceRows"][0]["Discount"], 15.5);
+        assert_eq!(json["InvoiceRows"][0]["VAT"], 25);
+        assert_eq!(json["DeliveryAddress1"], "Strandvejen 1");
+        assert!(json.get("OrderRows").is_none());
+    }
+
+    #[test]
+    fn an_order_uses_order_dates_and_ordered_quantities() {
+        let o = order(vec![line(
+            LineKind::Product,
+            Some("MUG"),
+            "Blue mug",
+            "3",
+            "10",
+        )]);
+        let doc = document(&o, "1", DocumentKind::Order).unwrap().document;
+        let json: serde_json::Value = serde_json::from_slice(&to_json(&doc).unwrap()).unwrap();
+        assert_eq!(json["OrderDate"], "2024-05-17");
+        assert_eq!(json["OrderRows"][0]["OrderedQuantity"], 3);
+        assert!(json.get("InvoiceRows").is_none() && json.get("InvoiceDate").is_none());
+    }
+
+    #[test]
+    fn rounds_to_the_cent_and_refuses_what_cannot_match() {
+        let o = order(vec![line(
+            LineKind::Product,
+            Some("PEN"),
+            "Pen",
+            "3",
+            "3.333",
+        )]);
+        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+            .unwrap()
+            .document;
+        assert_eq!(doc.rows().len(), 2);
+        assert_eq!(doc.net(), d("10.00"));
+        assert!(doc.rows().iter().all(|r| r.price.scale() <= 2));
+
+        // A discount on an awkward price still lands exactly through the amount.
+        let mut odd = line(LineKind::Product, Some("ODD"), "Odd", "7", "1.4286");
+        odd.discount = d("1.00");
+        let o = order(vec![odd]);
+        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+            .unwrap()
+            .document;
+        assert_eq!(doc.net(), order_net(&o));
+
+        let o = order(vec![line(
+            LineKind::Product,
+            Some("ROPE"),
+            "Rope",
+            "2.5",
+            "0.404",
+        )]);
+        let error = document(&o, "1", DocumentKind::DraftInvoice).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("cannot be priced to the cent in Fortnox"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_product_line_without_sku_fails_in_words() {
+        let o = order(vec![line(LineKind::Product, None, "Blue mug", "1", "10")]);
+        assert_eq!(
+            document(&o, "1", DocumentKind::DraftInvoice)
+                .unwrap_err()
+                .to_string(),
+            "line 'Blue mug' has no SKU: Fortnox needs an article number — add one in the webshop"
+        );
+        assert!(articles(&o).is_err());
+    }
+
+    #[test]
+    fn customers_and_articles() {
+        let mut o = order(vec![
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "10"),
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "10"),
+            line(LineKind::Shipping, None, "Post", "1", "39"),
+        ]);
+        o.customer.vat_number = Some("SE556677889901".into());
+        let c = customer(&o);
+        assert_eq!(c.organisation_number.as_deref(), Some("556677-8899"));
+        assert_eq!(c.vat_number.as_deref(), Some("SE556677889901"));
+        let json: serde_json::Value = serde_json::from_slice(&to_json(&c).unwrap()).unwrap();
+        assert_eq!(json["Name"], "Karen Blixen");
+        assert_eq!(json["ZipCode"], "2960");
+        assert_eq!(json["CountryCode"], "DK");
+        assert_eq!(json["VATNumber"], "SE556677889901");
+        assert_eq!(
+            articles(&o).unwrap(),
+            vec![Article {
+                article_number: "MUG".into(),
+                description: "Blue mug".into()
+            }]
+        );
+        assert_eq!(organisation_number("DK12345678"), None);
+    }
+
+    #[test]
+    fn derives_a_whole_vat_percentage_when_the_source_gives_no_rate() {
+        let mut l = line(LineKind::Product, Some("MUG"), "Blue mug", "1", "80.00");
+        l.tax_rate = None;
+        l.tax = d("9.60");
+        assert_eq!(vat_percent(&l), d("12"));
+    }
+}

@@ -1,0 +1,62 @@
+//! Connections: the data flows, e.g. `Shopify > e-conomic (orders)`.
+
+use super::ids::{ConnectionId, SystemId, TenantId};
+use super::system::Scope;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Orders,
+    Products,
+    Stock,
+    Customers,
+}
+
+/// The document a delivered order becomes in the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    DraftInvoice,
+    BookedInvoice,
+    Order,
+}
+
+/// How the last scheduled run went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RunOutcome {
+    pub at: Option<DateTime<Utc>>,
+    pub records_found: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub source: SystemId,
+    pub target: SystemId,
+    pub entity: Entity,
+    /// The source's own words for the states that may be transferred.
+    pub allowed_states: Vec<String>,
+    pub document: DocumentKind,
+    /// Crontab expression for polling; `None` for a webhook-only connection.
+    pub schedule: Option<String>,
+    pub active: bool,
+    pub scope: Scope,
+    /// When the scheduler should poll next (kept in an index).
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// Where the last poll stopped (source-specific).
+    pub cursor: Option<String>,
+    pub last_run: RunOutcome,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Connection {
+    pub fn allows_state(&self, state: &str) -> bool {
+        self.allowed_states.iter().any(|s| s == state)
+    }
+}

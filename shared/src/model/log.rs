@@ -1,0 +1,28 @@
+//! Service events shown on the Logs screen.
+
+use super::ids::{ConnectionId, TenantId, TransferId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEvent {
+    /// Unique and time-ordered (a ULID).
+    pub id: String,
+    pub tenant: TenantId,
+    pub at: DateTime<Utc>,
+    /// The function that wrote it: `webhook-intake`, `scheduler`, ...
+    pub service: String,
+    pub level: Level,
+    pub message: String,
+    pub connection: Option<ConnectionId>,
+    pub transfer: Option<TransferId>,
+}

@@ -1,0 +1,21 @@
+//! Canonical records and the tenant's configuration.
+
+pub mod connection;
+pub mod ids;
+pub mod log;
+pub mod order;
+pub mod payload;
+pub mod system;
+pub mod tenant;
+pub mod transfer;
+pub mod usage;
+
+pub use connection::{Connection, DocumentKind, Entity, RunOutcome};
+pub use ids::{ConnectionId, InvalidId, SystemId, TenantId, TransferId, UserId};
+pub use log::{Level, LogEvent};
+pub use order::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
+pub use payload::Payload;
+pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
+pub use tenant::{Role, Settings, Tenant, User};
+pub use transfer::{Transfer, TransferStatus};
+pub use usage::{Usage, UsageDelta};

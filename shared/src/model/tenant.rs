@@ -1,0 +1,54 @@
+//! Tenants, their settings and their users.
+
+use super::ids::{TenantId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub email: String,
+    /// IANA time zone for schedules; "UTC" by default.
+    pub time_zone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The tenant's switches: the whole integration, then each module.
+/// The integration switch is the first thing to check when nothing moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub integration_active: bool,
+    pub orders_active: bool,
+    pub products_active: bool,
+    pub stock_active: bool,
+    pub customers_active: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            integration_active: true,
+            orders_active: true,
+            products_active: true,
+            stock_active: true,
+            customers_active: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Viewer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub tenant: TenantId,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,26 @@
+//! Usage counters shown on Home and used for the quota.
+
+use serde::{Deserialize, Serialize};
+
+/// Counts for one tenant and one period (a day `2026-11-23` or a month `2026-11`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub period: String,
+    pub orders: u64,
+    pub products: u64,
+    pub stock: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub errors: u64,
+}
+
+/// What to add to the day's and the month's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageDelta {
+    pub orders: u64,
+    pub products: u64,
+    pub stock: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub errors: u64,
+}

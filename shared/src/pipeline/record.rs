@@ -1,0 +1,210 @@
+//! Recording a source record as a transfer. Webhooks and polls both come
+//! through here, so an order seen by both is one transfer.
+//!
+//! The rules, in one place:
+//! - a new record becomes a pending transfer and is enqueued;
+//! - a newer version of a record not yet delivered replaces the held payload
+//!   and goes (back) to pending; an older or equal version changes nothing
+//!   (a stale delivery never overwrites newer data);
+//! - a delivered record stays delivered: its document exists and is not made twice;
+//! - a pending transfer is enqueued again whenever its record arrives again,
+//!   so a crash between recording and enqueueing loses nothing;
+//! - a body that cannot be parsed is kept as a failed transfer with the reason.
+
+use crate::app::Ferry;
+use crate::model::{
+    Connection, Level, Order, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
+};
+use crate::queue::{QueueError, TransferMessage};
+use crate::store::StoreError;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new transfer, enqueued.
+    Created(TransferId),
+    /// A newer version of a record not yet delivered, enqueued.
+    Refreshed(TransferId),
+    /// Nothing new (same or older version); enqueued again if still pending.
+    Unchanged(TransferId),
+    /// Already delivered; the newer version was not sent again.
+    AlreadyDelivered(TransferId),
+    /// The body could not be read; kept as a failed transfer.
+    Unreadable(TransferId),
+}
+
+impl Recorded {
+    pub fn transfer(&self) -> &TransferId {
+        match self {
+            Recorded::Created(id)
+            | Recorded::Refreshed(id)
+            | Recorded::Unchanged(id)
+            | Recorded::AlreadyDelivered(id)
+            | Recorded::Unreadable(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Compare-and-swap races are retried this often before giving up (the
+/// caller answers 5xx and the sender retries).
+const MAX_RACES: usize = 8;
+
+/// Records a parsed order with its raw payload.
+pub async fn record_order(
+    ferry: &Ferry,
+    connection: &Connection,
+    order: &Order,
+    raw: &[u8],
+) -> Result<Recorded, RecordError> {
+    let id = TransferId::for_record(&connection.id, &order.source_id);
+    for _ in 0..MAX_RACES {
+        let now = ferry.clock.now();
+        let Some(mut held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
+            let transfer = Transfer {
+                id: id.clone(),
+                tenant: connection.tenant.clone(),
+                connection: connection.id.clone(),
+                entity: connection.entity,
+                source_id: order.source_id.clone(),
+                source_ref: order.e_number.clone(),
+                target_ref: None,
+                status: TransferStatus::Pending,
+                reason: None,
+                attempts: 0,
+                source_updated_at: Some(order.updated_at),
+                lease_until: None,
+                received_at: now,
+                updated_at: now,
+                source_payload: Some(Payload::compress(raw)),
+                target_payload: None,
+                version: 1,
+            };
+            match ferry.store.create_transfer(&transfer).await {
+                Ok(()) => {
+                    enqueue(ferry, &transfer).await?;
+                    return Ok(Recorded::Created(id));
+                }
+                Err(StoreError::AlreadyExists) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+
+        let is_newer = held
+            .source_updated_at
+            .is_none_or(|held_at| order.updated_at > held_at);
+        if !is_newer {
+            if held.status == TransferStatus::Pending {
+                enqueue(ferry, &held).await?;
+            }
+            return Ok(Recorded::Unchanged(id));
+        }
+        if held.status == TransferStatus::Delivered {
+            super::events::log(
+                ferry,
+                &held.tenant,
+                "intake",
+                Level::Info,
+                format!(
+                    "order {} changed in the webshop after it was delivered as {}; the document was not changed",
+                    order.e_number,
+                    held.target_ref.as_deref().unwrap_or("?"),
+                ),
+                Some(&connection.id),
+                Some(&id),
+            )
+            .await;
+            return Ok(Recorded::AlreadyDelivered(id));
+        }
+
+        let expected = held.version;
+        held.source_ref = order.e_number.clone();
+        held.source_updated_at = Some(order.updated_at);
+        held.source_payload = Some(Payload::compress(raw));
+        if held.status != TransferStatus::Pending {
+            // A failed or skipped record that changed gets a fresh start.
+            held.attempts = 0;
+        }
+        held.status = TransferStatus::Pending;
+        held.reason = None;
+        held.updated_at = now;
+        held.version = expected + 1;
+        match ferry
+            .store
+            .update_transfer(&held, expected, UsageDelta::default())
+            .await
+        {
+            Ok(()) => {
+                enqueue(ferry, &held).await?;
+                return Ok(Recorded::Refreshed(id));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Unavailable("too many concurrent writes to one transfer".into()).into())
+}
+
+/// Keeps a body that could not be parsed as a failed transfer, so that the
+/// merchant sees it. `key` identifies the delivery (its id, else a hash of
+/// the body), so the same bad delivery is one transfer.
+pub async fn record_unreadable(
+    ferry: &Ferry,
+    connection: &Connection,
+    key: &str,
+    raw: &[u8],
+    reason: &str,
+) -> Result<Recorded, RecordError> {
+    let source_id = format!("unreadable:{key}");
+    let id = TransferId::for_record(&connection.id, &source_id);
+    let now = ferry.clock.now();
+    let transfer = Transfer {
+        id: id.clone(),
+        tenant: connection.tenant.clone(),
+        connection: connection.id.clone(),
+        entity: connection.entity,
+        source_id,
+        source_ref: String::new(),
+        target_ref: None,
+        status: TransferStatus::Failed,
+        reason: Some(format!("the webshop sent data Ferry could not read: {reason}")),
+        attempts: 0,
+        source_updated_at: None,
+        lease_until: None,
+        received_at: now,
+        updated_at: now,
+        source_payload: Some(Payload::compress(raw)),
+        target_payload: None,
+        version: 1,
+    };
+    match ferry.store.create_transfer(&transfer).await {
+        Ok(()) | Err(StoreError::AlreadyExists) => {}
+        Err(e) => return Err(e.into()),
+    }
+    super::events::log(
+        ferry,
+        &connection.tenant,
+        "intake",
+        Level::Error,
+        format!("a webhook could not be read: {reason}"),
+        Some(&connection.id),
+        Some(&id),
+    )
+    .await;
+    Ok(Recorded::Unreadable(id))
+}
+
+async fn enqueue(ferry: &Ferry, transfer: &Transfer) -> Result<(), QueueError> {
+    let message = TransferMessage {
+        tenant: transfer.tenant.clone(),
+        transfer: transfer.id.clone(),
+    };
+    ferry.queue.enqueue(&message, Duration::ZERO).await
+}

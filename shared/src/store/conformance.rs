@@ -1,0 +1,1654 @@
+//! The Store conformance suite: the contract every [`Store`] keeps, as code.
+//!
+//! Each check takes a store, works under tenants of its own (fresh ids), and
+//! panics with a plain message when the store breaks the contract. Checks
+//! can therefore share one store; [`run_all`] runs them one after another.
+//!
+//! Choices the trait leaves open and this suite pins down, so that both
+//! implementations behave the same:
+//! - lists of transfers and logs are newest first; ties on the time are
+//!   broken by id, descending (so that pages never skip or repeat an item);
+//! - `update_transfer` counts `usage` towards the periods of the transfer's
+//!   `updated_at` ([`usage_periods`]);
+//! - a connection id belongs to one tenant: another tenant cannot put a
+//!   connection with that id ([`StoreError::AlreadyExists`]), because the
+//!   webhook route finds connections by id alone;
+//! - `due_connections` is across tenants (it feeds the scheduler), ordered by
+//!   `next_run_at`, then id.
+//!
+//! [`due_connections`] owns `next_run_at` values before the year 2000; the
+//! other checks leave `next_run_at` empty or far in the future, so the checks
+//! do not see each other's connections.
+
+use super::{usage_periods, LogQuery, Page, Store, StoreError, TransferQuery};
+use crate::model::{
+    Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus, Level,
+    LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind, Tenant,
+    TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+};
+use crate::seal::SealedCredentials;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures::future::join_all;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Runs every check against one store.
+pub async fn run_all(store: Arc<dyn Store>) {
+    run(&*store, true).await;
+}
+
+/// Every check but [`concurrent_updates_count_usage_once`], for an emulator
+/// whose transactions are not isolated from each other: moto 5's
+/// TransactWriteItems copies the table, applies the items, and on a failed
+/// condition restores its copy, without a lock, so concurrent transactions
+/// undo or repeat each other's writes. Concurrent conditional writes (the
+/// other race checks) and a refused transaction
+/// ([`usage_counts_with_updates`]) are still checked.
+pub async fn run_all_without_concurrent_transactions(store: Arc<dyn Store>) {
+    run(&*store, false).await;
+}
+
+async fn run(store: &dyn Store, concurrent_transactions: bool) {
+    tenants(store).await;
+    settings(store).await;
+    users(store).await;
+    systems(store).await;
+    connections(store).await;
+    connection_ids_belong_to_one_tenant(store).await;
+    due_connections(store).await;
+    transfers_create_and_get(store).await;
+    transfers_with_large_payloads(store).await;
+    update_transfer_compare_and_swap(store).await;
+    concurrent_updates_one_wins(store).await;
+    if concurrent_transactions {
+        concurrent_updates_count_usage_once(store).await;
+    }
+    usage_counts_with_updates(store).await;
+    list_transfers_filters(store).await;
+    list_transfers_pages(store).await;
+    status_changes_move_transfers(store).await;
+    seen_deliveries(store).await;
+    concurrent_marks_one_wins(store).await;
+    logs(store).await;
+}
+
+// Sample data -------------------------------------------------------------------
+
+/// A fixed instant with nanoseconds, so round trips must keep full precision.
+fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, hour, minute, 7)
+        .single()
+        .expect("a valid sample date")
+        + Duration::nanoseconds(123_456_789)
+}
+
+fn sample_tenant(name: &str) -> Tenant {
+    Tenant {
+        id: TenantId::generate(),
+        name: name.to_owned(),
+        email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+        time_zone: "Europe/Copenhagen".to_owned(),
+        created_at: at(2026, 11, 23, 9, 30),
+    }
+}
+
+async fn new_tenant(store: &dyn Store, name: &str) -> TenantId {
+    let tenant = sample_tenant(name);
+    store
+        .create_tenant(&tenant)
+        .await
+        .expect("create_tenant failed for a new id");
+    tenant.id
+}
+
+fn sample_user(tenant: &TenantId, email: &str) -> User {
+    User {
+        id: UserId::generate(),
+        tenant: tenant.clone(),
+        email: email.to_owned(),
+        role: Role::Admin,
+        created_at: at(2026, 11, 23, 10, 0),
+    }
+}
+
+fn sample_system(tenant: &TenantId, kind: SystemKind, name: &str) -> System {
+    let config = serde_json::json!({
+        "shop_domain": "ferry-demo.myshopify.com",
+        "api_version": "2024-10",
+        "layout_number": 19,
+        "flags": {"test": true, "tags": ["a", "b"]},
+    });
+    System {
+        id: SystemId::generate(),
+        tenant: tenant.clone(),
+        kind,
+        name: name.to_owned(),
+        config: config.as_object().cloned().unwrap_or_default(),
+        credentials: SealedCredentials("v1:bm9uY2U=:c2VhbGVk".to_owned()),
+        health: CredentialHealth {
+            status: HealthStatus::Unhealthy,
+            reason: Some("The access token was revoked: add the app again.".to_owned()),
+            checked_at: Some(at(2026, 11, 22, 23, 59)),
+        },
+        scope: Scope {
+            client: Some("client-7".to_owned()),
+            warehouse: None,
+        },
+        active: true,
+        created_at: at(2026, 11, 1, 8, 0),
+        updated_at: at(2026, 11, 20, 8, 0),
+    }
+}
+
+fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
+    Connection {
+        id: ConnectionId::generate(),
+        tenant: tenant.clone(),
+        name: name.to_owned(),
+        source: SystemId::generate(),
+        target: SystemId::generate(),
+        entity: Entity::Orders,
+        allowed_states: vec!["paid".to_owned(), "partially_refunded".to_owned()],
+        document: DocumentKind::DraftInvoice,
+        schedule: Some("*/5 * * * *".to_owned()),
+        active: true,
+        scope: Scope::default(),
+        next_run_at: None,
+        cursor: Some("2026-11-23T09:00:00Z".to_owned()),
+        last_run: RunOutcome {
+            at: Some(at(2026, 11, 23, 9, 55)),
+            records_found: 3,
+            error: None,
+        },
+        created_at: at(2026, 11, 1, 8, 0),
+        updated_at: at(2026, 11, 23, 9, 55),
+    }
+}
+
+fn sample_transfer(
+    tenant: &TenantId,
+    connection: &ConnectionId,
+    number: u32,
+    received_at: DateTime<Utc>,
+) -> Transfer {
+    let source_id = format!("45078946{number}");
+    let body = format!(r##"{{"id":{source_id},"name":"#{number}","financial_status":"paid"}}"##);
+    Transfer {
+        id: TransferId::for_record(connection, &source_id),
+        tenant: tenant.clone(),
+        connection: connection.clone(),
+        entity: Entity::Orders,
+        source_id,
+        source_ref: format!("#{number}"),
+        target_ref: None,
+        status: TransferStatus::Pending,
+        reason: None,
+        attempts: 0,
+        source_updated_at: Some(received_at - Duration::seconds(3)),
+        lease_until: None,
+        received_at,
+        updated_at: received_at,
+        source_payload: Some(Payload::compress(body.as_bytes())),
+        target_payload: None,
+        version: 1,
+    }
+}
+
+fn without_payloads(transfer: &Transfer) -> Transfer {
+    Transfer {
+        source_payload: None,
+        target_payload: None,
+        ..transfer.clone()
+    }
+}
+
+/// Newest first; ties broken by id, descending.
+fn newest_first(transfers: &mut [Transfer]) {
+    transfers.sort_by(|a, b| (b.received_at, b.id.as_str()).cmp(&(a.received_at, a.id.as_str())));
+}
+
+fn ids(transfers: &[Transfer]) -> Vec<String> {
+    transfers.iter().map(|t| t.id.to_string()).collect()
+}
+
+/// Bytes that gzip cannot shrink (a simple xorshift stream), to make a
+/// payload larger than one DynamoDB item.
+fn incompressible(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+fn query() -> TransferQuery {
+    TransferQuery {
+        limit: 500,
+        ..TransferQuery::default()
+    }
+}
+
+async fn list(store: &dyn Store, tenant: &TenantId, query: TransferQuery) -> Vec<Transfer> {
+    let page = store
+        .list_transfers(tenant, &query)
+        .await
+        .expect("list_transfers failed");
+    assert_eq!(page.next, None, "one page of 500 should hold this list");
+    page.items
+}
+
+/// Follows `next` cursors to the end; checks every page's size.
+async fn walk_transfers(
+    store: &dyn Store,
+    tenant: &TenantId,
+    mut query: TransferQuery,
+) -> Vec<Transfer> {
+    let limit = query.limit;
+    let mut all = Vec::new();
+    for _ in 0..1000 {
+        let page: Page<Transfer> = store
+            .list_transfers(tenant, &query)
+            .await
+            .expect("list_transfers failed while paging");
+        assert!(
+            page.items.len() <= limit,
+            "a page holds more than the limit"
+        );
+        if page.next.is_some() {
+            assert_eq!(
+                page.items.len(),
+                limit,
+                "a page before the last is not full"
+            );
+        }
+        all.extend(page.items);
+        match page.next {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return all,
+        }
+    }
+    panic!("list_transfers never reached a last page");
+}
+
+// Tenants and settings ------------------------------------------------------------
+
+/// create/get/list tenants; a taken id answers AlreadyExists and keeps the first.
+pub async fn tenants(store: &dyn Store) {
+    let first = sample_tenant("Nordic Bikes");
+    store.create_tenant(&first).await.expect("create_tenant");
+    assert_eq!(
+        store.get_tenant(&first.id).await.expect("get_tenant"),
+        Some(first.clone())
+    );
+
+    let imposter = Tenant {
+        name: "Someone Else".to_owned(),
+        ..first.clone()
+    };
+    assert!(
+        matches!(
+            store.create_tenant(&imposter).await,
+            Err(StoreError::AlreadyExists)
+        ),
+        "creating a tenant with a taken id must answer AlreadyExists"
+    );
+    assert_eq!(
+        store.get_tenant(&first.id).await.expect("get_tenant"),
+        Some(first.clone()),
+        "a refused create must not change the tenant"
+    );
+
+    let second = sample_tenant("Copenhagen Coffee");
+    store.create_tenant(&second).await.expect("create_tenant");
+    let listed = store.list_tenants().await.expect("list_tenants");
+    assert!(listed.contains(&first) && listed.contains(&second));
+    assert_eq!(
+        listed.iter().filter(|t| t.id == first.id).count(),
+        1,
+        "a tenant is listed once"
+    );
+    assert_eq!(
+        store
+            .get_tenant(&TenantId::generate())
+            .await
+            .expect("get_tenant"),
+        None
+    );
+}
+
+/// Settings default until saved; saved settings are the tenant's own.
+pub async fn settings(store: &dyn Store) {
+    let a = new_tenant(store, "Settings A").await;
+    let b = new_tenant(store, "Settings B").await;
+    assert_eq!(
+        store.get_settings(&a).await.expect("get_settings"),
+        Settings::default()
+    );
+    let changed = Settings {
+        integration_active: false,
+        orders_active: true,
+        products_active: false,
+        stock_active: true,
+        customers_active: false,
+    };
+    store
+        .put_settings(&a, &changed)
+        .await
+        .expect("put_settings");
+    assert_eq!(store.get_settings(&a).await.expect("get_settings"), changed);
+    assert_eq!(
+        store.get_settings(&b).await.expect("get_settings"),
+        Settings::default(),
+        "one tenant's settings must not reach another"
+    );
+    // Never-created tenants read the defaults too (no error).
+    assert_eq!(
+        store
+            .get_settings(&TenantId::generate())
+            .await
+            .expect("get_settings"),
+        Settings::default()
+    );
+}
+
+// Users, systems, connections -----------------------------------------------------------
+
+/// put/get/list/delete users, scoped by tenant.
+pub async fn users(store: &dyn Store) {
+    let a = new_tenant(store, "Users A").await;
+    let b = new_tenant(store, "Users B").await;
+    let anna = sample_user(&a, "anna@example.com");
+    let bo = User {
+        role: Role::Viewer,
+        ..sample_user(&a, "bo@example.com")
+    };
+    store.put_user(&anna).await.expect("put_user");
+    store.put_user(&bo).await.expect("put_user");
+    assert_eq!(
+        store.get_user(&a, &anna.id).await.expect("get_user"),
+        Some(anna.clone())
+    );
+    let mut listed = store.list_users(&a).await.expect("list_users");
+    listed.sort_by(|x, y| x.email.cmp(&y.email));
+    assert_eq!(listed, vec![anna.clone(), bo.clone()]);
+
+    // Tenant B sees and touches nothing of A's.
+    assert_eq!(store.get_user(&b, &anna.id).await.expect("get_user"), None);
+    assert!(store.list_users(&b).await.expect("list_users").is_empty());
+    assert!(!store.delete_user(&b, &anna.id).await.expect("delete_user"));
+    assert!(store
+        .get_user(&a, &anna.id)
+        .await
+        .expect("get_user")
+        .is_some());
+
+    // Put replaces.
+    let promoted = User {
+        role: Role::Admin,
+        ..bo.clone()
+    };
+    store.put_user(&promoted).await.expect("put_user");
+    assert_eq!(
+        store.get_user(&a, &bo.id).await.expect("get_user"),
+        Some(promoted)
+    );
+
+    assert!(store.delete_user(&a, &anna.id).await.expect("delete_user"));
+    assert!(!store.delete_user(&a, &anna.id).await.expect("delete_user"));
+    assert_eq!(store.get_user(&a, &anna.id).await.expect("get_user"), None);
+    assert_eq!(store.list_users(&a).await.expect("list_users").len(), 1);
+}
+
+/// put/get/list/delete systems (all fields kept), scoped by tenant.
+pub async fn systems(store: &dyn Store) {
+    let a = new_tenant(store, "Systems A").await;
+    let b = new_tenant(store, "Systems B").await;
+    let shop = sample_system(&a, SystemKind::Shopify, "Main shop");
+    let ledger = System {
+        health: CredentialHealth::default(),
+        scope: Scope::default(),
+        credentials: SealedCredentials::default(),
+        ..sample_system(&a, SystemKind::Economic, "Ledger")
+    };
+    store.put_system(&shop).await.expect("put_system");
+    store.put_system(&ledger).await.expect("put_system");
+    assert_eq!(
+        store.get_system(&a, &shop.id).await.expect("get_system"),
+        Some(shop.clone())
+    );
+    assert_eq!(
+        store.get_system(&a, &ledger.id).await.expect("get_system"),
+        Some(ledger.clone())
+    );
+    let mut listed = store.list_systems(&a).await.expect("list_systems");
+    listed.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(listed, vec![ledger.clone(), shop.clone()]);
+
+    assert_eq!(
+        store.get_system(&b, &shop.id).await.expect("get_system"),
+        None
+    );
+    assert!(store
+        .list_systems(&b)
+        .await
+        .expect("list_systems")
+        .is_empty());
+    assert!(!store
+        .delete_system(&b, &shop.id)
+        .await
+        .expect("delete_system"));
+    assert!(store.get_system(&a, &shop.id).await.expect("get").is_some());
+
+    let renamed = System {
+        name: "Main shop (DK)".to_owned(),
+        active: false,
+        ..shop.clone()
+    };
+    store.put_system(&renamed).await.expect("put_system");
+    assert_eq!(
+        store.get_system(&a, &shop.id).await.expect("get_system"),
+        Some(renamed)
+    );
+    assert!(store
+        .delete_system(&a, &shop.id)
+        .await
+        .expect("delete_system"));
+    assert!(!store
+        .delete_system(&a, &shop.id)
+        .await
+        .expect("delete_system"));
+    assert_eq!(
+        store.get_system(&a, &shop.id).await.expect("get_system"),
+        None
+    );
+    assert_eq!(
+        store.list_systems(&a).await.expect("list_systems"),
+        vec![ledger]
+    );
+}
+
+/// put/get/find/list/delete connections, scoped by tenant.
+pub async fn connections(store: &dyn Store) {
+    let a = new_tenant(store, "Connections A").await;
+    let b = new_tenant(store, "Connections B").await;
+    let orders = Connection {
+        next_run_at: Some(at(2099, 1, 1, 0, 0)),
+        ..sample_connection(&a, "Shopify > e-conomic (orders)")
+    };
+    let webhook_only = Connection {
+        schedule: None,
+        cursor: None,
+        last_run: RunOutcome::default(),
+        document: DocumentKind::BookedInvoice,
+        ..sample_connection(&a, "WooCommerce > Fortnox (orders)")
+    };
+    store.put_connection(&orders).await.expect("put_connection");
+    store
+        .put_connection(&webhook_only)
+        .await
+        .expect("put_connection");
+
+    assert_eq!(
+        store
+            .get_connection(&a, &orders.id)
+            .await
+            .expect("get_connection"),
+        Some(orders.clone())
+    );
+    assert_eq!(
+        store.find_connection(&orders.id).await.expect("find"),
+        Some(orders.clone()),
+        "find_connection finds by id alone"
+    );
+    assert_eq!(
+        store
+            .find_connection(&ConnectionId::generate())
+            .await
+            .expect("find"),
+        None
+    );
+    let mut listed = store.list_connections(&a).await.expect("list_connections");
+    listed.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(listed, vec![orders.clone(), webhook_only.clone()]);
+
+    assert_eq!(
+        store.get_connection(&b, &orders.id).await.expect("get"),
+        None
+    );
+    assert!(store.list_connections(&b).await.expect("list").is_empty());
+    assert!(!store.delete_connection(&b, &orders.id).await.expect("del"));
+
+    let paused = Connection {
+        active: false,
+        cursor: Some("page-2".to_owned()),
+        ..orders.clone()
+    };
+    store.put_connection(&paused).await.expect("put_connection");
+    assert_eq!(
+        store.find_connection(&orders.id).await.expect("find"),
+        Some(paused.clone()),
+        "find_connection follows a replaced connection"
+    );
+
+    assert!(store.delete_connection(&a, &orders.id).await.expect("del"));
+    assert!(!store.delete_connection(&a, &orders.id).await.expect("del"));
+    assert_eq!(
+        store.get_connection(&a, &orders.id).await.expect("get"),
+        None
+    );
+    assert_eq!(store.find_connection(&orders.id).await.expect("find"), None);
+    assert_eq!(
+        store.list_connections(&a).await.expect("list"),
+        vec![webhook_only]
+    );
+}
+
+/// Webhooks find connections by id alone, so another tenant must not be able
+/// to take over an id that is in use.
+pub async fn connection_ids_belong_to_one_tenant(store: &dyn Store) {
+    let a = new_tenant(store, "Owner").await;
+    let b = new_tenant(store, "Intruder").await;
+    let owned = sample_connection(&a, "Shopify > Fortnox (orders)");
+    store.put_connection(&owned).await.expect("put_connection");
+
+    let takeover = Connection {
+        tenant: b.clone(),
+        ..owned.clone()
+    };
+    assert!(
+        matches!(
+            store.put_connection(&takeover).await,
+            Err(StoreError::AlreadyExists)
+        ),
+        "another tenant must not put a connection with an id in use"
+    );
+    assert_eq!(
+        store.find_connection(&owned.id).await.expect("find"),
+        Some(owned.clone())
+    );
+    assert_eq!(
+        store.get_connection(&b, &owned.id).await.expect("get"),
+        None
+    );
+
+    // Once the owner deletes it, the id is free again.
+    assert!(store.delete_connection(&a, &owned.id).await.expect("del"));
+    store
+        .put_connection(&takeover)
+        .await
+        .expect("put_connection");
+    assert_eq!(
+        store.find_connection(&owned.id).await.expect("find"),
+        Some(takeover)
+    );
+    assert!(store.delete_connection(&b, &owned.id).await.expect("del"));
+}
+
+/// Only connections with `next_run_at <= now`, oldest first, at most `limit`;
+/// moves and clears are seen at once.
+pub async fn due_connections(store: &dyn Store) {
+    let a = new_tenant(store, "Due A").await;
+    let b = new_tenant(store, "Due B").await;
+    let base = at(1985, 4, 21, 11, 0);
+    // Put in a shuffled order so the result's order is the store's doing.
+    let mut by_hour: Vec<Connection> = (0..6)
+        .map(|hour| Connection {
+            next_run_at: Some(base + Duration::hours(hour)),
+            ..sample_connection(&a, &format!("due {hour}"))
+        })
+        .collect();
+    for index in [3, 0, 5, 1, 4, 2] {
+        store
+            .put_connection(&by_hour[index])
+            .await
+            .expect("put_connection");
+    }
+    let other_tenant = Connection {
+        next_run_at: Some(base + Duration::minutes(150)),
+        ..sample_connection(&b, "due 2.5")
+    };
+    let never = sample_connection(&a, "webhook only");
+    let far = Connection {
+        next_run_at: Some(at(2999, 1, 1, 0, 0)),
+        ..sample_connection(&a, "far")
+    };
+    for c in [&other_tenant, &never, &far] {
+        store.put_connection(c).await.expect("put_connection");
+    }
+
+    let names = |list: Vec<Connection>| list.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    // `now` equal to a next_run_at counts as due.
+    let now = base + Duration::hours(3);
+    assert_eq!(
+        names(store.due_connections(now, 100).await.expect("due")),
+        vec!["due 0", "due 1", "due 2", "due 2.5", "due 3"],
+        "due connections, oldest first, across tenants"
+    );
+    assert_eq!(
+        names(store.due_connections(now, 2).await.expect("due")),
+        vec!["due 0", "due 1"],
+        "the limit keeps the oldest"
+    );
+    assert!(store
+        .due_connections(base - Duration::seconds(1), 100)
+        .await
+        .expect("due")
+        .is_empty());
+    let full = store.due_connections(now, 100).await.expect("due");
+    assert_eq!(full[0], by_hour[0], "due returns the whole connection");
+
+    // Moving one to the future and clearing another are seen at once.
+    by_hour[0].next_run_at = Some(base + Duration::days(1000));
+    store.put_connection(&by_hour[0]).await.expect("put");
+    by_hour[1].next_run_at = None;
+    store.put_connection(&by_hour[1]).await.expect("put");
+    assert_eq!(
+        names(store.due_connections(now, 100).await.expect("due")),
+        vec!["due 2", "due 2.5", "due 3"]
+    );
+    // A deleted connection is no longer due.
+    assert!(store
+        .delete_connection(&a, &by_hour[2].id)
+        .await
+        .expect("del"));
+    assert_eq!(
+        names(store.due_connections(now, 100).await.expect("due")),
+        vec!["due 2.5", "due 3"]
+    );
+
+    // Leave nothing due behind for other checks sharing the store.
+    for c in &by_hour {
+        store.delete_connection(&a, &c.id).await.expect("del");
+    }
+    for (tenant, c) in [(&b, &other_tenant), (&a, &never), (&a, &far)] {
+        store.delete_connection(tenant, &c.id).await.expect("del");
+    }
+    assert!(store
+        .due_connections(base + Duration::days(2000), 100)
+        .await
+        .expect("due")
+        .is_empty());
+}
+
+// Transfers -------------------------------------------------------------------------
+
+/// create/get with every field; a second create answers AlreadyExists; tenant-scoped.
+pub async fn transfers_create_and_get(store: &dyn Store) {
+    let a = new_tenant(store, "Transfers A").await;
+    let b = new_tenant(store, "Transfers B").await;
+    let connection = ConnectionId::generate();
+    let transfer = Transfer {
+        target_payload: Some(Payload::compress(br#"{"draftInvoiceNumber":17}"#)),
+        target_ref: Some("17".to_owned()),
+        reason: Some("waiting for the ledger".to_owned()),
+        lease_until: Some(at(2026, 11, 23, 10, 5)),
+        attempts: 2,
+        ..sample_transfer(&a, &connection, 1001, at(2026, 11, 23, 10, 0))
+    };
+    store.create_transfer(&transfer).await.expect("create");
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(transfer.clone()),
+        "get_transfer returns every field, payloads included"
+    );
+
+    let again = Transfer {
+        status: TransferStatus::Failed,
+        source_payload: None,
+        ..transfer.clone()
+    };
+    assert!(
+        matches!(
+            store.create_transfer(&again).await,
+            Err(StoreError::AlreadyExists)
+        ),
+        "creating a transfer twice must answer AlreadyExists"
+    );
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(transfer.clone()),
+        "a refused create must not change the transfer"
+    );
+
+    // Another tenant reaches nothing: by id, in lists.
+    assert_eq!(
+        store.get_transfer(&b, &transfer.id).await.expect("get"),
+        None
+    );
+    assert!(list(store, &b, query()).await.is_empty());
+    let by_ref = TransferQuery {
+        reference: Some("#1001".to_owned()),
+        ..query()
+    };
+    assert!(list(store, &b, by_ref.clone()).await.is_empty());
+    assert_eq!(list(store, &a, by_ref).await.len(), 1);
+    assert_eq!(
+        store
+            .get_transfer(&a, &TransferId::generate())
+            .await
+            .expect("get"),
+        None
+    );
+
+    // The same record id under another tenant is another transfer.
+    let twin = Transfer {
+        tenant: b.clone(),
+        ..transfer.clone()
+    };
+    store.create_transfer(&twin).await.expect("create");
+    assert_eq!(
+        store.get_transfer(&b, &twin.id).await.expect("get"),
+        Some(twin)
+    );
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(transfer)
+    );
+}
+
+/// Payloads larger than one DynamoDB item (400 KB) still round-trip, and
+/// can be replaced by small ones.
+pub async fn transfers_with_large_payloads(store: &dyn Store) {
+    let a = new_tenant(store, "Large payloads").await;
+    let connection = ConnectionId::generate();
+    let big_source = Payload::compress(&incompressible(700_000, 7));
+    assert!(big_source.compressed().len() > 600_000);
+    let mut transfer = Transfer {
+        source_payload: Some(big_source),
+        ..sample_transfer(&a, &connection, 2001, at(2026, 11, 23, 11, 0))
+    };
+    store.create_transfer(&transfer).await.expect("create");
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(transfer.clone())
+    );
+
+    let big_target = Payload::compress(&incompressible(450_000, 11));
+    let updated = Transfer {
+        source_payload: Some(Payload::compress(b"{\"id\":1}")),
+        target_payload: Some(big_target),
+        status: TransferStatus::Delivered,
+        version: 2,
+        ..transfer.clone()
+    };
+    store
+        .update_transfer(&updated, 1, UsageDelta::default())
+        .await
+        .expect("update");
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(updated.clone())
+    );
+    assert_eq!(
+        list(store, &a, query()).await,
+        vec![without_payloads(&updated)]
+    );
+
+    transfer = Transfer {
+        target_payload: None,
+        version: 3,
+        ..updated
+    };
+    store
+        .update_transfer(&transfer, 2, UsageDelta::default())
+        .await
+        .expect("update");
+    assert_eq!(
+        store.get_transfer(&a, &transfer.id).await.expect("get"),
+        Some(transfer),
+        "an update without a payload removes it"
+    );
+}
+
+/// A stale version answers Conflict and changes nothing.
+pub async fn update_transfer_compare_and_swap(store: &dyn Store) {
+    let a = new_tenant(store, "CAS A").await;
+    let b = new_tenant(store, "CAS B").await;
+    let connection = ConnectionId::generate();
+    let created = sample_transfer(&a, &connection, 3001, at(2026, 11, 23, 12, 0));
+    store.create_transfer(&created).await.expect("create");
+
+    let delivered = Transfer {
+        status: TransferStatus::Delivered,
+        target_ref: Some("INV-3001".to_owned()),
+        target_payload: Some(Payload::compress(br#"{"invoice":"INV-3001"}"#)),
+        attempts: 1,
+        updated_at: created.updated_at + Duration::seconds(30),
+        version: 2,
+        ..created.clone()
+    };
+    store
+        .update_transfer(&delivered, 1, UsageDelta::default())
+        .await
+        .expect("update from the current version");
+    assert_eq!(
+        store.get_transfer(&a, &created.id).await.expect("get"),
+        Some(delivered.clone())
+    );
+
+    let stale = Transfer {
+        status: TransferStatus::Failed,
+        reason: Some("stale writer".to_owned()),
+        version: 2,
+        ..created.clone()
+    };
+    assert!(
+        matches!(
+            store
+                .update_transfer(&stale, 1, UsageDelta::default())
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "an update from a stale version must answer Conflict"
+    );
+    assert!(matches!(
+        store
+            .update_transfer(&stale, 7, UsageDelta::default())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_transfer(&a, &created.id).await.expect("get"),
+        Some(delivered.clone()),
+        "a refused update must change nothing"
+    );
+
+    // Updating a transfer that does not exist is a conflict, never a create.
+    let missing = sample_transfer(&a, &connection, 3002, at(2026, 11, 23, 12, 1));
+    assert!(matches!(
+        store
+            .update_transfer(&missing, 1, UsageDelta::default())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_transfer(&a, &missing.id).await.expect("get"),
+        None
+    );
+
+    // Another tenant cannot update A's transfer by its id.
+    let foreign = Transfer {
+        tenant: b.clone(),
+        version: 3,
+        ..delivered.clone()
+    };
+    assert!(matches!(
+        store
+            .update_transfer(&foreign, 2, UsageDelta::default())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_transfer(&b, &created.id).await.expect("get"),
+        None
+    );
+    assert_eq!(
+        store.get_transfer(&a, &created.id).await.expect("get"),
+        Some(delivered)
+    );
+}
+
+/// Many writers from the same version at once: exactly one wins and is
+/// stored whole; the others answer Conflict.
+pub async fn concurrent_updates_one_wins(store: &dyn Store) {
+    race(store, 4001, UsageDelta::default()).await;
+}
+
+/// The same race with usage: only the winner's usage is counted.
+pub async fn concurrent_updates_count_usage_once(store: &dyn Store) {
+    let one_order = UsageDelta {
+        orders: 1,
+        created: 1,
+        ..UsageDelta::default()
+    };
+    race(store, 4002, one_order).await;
+}
+
+async fn race(store: &dyn Store, number: u32, usage: UsageDelta) {
+    let a = new_tenant(store, "Race").await;
+    let connection = ConnectionId::generate();
+    let created = sample_transfer(&a, &connection, number, at(2026, 11, 23, 13, 0));
+    store.create_transfer(&created).await.expect("create");
+
+    let writers: Vec<Transfer> = (0..8)
+        .map(|n| Transfer {
+            status: TransferStatus::Delivered,
+            reason: Some(format!("writer {n}")),
+            target_payload: Some(Payload::compress(format!("writer {n}").as_bytes())),
+            version: 2,
+            ..created.clone()
+        })
+        .collect();
+    let results = join_all(writers.iter().map(|w| store.update_transfer(w, 1, usage))).await;
+    let winners: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one concurrent update must win");
+    for result in &results {
+        assert!(
+            matches!(result, Ok(()) | Err(StoreError::Conflict)),
+            "the losers must answer Conflict, got {result:?}"
+        );
+    }
+    assert_eq!(
+        store.get_transfer(&a, &created.id).await.expect("get"),
+        Some(writers[winners[0]].clone()),
+        "the winner's transfer is stored whole"
+    );
+    for period in usage_periods(created.updated_at) {
+        let counted = store.usage(&a, &period).await.expect("usage");
+        assert_eq!(
+            (counted.orders, counted.created),
+            (usage.orders, usage.created),
+            "only the winner's usage counts ({period})"
+        );
+    }
+}
+
+/// Usage lands in the day and the month of `updated_at`, with the update,
+/// and not when the update is refused.
+pub async fn usage_counts_with_updates(store: &dyn Store) {
+    let a = new_tenant(store, "Usage A").await;
+    let b = new_tenant(store, "Usage B").await;
+    let connection = ConnectionId::generate();
+    let [day, month] = usage_periods(at(2026, 11, 23, 0, 0));
+    assert_eq!((day.as_str(), month.as_str()), ("2026-11-23", "2026-11"));
+    let zero = |period: &str| Usage {
+        period: period.to_owned(),
+        ..Usage::default()
+    };
+    assert_eq!(store.usage(&a, &day).await.expect("usage"), zero(&day));
+    assert_eq!(store.usage(&a, &month).await.expect("usage"), zero(&month));
+
+    let first = sample_transfer(&a, &connection, 5001, at(2026, 11, 23, 14, 0));
+    store.create_transfer(&first).await.expect("create");
+    let delivered = Transfer {
+        status: TransferStatus::Delivered,
+        updated_at: at(2026, 11, 23, 14, 1),
+        version: 2,
+        ..first.clone()
+    };
+    let delta = UsageDelta {
+        orders: 1,
+        products: 2,
+        stock: 3,
+        created: 4,
+        updated: 5,
+        errors: 6,
+    };
+    store
+        .update_transfer(&delivered, 1, delta)
+        .await
+        .expect("update");
+    let counted = |period: &str, n: u64| Usage {
+        period: period.to_owned(),
+        orders: n,
+        products: 2 * n,
+        stock: 3 * n,
+        created: 4 * n,
+        updated: 5 * n,
+        errors: 6 * n,
+    };
+    assert_eq!(
+        store.usage(&a, &day).await.expect("usage"),
+        counted(&day, 1)
+    );
+    assert_eq!(
+        store.usage(&a, &month).await.expect("usage"),
+        counted(&month, 1)
+    );
+
+    // A refused update counts nothing.
+    assert!(matches!(
+        store.update_transfer(&delivered, 1, delta).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.usage(&a, &day).await.expect("usage"),
+        counted(&day, 1)
+    );
+    assert_eq!(
+        store.usage(&a, &month).await.expect("usage"),
+        counted(&month, 1)
+    );
+
+    // Another day of the same month: its own day counter, the same month.
+    let next_day = Transfer {
+        updated_at: at(2026, 11, 24, 8, 0),
+        version: 3,
+        ..delivered.clone()
+    };
+    store
+        .update_transfer(&next_day, 2, delta)
+        .await
+        .expect("update");
+    assert_eq!(
+        store.usage(&a, &day).await.expect("usage"),
+        counted(&day, 1)
+    );
+    assert_eq!(
+        store.usage(&a, "2026-11-24").await.expect("usage"),
+        counted("2026-11-24", 1)
+    );
+    assert_eq!(
+        store.usage(&a, &month).await.expect("usage"),
+        counted(&month, 2)
+    );
+
+    // An update without usage leaves the counters alone.
+    let quiet = Transfer {
+        attempts: 9,
+        version: 4,
+        ..next_day
+    };
+    store
+        .update_transfer(&quiet, 3, UsageDelta::default())
+        .await
+        .expect("update");
+    assert_eq!(
+        store.usage(&a, &month).await.expect("usage"),
+        counted(&month, 2)
+    );
+
+    assert_eq!(store.usage(&b, &day).await.expect("usage"), zero(&day));
+    assert_eq!(store.usage(&b, &month).await.expect("usage"), zero(&month));
+}
+
+/// Seeds the transfers the list checks read: two connections, every status,
+/// target numbers on the delivered ones, one number shared as a webshop
+/// number and a target number.
+async fn seed_log(
+    store: &dyn Store,
+    tenant: &TenantId,
+    first: &ConnectionId,
+    second: &ConnectionId,
+) -> Vec<Transfer> {
+    let base = at(2026, 10, 1, 8, 0);
+    let mut all = Vec::new();
+    for n in 0..24u32 {
+        let connection = if n % 3 == 0 { second } else { first };
+        let status = TransferStatus::ALL[(n % 4) as usize];
+        let mut transfer = sample_transfer(
+            tenant,
+            connection,
+            6000 + n,
+            base + Duration::minutes(i64::from(n) * 17),
+        );
+        transfer.status = status;
+        if status == TransferStatus::Delivered {
+            transfer.target_ref = Some(format!("INV-{n}"));
+            transfer.target_payload = Some(Payload::compress(b"{\"sent\":true}"));
+        }
+        if status == TransferStatus::Skipped {
+            transfer.reason = Some("order state not allowed: pending".to_owned());
+        }
+        all.push(transfer);
+    }
+    // Two transfers at the very same instant (ties are ordered by id).
+    all[7].received_at = all[6].received_at;
+    // "SHARED-1" is one transfer's webshop number and another's target number.
+    all[10].source_ref = "SHARED-1".to_owned();
+    all[13].target_ref = Some("SHARED-1".to_owned());
+    for transfer in &all {
+        store.create_transfer(transfer).await.expect("create");
+    }
+    all
+}
+
+/// Newest first, payloads left out; filters by status, connection,
+/// reference (either number, exactly) and time, alone and combined.
+pub async fn list_transfers_filters(store: &dyn Store) {
+    let a = new_tenant(store, "Log A").await;
+    let b = new_tenant(store, "Log B").await;
+    let (first, second) = (ConnectionId::generate(), ConnectionId::generate());
+    let all = seed_log(store, &a, &first, &second).await;
+    // B's transfers share numbers with A's and must never show in A's lists.
+    let b_connection = ConnectionId::generate();
+    for n in [3u32, 4, 10] {
+        let mut twin = sample_transfer(&b, &b_connection, 6000 + n, at(2026, 10, 1, 9, n));
+        twin.target_ref = Some("SHARED-1".to_owned());
+        store.create_transfer(&twin).await.expect("create");
+    }
+
+    let expect = |keep: &dyn Fn(&Transfer) -> bool| {
+        let mut wanted: Vec<Transfer> = all
+            .iter()
+            .filter(|t| keep(t))
+            .map(without_payloads)
+            .collect();
+        newest_first(&mut wanted);
+        wanted
+    };
+
+    let everything = list(store, &a, query()).await;
+    assert_eq!(
+        everything,
+        expect(&|_| true),
+        "newest first, payloads left out"
+    );
+    assert!(everything
+        .iter()
+        .all(|t| t.source_payload.is_none() && t.target_payload.is_none()));
+    let full = store
+        .get_transfer(&a, &all[5].id)
+        .await
+        .expect("get")
+        .expect("transfer");
+    assert!(full.source_payload.is_some() && full.target_payload.is_some());
+
+    for status in TransferStatus::ALL {
+        let found = list(
+            store,
+            &a,
+            TransferQuery {
+                status: Some(status),
+                ..query()
+            },
+        )
+        .await;
+        assert_eq!(found, expect(&|t| t.status == status), "status {status:?}");
+    }
+
+    let by_connection = list(
+        store,
+        &a,
+        TransferQuery {
+            connection: Some(second.clone()),
+            ..query()
+        },
+    )
+    .await;
+    assert_eq!(by_connection, expect(&|t| t.connection == second));
+
+    let both = list(
+        store,
+        &a,
+        TransferQuery {
+            connection: Some(first.clone()),
+            status: Some(TransferStatus::Delivered),
+            ..query()
+        },
+    )
+    .await;
+    assert_eq!(
+        both,
+        expect(&|t| t.connection == first && t.status == TransferStatus::Delivered)
+    );
+    assert!(!both.is_empty());
+
+    let reference = |r: &str| TransferQuery {
+        reference: Some(r.to_owned()),
+        ..query()
+    };
+    assert_eq!(
+        ids(&list(store, &a, reference("#6005")).await),
+        vec![all[5].id.to_string()],
+        "a webshop number finds its transfer"
+    );
+    assert_eq!(
+        ids(&list(store, &a, reference("INV-9")).await),
+        vec![all[9].id.to_string()],
+        "a target number finds its transfer"
+    );
+    assert_eq!(
+        list(store, &a, reference("SHARED-1")).await,
+        expect(&|t| t.source_ref == "SHARED-1" || t.target_ref.as_deref() == Some("SHARED-1")),
+        "a number matches webshop and target numbers, newest first"
+    );
+    assert_eq!(list(store, &a, reference("SHARED-1")).await.len(), 2);
+    assert!(
+        list(store, &a, reference("#600")).await.is_empty(),
+        "exact only"
+    );
+    assert!(
+        list(store, &a, reference("inv-9")).await.is_empty(),
+        "exact only"
+    );
+    assert!(list(store, &a, reference("no such number"))
+        .await
+        .is_empty());
+    let shared_delivered = list(
+        store,
+        &a,
+        TransferQuery {
+            status: Some(TransferStatus::Delivered),
+            ..reference("SHARED-1")
+        },
+    )
+    .await;
+    assert_eq!(shared_delivered, vec![without_payloads(&all[13])]);
+    let shared_elsewhere = list(
+        store,
+        &a,
+        TransferQuery {
+            connection: Some(second.clone()),
+            ..reference("SHARED-1")
+        },
+    )
+    .await;
+    assert_eq!(
+        shared_elsewhere,
+        expect(&|t| t.connection == second
+            && (t.source_ref == "SHARED-1" || t.target_ref.as_deref() == Some("SHARED-1")))
+    );
+
+    // from is inclusive, to exclusive.
+    let from = all[5].received_at;
+    let to = all[15].received_at;
+    let window = list(
+        store,
+        &a,
+        TransferQuery {
+            from: Some(from),
+            to: Some(to),
+            ..query()
+        },
+    )
+    .await;
+    assert_eq!(
+        window,
+        expect(&|t| t.received_at >= from && t.received_at < to)
+    );
+    assert!(window.iter().any(|t| t.id == all[5].id));
+    assert!(window.iter().all(|t| t.id != all[15].id));
+    let since = list(
+        store,
+        &a,
+        TransferQuery {
+            from: Some(from),
+            status: Some(TransferStatus::Failed),
+            ..query()
+        },
+    )
+    .await;
+    assert_eq!(
+        since,
+        expect(&|t| t.received_at >= from && t.status == TransferStatus::Failed)
+    );
+    let before = list(
+        store,
+        &a,
+        TransferQuery {
+            to: Some(to),
+            connection: Some(first.clone()),
+            ..query()
+        },
+    )
+    .await;
+    assert_eq!(
+        before,
+        expect(&|t| t.received_at < to && t.connection == first)
+    );
+    let reference_in_window = list(
+        store,
+        &a,
+        TransferQuery {
+            from: Some(all[12].received_at),
+            ..reference("SHARED-1")
+        },
+    )
+    .await;
+    assert_eq!(reference_in_window, vec![without_payloads(&all[13])]);
+
+    // B sees only its own three.
+    let theirs = list(store, &b, query()).await;
+    assert_eq!(theirs.len(), 3);
+    assert!(theirs.iter().all(|t| t.tenant == b));
+    assert_eq!(list(store, &b, reference("SHARED-1")).await.len(), 3);
+}
+
+/// Walking every page with small limits gives the whole list: same order,
+/// no duplicates, no gaps; for every kind of filter.
+pub async fn list_transfers_pages(store: &dyn Store) {
+    let a = new_tenant(store, "Pages").await;
+    let (first, second) = (ConnectionId::generate(), ConnectionId::generate());
+    let all = seed_log(store, &a, &first, &second).await;
+    // Three more transfers sharing one webshop number (from both connections).
+    for (n, connection) in [(1u32, &first), (2, &second), (3, &first)] {
+        let mut extra = sample_transfer(&a, connection, 7000 + n, at(2026, 10, 2, 8, n));
+        extra.source_ref = "SHARED-1".to_owned();
+        store.create_transfer(&extra).await.expect("create");
+    }
+
+    let queries = [
+        query(),
+        TransferQuery {
+            status: Some(TransferStatus::Pending),
+            ..query()
+        },
+        TransferQuery {
+            connection: Some(first.clone()),
+            ..query()
+        },
+        TransferQuery {
+            connection: Some(first.clone()),
+            status: Some(TransferStatus::Delivered),
+            ..query()
+        },
+        TransferQuery {
+            reference: Some("SHARED-1".to_owned()),
+            ..query()
+        },
+        TransferQuery {
+            from: Some(all[4].received_at),
+            to: Some(all[20].received_at),
+            ..query()
+        },
+    ];
+    for whole_query in queries {
+        let whole = list(store, &a, whole_query.clone()).await;
+        assert!(!whole.is_empty());
+        for limit in [1, 2, 5, 7] {
+            let paged = walk_transfers(
+                store,
+                &a,
+                TransferQuery {
+                    limit,
+                    ..whole_query.clone()
+                },
+            )
+            .await;
+            assert_eq!(
+                ids(&paged),
+                ids(&whole),
+                "paging by {limit} must give the same list ({whole_query:?})"
+            );
+            let unique: HashSet<String> = ids(&paged).into_iter().collect();
+            assert_eq!(unique.len(), paged.len(), "no transfer twice");
+        }
+    }
+
+    // 0 means the default page size of 50; 24 + 3 transfers fit in one page.
+    let default_page = store
+        .list_transfers(
+            &a,
+            &TransferQuery {
+                limit: 0,
+                ..TransferQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(default_page.items.len(), all.len() + 3);
+    assert_eq!(default_page.next, None);
+}
+
+/// A status change moves a transfer between status filters, and a target
+/// number is searchable once set (and no longer once changed).
+pub async fn status_changes_move_transfers(store: &dyn Store) {
+    let a = new_tenant(store, "Moves").await;
+    let connection = ConnectionId::generate();
+    let pending = sample_transfer(&a, &connection, 8001, at(2026, 11, 23, 15, 0));
+    store.create_transfer(&pending).await.expect("create");
+    let with_status = |status| TransferQuery {
+        status: Some(status),
+        ..query()
+    };
+    let by_ref = |r: &str| TransferQuery {
+        reference: Some(r.to_owned()),
+        ..query()
+    };
+    let found = |list: Vec<Transfer>| ids(&list);
+    let me = vec![pending.id.to_string()];
+
+    assert_eq!(
+        found(list(store, &a, with_status(TransferStatus::Pending)).await),
+        me
+    );
+    assert!(list(store, &a, with_status(TransferStatus::Delivered))
+        .await
+        .is_empty());
+
+    let delivered = Transfer {
+        status: TransferStatus::Delivered,
+        target_ref: Some("INV-8001".to_owned()),
+        version: 2,
+        ..pending.clone()
+    };
+    store
+        .update_transfer(&delivered, 1, UsageDelta::default())
+        .await
+        .expect("update");
+    assert!(list(store, &a, with_status(TransferStatus::Pending))
+        .await
+        .is_empty());
+    assert_eq!(
+        list(store, &a, with_status(TransferStatus::Delivered)).await,
+        vec![without_payloads(&delivered)]
+    );
+    assert_eq!(found(list(store, &a, by_ref("INV-8001")).await), me);
+    assert_eq!(found(list(store, &a, by_ref("#8001")).await), me);
+
+    let failed = Transfer {
+        status: TransferStatus::Failed,
+        target_ref: Some("INV-8001-B".to_owned()),
+        source_ref: "#8001-B".to_owned(),
+        reason: Some("The ledger refused the invoice: product 42 does not exist.".to_owned()),
+        version: 3,
+        ..delivered.clone()
+    };
+    store
+        .update_transfer(&failed, 2, UsageDelta::default())
+        .await
+        .expect("update");
+    assert!(list(store, &a, with_status(TransferStatus::Delivered))
+        .await
+        .is_empty());
+    assert_eq!(
+        found(list(store, &a, with_status(TransferStatus::Failed)).await),
+        me
+    );
+    assert!(list(store, &a, by_ref("INV-8001")).await.is_empty());
+    assert!(list(store, &a, by_ref("#8001")).await.is_empty());
+    assert_eq!(found(list(store, &a, by_ref("INV-8001-B")).await), me);
+    assert_eq!(found(list(store, &a, by_ref("#8001-B")).await), me);
+    assert_eq!(list(store, &a, query()).await.len(), 1);
+}
+
+// Seen deliveries --------------------------------------------------------------------
+
+/// A delivery id is new once, per connection.
+pub async fn seen_deliveries(store: &dyn Store) {
+    let connection = ConnectionId::generate();
+    let other = ConnectionId::generate();
+    let expires = Utc::now() + Duration::days(3);
+    let delivery = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043";
+
+    assert!(!store
+        .delivery_seen(&connection, delivery)
+        .await
+        .expect("seen"));
+    assert!(store
+        .mark_delivery_seen(&connection, delivery, expires)
+        .await
+        .expect("mark"));
+    assert!(store
+        .delivery_seen(&connection, delivery)
+        .await
+        .expect("seen"));
+    assert!(
+        !store
+            .mark_delivery_seen(&connection, delivery, expires)
+            .await
+            .expect("mark"),
+        "the second mark of a delivery must answer false"
+    );
+    // The same delivery id under another connection is another delivery.
+    assert!(!store.delivery_seen(&other, delivery).await.expect("seen"));
+    assert!(store
+        .mark_delivery_seen(&other, delivery, expires)
+        .await
+        .expect("mark"));
+    // Odd characters and long ids are fine.
+    let odd = format!("{}#/é {}", "x".repeat(600), delivery);
+    assert!(store
+        .mark_delivery_seen(&connection, &odd, expires)
+        .await
+        .expect("mark"));
+    assert!(store.delivery_seen(&connection, &odd).await.expect("seen"));
+    assert!(!store
+        .delivery_seen(&connection, &odd[..odd.len() - 1])
+        .await
+        .expect("seen"));
+}
+
+/// Many marks of one new delivery at once: exactly one answers true.
+pub async fn concurrent_marks_one_wins(store: &dyn Store) {
+    let connection = ConnectionId::generate();
+    let expires = Utc::now() + Duration::days(3);
+    let results =
+        join_all((0..8).map(|_| store.mark_delivery_seen(&connection, "delivery-race", expires)))
+            .await;
+    let new = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert!(
+        results.iter().all(Result::is_ok),
+        "marks failed: {results:?}"
+    );
+    assert_eq!(new, 1, "exactly one concurrent mark must be new");
+}
+
+// Logs ---------------------------------------------------------------------------------
+
+/// Newest first; filters by service and minimum level; pages; per tenant.
+pub async fn logs(store: &dyn Store) {
+    let a = new_tenant(store, "Logs A").await;
+    let b = new_tenant(store, "Logs B").await;
+    let expires = Utc::now() + Duration::days(30);
+    let services = ["webhook-intake", "scheduler", "transfer-worker"];
+    let base = at(2026, 11, 23, 16, 0);
+    let mut events = Vec::new();
+    for n in 0..30u32 {
+        let event = LogEvent {
+            id: ulid::Ulid::new().to_string(),
+            tenant: a.clone(),
+            // Events 10 and 11 share an instant.
+            at: base + Duration::seconds(i64::from(if n == 11 { 10 } else { n })),
+            service: services[(n % 3) as usize].to_owned(),
+            level: [Level::Debug, Level::Info, Level::Warn, Level::Error][(n % 4) as usize],
+            message: format!("event {n}"),
+            connection: (n % 2 == 0).then(ConnectionId::generate),
+            transfer: (n % 5 == 0).then(TransferId::generate),
+        };
+        events.push(event);
+    }
+    // Appended out of order: the list's order is the store's doing.
+    for n in (0..30).rev().step_by(2).chain((0..30).step_by(2)) {
+        store
+            .append_log(&events[n], expires)
+            .await
+            .expect("append_log");
+    }
+    let theirs = LogEvent {
+        id: ulid::Ulid::new().to_string(),
+        tenant: b.clone(),
+        message: "B's event".to_owned(),
+        ..events[0].clone()
+    };
+    store
+        .append_log(&theirs, expires)
+        .await
+        .expect("append_log");
+
+    let expect = |keep: &dyn Fn(&LogEvent) -> bool| {
+        let mut wanted: Vec<LogEvent> = events.iter().filter(|e| keep(e)).cloned().collect();
+        wanted.sort_by(|x, y| (y.at, &y.id).cmp(&(x.at, &x.id)));
+        wanted
+    };
+    let tenant_a = &a;
+    let walk = |query: LogQuery| async move {
+        let limit = query.limit;
+        let mut query = query;
+        let mut all = Vec::new();
+        for _ in 0..100 {
+            let page = store.list_logs(tenant_a, &query).await.expect("list_logs");
+            assert!(page.items.len() <= limit.max(1));
+            all.extend(page.items);
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return all,
+            }
+        }
+        panic!("list_logs never reached a last page");
+    };
+
+    let everything = walk(LogQuery {
+        limit: 500,
+        ..LogQuery::default()
+    })
+    .await;
+    assert_eq!(everything, expect(&|_| true), "logs newest first");
+
+    let scheduler = walk(LogQuery {
+        service: Some("scheduler".to_owned()),
+        limit: 500,
+        ..LogQuery::default()
+    })
+    .await;
+    assert_eq!(scheduler, expect(&|e| e.service == "scheduler"));
+
+    let warnings = walk(LogQuery {
+        min_level: Some(Level::Warn),
+        limit: 500,
+        ..LogQuery::default()
+    })
+    .await;
+    assert_eq!(warnings, expect(&|e| e.level >= Level::Warn));
+    assert!(!warnings.is_empty());
+
+    let both = walk(LogQuery {
+        service: Some("transfer-worker".to_owned()),
+        min_level: Some(Level::Error),
+        limit: 500,
+        ..LogQuery::default()
+    })
+    .await;
+    assert_eq!(
+        both,
+        expect(&|e| e.service == "transfer-worker" && e.level == Level::Error)
+    );
+
+    for limit in [1, 4, 7] {
+        let paged = walk(LogQuery {
+            limit,
+            ..LogQuery::default()
+        })
+        .await;
+        assert_eq!(paged, expect(&|_| true), "log pages of {limit}");
+        let filtered = walk(LogQuery {
+            limit,
+            min_level: Some(Level::Info),
+            service: Some("webhook-intake".to_owned()),
+            ..LogQuery::default()
+        })
+        .await;
+        assert_eq!(
+            filtered,
+            expect(&|e| e.level >= Level::Info && e.service == "webhook-intake")
+        );
+    }
+
+    let b_logs = store
+        .list_logs(
+            &b,
+            &LogQuery {
+                limit: 500,
+                ..LogQuery::default()
+            },
+        )
+        .await
+        .expect("list_logs");
+    assert_eq!(b_logs.items, vec![theirs]);
+    assert!(store
+        .list_logs(&TenantId::generate(), &LogQuery::default())
+        .await
+        .expect("list_logs")
+        .items
+        .is_empty());
+}

@@ -1,0 +1,705 @@
+//! [`EmbeddedStore`]: the Store on one redb file, for ferry-local and fast tests.
+//!
+//! Every call is one redb transaction: reads see one snapshot, writes commit
+//! whole or not at all (a transfer, its payloads, its index entries and the
+//! usage it counts). redb allows one writer at a time, which is what makes
+//! create-if-absent, compare-and-swap and seen-delivery markers atomic here.
+//!
+//! redb is synchronous and a write commit waits for the disk (fsync), so
+//! every transaction runs on tokio's blocking pool (`spawn_blocking`) instead
+//! of stalling the async workers that serve HTTP.
+//!
+//! The transfer log and the scheduler never scan: each filter of the log has
+//! an index table (tenant+time, +status, +connection, +connection+status,
+//! +reference), the scheduler reads a next-run index, and a page reads only
+//! as many index entries as it shows (see `keys` for the layout). A page of
+//! any filter over 1,000,000 transfers of one tenant took under 1.5 ms (50
+//! items) and 8 ms (500 items) in a debug build on a 2-core machine. The
+//! Logs screen reads the tenant's events newest first and skips those its
+//! filters leave out; events expire, so that stays small.
+//!
+//! Seen-delivery markers and log events expire: they are purged when the
+//! store opens and then at most every few minutes during writes, so a
+//! long-running ferry-local does not grow without bound.
+
+mod keys;
+mod transfers;
+
+use self::keys::*;
+use super::{page_limit, LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
+use crate::model::{
+    Connection, ConnectionId, LogEvent, Settings, System, SystemId, Tenant, TenantId, Transfer,
+    TransferId, Usage, UsageDelta, User, UserId,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// How often writes also purge expired markers and log events.
+const PURGE_EVERY_SECONDS: i64 = 600;
+/// At most this many expired entries are purged by one write, to keep it short.
+const PURGE_BATCH: usize = 500;
+
+/// The embedded store. Cheap to clone: clones share one database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    path: PathBuf,
+    /// When writes last purged expired entries (epoch seconds).
+    last_purge: AtomicI64,
+    /// Removes a temporary store's file when the last handle goes.
+    temporary: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EmbeddedStore({})", self.inner.path.display())
+    }
+}
+
+/// redb's many error types, as "storage unavailable".
+pub(crate) trait OrUnavailable<T> {
+    fn or_unavailable(self) -> StoreResult<T>;
+}
+
+impl<T, E: std::fmt::Display> OrUnavailable<T> for Result<T, E> {
+    fn or_unavailable(self) -> StoreResult<T> {
+        self.map_err(|e| StoreError::Unavailable(format!("embedded store: {e}")))
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens the store file, creating it (and its tables) if needed.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// A store in a fresh file under the system's temp folder, removed when
+    /// the last handle is dropped (tests, demos).
+    pub fn temporary() -> StoreResult<Self> {
+        let name = format!(
+            "ferry-store-{}.redb",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        Self::open_with(&std::env::temp_dir().join(name), true)
+    }
+
+    fn open_with(path: &Path, temporary: bool) -> StoreResult<Self> {
+        let db = Database::create(path).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot open the data file {}: {e} (is another ferry-local using it?)",
+                path.display()
+            ))
+        })?;
+        let tx = db.begin_write().or_unavailable()?;
+        for table in ALL_TABLES {
+            tx.open_table(table).or_unavailable()?;
+        }
+        tx.commit().or_unavailable()?;
+        let store = Self {
+            inner: Arc::new(Inner {
+                db,
+                path: path.to_owned(),
+                last_purge: AtomicI64::new(Utc::now().timestamp()),
+                temporary,
+            }),
+        };
+        // Everything that expired while the store was closed.
+        let tx = store.inner.db.begin_write().or_unavailable()?;
+        purge_expired_in(&tx, Utc::now(), usize::MAX)?;
+        tx.commit().or_unavailable()?;
+        Ok(store)
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Creates many transfers in one transaction (seeding, benchmarks,
+    /// imports): all or none; [`StoreError::AlreadyExists`] if one exists.
+    pub async fn import_transfers(&self, transfers: Vec<Transfer>) -> StoreResult<()> {
+        self.write(move |tx| {
+            for transfer in &transfers {
+                transfers::create(tx, transfer)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes seen-delivery markers and log events that expired before
+    /// `now`; answers how many entries went.
+    pub async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        self.write(move |tx| purge_expired_in(tx, now, usize::MAX))
+            .await
+    }
+
+    /// One page of transfers and how many index entries it read (tests use
+    /// it to prove that lists read indexes, not every transfer).
+    pub async fn list_transfers_counted(
+        &self,
+        tenant: &TenantId,
+        query: &TransferQuery,
+    ) -> StoreResult<(Page<Transfer>, usize)> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.read(move |tx| transfers::list(tx, &tenant, &query))
+            .await
+    }
+
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx = inner.db.begin_read().or_unavailable()?;
+            work(&tx)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
+    }
+
+    /// Runs `work` in a write transaction and commits if it succeeds; an
+    /// error drops the transaction, so nothing of it is kept.
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx = inner.db.begin_write().or_unavailable()?;
+            let out = work(&tx)?;
+            tx.commit().or_unavailable()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
+    }
+
+    /// Whether this write should also purge (at most every few minutes).
+    fn purge_due(&self) -> bool {
+        let now = Utc::now().timestamp();
+        let last = self.inner.last_purge.load(Ordering::Relaxed);
+        now - last >= PURGE_EVERY_SECONDS
+            && self
+                .inner
+                .last_purge
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    async fn get_json<T>(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        what: &'static str,
+    ) -> StoreResult<Option<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.read(move |tx| get_in(tx, table, &key, what)).await
+    }
+
+    async fn put_json<T>(&self, table: Table, key: Vec<u8>, value: &T) -> StoreResult<()>
+    where
+        T: Serialize,
+    {
+        let encoded = to_json(value)?;
+        self.write(move |tx| {
+            let mut table = tx.open_table(table).or_unavailable()?;
+            table
+                .insert(key.as_slice(), encoded.as_slice())
+                .or_unavailable()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every value under a prefix, in key order.
+    async fn list_json<T>(
+        &self,
+        table: Table,
+        start: Vec<u8>,
+        what: &'static str,
+    ) -> StoreResult<Vec<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.read(move |tx| {
+            let table = tx.open_table(table).or_unavailable()?;
+            let end = prefix_end(&start);
+            let mut out = Vec::new();
+            for entry in table
+                .range::<&[u8]>(start.as_slice()..end.as_slice())
+                .or_unavailable()?
+            {
+                let (_, value) = entry.or_unavailable()?;
+                out.push(from_json(value.value(), what)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete(&self, table: Table, key: Vec<u8>) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(table).or_unavailable()?;
+            let removed = table.remove(key.as_slice()).or_unavailable()?.is_some();
+            Ok(removed)
+        })
+        .await
+    }
+}
+
+fn get_in<T: DeserializeOwned>(
+    tx: &ReadTransaction,
+    table: Table,
+    key: &[u8],
+    what: &str,
+) -> StoreResult<Option<T>> {
+    let table = tx.open_table(table).or_unavailable()?;
+    let value = table.get(key).or_unavailable()?;
+    value.map(|v| from_json(v.value(), what)).transpose()
+}
+
+/// Removes up to `max` expired markers and up to `max` expired log events.
+fn purge_expired_in(tx: &WriteTransaction, now: DateTime<Utc>, max: usize) -> StoreResult<usize> {
+    let end = expiry_bytes(now);
+    let mut purged = 0;
+    for (by_expiry, items) in [(SEEN_EXPIRY, SEEN), (LOG_EXPIRY, LOGS)] {
+        let mut by_expiry = tx.open_table(by_expiry).or_unavailable()?;
+        let mut items = tx.open_table(items).or_unavailable()?;
+        let expired: Vec<Vec<u8>> = by_expiry
+            .range::<&[u8]>(..end.as_slice())
+            .or_unavailable()?
+            .take(max)
+            .map(|entry| entry.map(|(k, _)| k.value().to_vec()))
+            .collect::<Result<_, _>>()
+            .or_unavailable()?;
+        for entry in expired {
+            // The expiry index key is the 8 expiry bytes, then the item's key.
+            items.remove(&entry[8..]).or_unavailable()?;
+            by_expiry.remove(entry.as_slice()).or_unavailable()?;
+            purged += 1;
+        }
+    }
+    Ok(purged)
+}
+
+fn tenant_key(tenant: &TenantId) -> Vec<u8> {
+    tenant.as_str().as_bytes().to_vec()
+}
+
+/// The expiry index key: expiry bytes, then the item's own key.
+fn expiry_key(expires_at: DateTime<Utc>, item_key: &[u8]) -> Vec<u8> {
+    let mut key = expiry_bytes(expires_at).to_vec();
+    key.extend_from_slice(item_key);
+    key
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        let key = tenant_key(&tenant.id);
+        let encoded = to_json(tenant)?;
+        self.write(move |tx| {
+            let mut table = tx.open_table(TENANTS).or_unavailable()?;
+            if table.get(key.as_slice()).or_unavailable()?.is_some() {
+                return Err(StoreError::AlreadyExists);
+            }
+            table
+                .insert(key.as_slice(), encoded.as_slice())
+                .or_unavailable()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
+        self.get_json(TENANTS, tenant_key(id), "a stored tenant")
+            .await
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        self.list_json(TENANTS, Vec::new(), "a stored tenant").await
+    }
+
+    async fn get_settings(&self, tenant: &TenantId) -> StoreResult<Settings> {
+        Ok(self
+            .get_json(SETTINGS, tenant_key(tenant), "stored settings")
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()> {
+        self.put_json(SETTINGS, tenant_key(tenant), settings).await
+    }
+
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        self.put_json(USERS, key(&[user.tenant.as_str()], user.id.as_str()), user)
+            .await
+    }
+
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        self.get_json(USERS, key(&[tenant.as_str()], id.as_str()), "a stored user")
+            .await
+    }
+
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
+        self.list_json(USERS, prefix(&[tenant.as_str()]), "a stored user")
+            .await
+    }
+
+    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
+        self.delete(USERS, key(&[tenant.as_str()], id.as_str()))
+            .await
+    }
+
+    async fn put_system(&self, system: &System) -> StoreResult<()> {
+        self.put_json(
+            SYSTEMS,
+            key(&[system.tenant.as_str()], system.id.as_str()),
+            system,
+        )
+        .await
+    }
+
+    async fn get_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<Option<System>> {
+        self.get_json(
+            SYSTEMS,
+            key(&[tenant.as_str()], id.as_str()),
+            "a stored system",
+        )
+        .await
+    }
+
+    async fn list_systems(&self, tenant: &TenantId) -> StoreResult<Vec<System>> {
+        self.list_json(SYSTEMS, prefix(&[tenant.as_str()]), "a stored system")
+            .await
+    }
+
+    async fn delete_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<bool> {
+        self.delete(SYSTEMS, key(&[tenant.as_str()], id.as_str()))
+            .await
+    }
+
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()> {
+        let connection = connection.clone();
+        self.write(move |tx| {
+            let tenant = connection.tenant.as_str();
+            let id = connection.id.as_str();
+            {
+                let mut owners = tx.open_table(CONNECTION_OWNERS).or_unavailable()?;
+                let owner = owners
+                    .get(id.as_bytes())
+                    .or_unavailable()?
+                    .map(|o| o.value() == tenant.as_bytes());
+                if owner == Some(false) {
+                    // The id is another tenant's: webhooks would reach it.
+                    return Err(StoreError::AlreadyExists);
+                }
+                owners
+                    .insert(id.as_bytes(), tenant.as_bytes())
+                    .or_unavailable()?;
+            }
+            let record_key = key(&[tenant], id);
+            let mut records = tx.open_table(CONNECTIONS).or_unavailable()?;
+            let old: Option<Connection> = records
+                .get(record_key.as_slice())
+                .or_unavailable()?
+                .map(|v| from_json(v.value(), "a stored connection"))
+                .transpose()?;
+            let encoded = to_json(&connection)?;
+            records
+                .insert(record_key.as_slice(), encoded.as_slice())
+                .or_unavailable()?;
+            let mut due = tx.open_table(DUE).or_unavailable()?;
+            if let Some(at) = old.and_then(|o| o.next_run_at) {
+                due.remove(time_id(at, id).as_bytes()).or_unavailable()?;
+            }
+            if let Some(at) = connection.next_run_at {
+                due.insert(time_id(at, id).as_bytes(), tenant.as_bytes())
+                    .or_unavailable()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> StoreResult<Option<Connection>> {
+        self.get_json(
+            CONNECTIONS,
+            key(&[tenant.as_str()], id.as_str()),
+            "a stored connection",
+        )
+        .await
+    }
+
+    async fn find_connection(&self, id: &ConnectionId) -> StoreResult<Option<Connection>> {
+        let id = id.clone();
+        self.read(move |tx| {
+            let owners = tx.open_table(CONNECTION_OWNERS).or_unavailable()?;
+            let Some(owner) = owners.get(id.as_str().as_bytes()).or_unavailable()? else {
+                return Ok(None);
+            };
+            let tenant = std::str::from_utf8(owner.value())
+                .map_err(|_| StoreError::Corrupt("a connection owner is not text".into()))?;
+            get_in(
+                tx,
+                CONNECTIONS,
+                &key(&[tenant], id.as_str()),
+                "a stored connection",
+            )
+        })
+        .await
+    }
+
+    async fn list_connections(&self, tenant: &TenantId) -> StoreResult<Vec<Connection>> {
+        self.list_json(
+            CONNECTIONS,
+            prefix(&[tenant.as_str()]),
+            "a stored connection",
+        )
+        .await
+    }
+
+    async fn delete_connection(&self, tenant: &TenantId, id: &ConnectionId) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.write(move |tx| {
+            let record_key = key(&[tenant.as_str()], id.as_str());
+            let old: Option<Connection> = {
+                let mut records = tx.open_table(CONNECTIONS).or_unavailable()?;
+                let removed = records.remove(record_key.as_slice()).or_unavailable()?;
+                removed
+                    .map(|v| from_json(v.value(), "a stored connection"))
+                    .transpose()?
+            };
+            let Some(old) = old else {
+                return Ok(false);
+            };
+            tx.open_table(CONNECTION_OWNERS)
+                .or_unavailable()?
+                .remove(id.as_str().as_bytes())
+                .or_unavailable()?;
+            if let Some(at) = old.next_run_at {
+                tx.open_table(DUE)
+                    .or_unavailable()?
+                    .remove(time_id(at, id.as_str()).as_bytes())
+                    .or_unavailable()?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn due_connections(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Connection>> {
+        self.read(move |tx| {
+            let due = tx.open_table(DUE).or_unavailable()?;
+            // Keys are `<time>#<id>`: every key of a time <= now sorts below `<now>$`.
+            let end = format!("{}$", time_key(now));
+            let mut out = Vec::new();
+            for entry in due
+                .range::<&[u8]>(..end.as_bytes())
+                .or_unavailable()?
+                .take(limit)
+            {
+                let (due_key, tenant) = entry.or_unavailable()?;
+                let due_key = std::str::from_utf8(due_key.value())
+                    .map_err(|_| StoreError::Corrupt("a due entry is not text".into()))?;
+                let tenant = std::str::from_utf8(tenant.value())
+                    .map_err(|_| StoreError::Corrupt("a due entry is not text".into()))?;
+                let Some((_, id)) = due_key.split_once('#') else {
+                    return Err(StoreError::Corrupt("a due entry has no id".into()));
+                };
+                match get_in::<Connection>(tx, CONNECTIONS, &key(&[tenant], id), "a connection")? {
+                    Some(connection) => out.push(connection),
+                    None => {
+                        return Err(StoreError::Corrupt(
+                            "the due index names a connection that is not there".into(),
+                        ))
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn create_transfer(&self, transfer: &Transfer) -> StoreResult<()> {
+        let transfer = transfer.clone();
+        self.write(move |tx| transfers::create(tx, &transfer)).await
+    }
+
+    async fn get_transfer(
+        &self,
+        tenant: &TenantId,
+        id: &TransferId,
+    ) -> StoreResult<Option<Transfer>> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.read(move |tx| transfers::get(tx, &tenant, &id)).await
+    }
+
+    async fn update_transfer(
+        &self,
+        transfer: &Transfer,
+        expected_version: u64,
+        usage: UsageDelta,
+    ) -> StoreResult<()> {
+        let transfer = transfer.clone();
+        self.write(move |tx| transfers::update(tx, &transfer, expected_version, usage))
+            .await
+    }
+
+    async fn list_transfers(
+        &self,
+        tenant: &TenantId,
+        query: &TransferQuery,
+    ) -> StoreResult<Page<Transfer>> {
+        Ok(self.list_transfers_counted(tenant, query).await?.0)
+    }
+
+    async fn delivery_seen(
+        &self,
+        connection: &ConnectionId,
+        delivery_id: &str,
+    ) -> StoreResult<bool> {
+        let seen_key = key(&[connection.as_str()], delivery_id);
+        self.read(move |tx| {
+            let seen = tx.open_table(SEEN).or_unavailable()?;
+            let found = seen.get(seen_key.as_slice()).or_unavailable()?.is_some();
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn mark_delivery_seen(
+        &self,
+        connection: &ConnectionId,
+        delivery_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let seen_key = key(&[connection.as_str()], delivery_id);
+        let purge = self.purge_due();
+        self.write(move |tx| {
+            if purge {
+                purge_expired_in(tx, Utc::now(), PURGE_BATCH)?;
+            }
+            let mut seen = tx.open_table(SEEN).or_unavailable()?;
+            if seen.get(seen_key.as_slice()).or_unavailable()?.is_some() {
+                return Ok(false);
+            }
+            seen.insert(seen_key.as_slice(), expiry_bytes(expires_at).as_slice())
+                .or_unavailable()?;
+            tx.open_table(SEEN_EXPIRY)
+                .or_unavailable()?
+                .insert(expiry_key(expires_at, &seen_key).as_slice(), [].as_slice())
+                .or_unavailable()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        let log_key = key(&[event.tenant.as_str()], &time_id(event.at, &event.id));
+        let encoded = to_json(event)?;
+        let purge = self.purge_due();
+        self.write(move |tx| {
+            if purge {
+                purge_expired_in(tx, Utc::now(), PURGE_BATCH)?;
+            }
+            tx.open_table(LOGS)
+                .or_unavailable()?
+                .insert(log_key.as_slice(), encoded.as_slice())
+                .or_unavailable()?;
+            tx.open_table(LOG_EXPIRY)
+                .or_unavailable()?
+                .insert(expiry_key(expires_at, &log_key).as_slice(), [].as_slice())
+                .or_unavailable()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
+        let start = prefix(&[tenant.as_str()]);
+        let query = query.clone();
+        self.read(move |tx| {
+            let limit = page_limit(query.limit);
+            let end = match &query.cursor {
+                Some(cursor) => {
+                    let mut end = start.clone();
+                    end.extend_from_slice(decode_cursor(cursor)?.as_bytes());
+                    end
+                }
+                None => prefix_end(&start),
+            };
+            let logs = tx.open_table(LOGS).or_unavailable()?;
+            let mut items = Vec::new();
+            let mut last_tail = String::new();
+            let mut more = false;
+            for entry in logs
+                .range::<&[u8]>(start.as_slice()..end.as_slice())
+                .or_unavailable()?
+                .rev()
+            {
+                let (log_key, value) = entry.or_unavailable()?;
+                let event: LogEvent = from_json(value.value(), "a stored log event")?;
+                let wanted = query.service.as_ref().is_none_or(|s| &event.service == s)
+                    && query.min_level.is_none_or(|level| event.level >= level);
+                if !wanted {
+                    continue;
+                }
+                if items.len() == limit {
+                    more = true;
+                    break;
+                }
+                last_tail = String::from_utf8_lossy(&log_key.value()[start.len()..]).into_owned();
+                items.push(event);
+            }
+            let next = more.then(|| encode_cursor(&last_tail));
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
+        let stored: Option<Usage> = self
+            .get_json(USAGE, key(&[tenant.as_str(), period], ""), "stored usage")
+            .await?;
+        Ok(stored.unwrap_or_else(|| Usage {
+            period: period.to_owned(),
+            ..Usage::default()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,180 @@
+//! The Store port: everything Ferry keeps.
+//!
+//! Two implementations pass the same conformance suite ([`conformance`]):
+//! [`dynamodb::DynamoStore`] (one table, see `infra/template.yaml`) and
+//! [`embedded::EmbeddedStore`] (a redb file, for ferry-local and fast tests).
+//!
+//! The store offers plain, atomic building blocks (create-if-absent,
+//! compare-and-swap on a version, conditional markers); the rules that use
+//! them (which delivery wins, when a transfer is delivered) live once in
+//! `pipeline` and `intake`.
+
+pub mod conformance;
+pub mod dynamodb;
+pub mod embedded;
+
+use crate::model::{
+    Connection, ConnectionId, Level, LogEvent, Settings, System, SystemId, Tenant, TenantId,
+    Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A create found the item already there.
+    #[error("already exists")]
+    AlreadyExists,
+    /// A compare-and-swap found another version: re-read and decide again.
+    #[error("changed by someone else (version conflict)")]
+    Conflict,
+    /// The storage could not be reached or answered with an error; a retry may help.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back (a bug or a damaged item).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of a list, with the cursor of the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// Filters for the transfer log. Newest first (by `received_at`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransferQuery {
+    pub status: Option<TransferStatus>,
+    pub connection: Option<ConnectionId>,
+    /// Exact webshop number (`source_ref`) or target number (`target_ref`).
+    pub reference: Option<String>,
+    /// `received_at` >= from.
+    pub from: Option<DateTime<Utc>>,
+    /// `received_at` < to.
+    pub to: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    /// At most this many items (1..=500; 0 means 50).
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogQuery {
+    pub service: Option<String>,
+    /// This level and above.
+    pub min_level: Option<Level>,
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+/// Everything Ferry keeps. Every method is scoped by tenant where the data is
+/// a tenant's, so a tenant's id can never reach another tenant's items.
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Tenants ---------------------------------------------------------------
+    /// Creates a tenant; [`StoreError::AlreadyExists`] if the id is taken.
+    async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// The tenant's switches (defaults when never saved).
+    async fn get_settings(&self, tenant: &TenantId) -> StoreResult<Settings>;
+    async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()>;
+
+    // Users -----------------------------------------------------------------
+    async fn put_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>>;
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>>;
+    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool>;
+
+    // Systems ---------------------------------------------------------------
+    /// Creates or replaces.
+    async fn put_system(&self, system: &System) -> StoreResult<()>;
+    async fn get_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<Option<System>>;
+    async fn list_systems(&self, tenant: &TenantId) -> StoreResult<Vec<System>>;
+    async fn delete_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<bool>;
+
+    // Connections -----------------------------------------------------------
+    /// Creates or replaces; keeps the due-by-next-run index and the lookup by
+    /// id (for webhooks) in step.
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()>;
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> StoreResult<Option<Connection>>;
+    /// By id alone: only for the webhook route, whose URL carries no tenant.
+    async fn find_connection(&self, id: &ConnectionId) -> StoreResult<Option<Connection>>;
+    async fn list_connections(&self, tenant: &TenantId) -> StoreResult<Vec<Connection>>;
+    async fn delete_connection(&self, tenant: &TenantId, id: &ConnectionId) -> StoreResult<bool>;
+    /// Connections whose `next_run_at` <= `now`, oldest first, at most `limit`,
+    /// read from an index (never a scan of all connections).
+    async fn due_connections(&self, now: DateTime<Utc>, limit: usize)
+        -> StoreResult<Vec<Connection>>;
+
+    // Transfers -------------------------------------------------------------
+    /// Creates a transfer; [`StoreError::AlreadyExists`] if its id is there.
+    async fn create_transfer(&self, transfer: &Transfer) -> StoreResult<()>;
+    async fn get_transfer(
+        &self,
+        tenant: &TenantId,
+        id: &TransferId,
+    ) -> StoreResult<Option<Transfer>>;
+    /// Replaces a transfer if the stored one still has `expected_version`
+    /// (else [`StoreError::Conflict`]). The caller sets `transfer.version`
+    /// to `expected_version + 1`. `usage` is added to the tenant's day and
+    /// month counters in the same atomic write.
+    async fn update_transfer(
+        &self,
+        transfer: &Transfer,
+        expected_version: u64,
+        usage: UsageDelta,
+    ) -> StoreResult<()>;
+    /// The log, newest first, filtered; payloads are left out (`None`).
+    async fn list_transfers(
+        &self,
+        tenant: &TenantId,
+        query: &TransferQuery,
+    ) -> StoreResult<Page<Transfer>>;
+
+    // Seen deliveries ---------------------------------------------------------
+    async fn delivery_seen(&self, connection: &ConnectionId, delivery_id: &str)
+        -> StoreResult<bool>;
+    /// Records a delivery id with a conditional write; `true` if it was new.
+    /// Expires at `expires_at` (a TTL attribute on DynamoDB).
+    async fn mark_delivery_seen(
+        &self,
+        connection: &ConnectionId,
+        delivery_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // Logs --------------------------------------------------------------------
+    /// Appends a service event; it expires at `expires_at`.
+    async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>>;
+
+    // Usage -------------------------------------------------------------------
+    /// Counters of one period: a day `2026-11-23` or a month `2026-11`.
+    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage>;
+}
+
+/// The day and month periods that `at` counts towards.
+pub fn usage_periods(at: DateTime<Utc>) -> [String; 2] {
+    [
+        at.format("%Y-%m-%d").to_string(),
+        at.format("%Y-%m").to_string(),
+    ]
+}
+
+/// Clamps a requested page size to 1..=500 (0 means 50).
+pub fn page_limit(requested: usize) -> usize {
+    match requested {
+        0 => 50,
+        n => n.min(500),
+    }
+}

@@ -1,0 +1,318 @@
+//! The Store conformance suite on DynamoStore against the emulator, and
+//! checks on the raw table: key layout, TTL attributes, indexes, and that
+//! sealed secrets never reach it in plain text. (emulator)
+
+use crate::emulator::{aws_config, unique_name};
+use aws_sdk_dynamodb::types::{AttributeValue, ProjectionType, TimeToLiveStatus};
+use aws_sdk_dynamodb::Client;
+use chrono::{Duration, Utc};
+use ferry::model::{
+    ConnectionId, CredentialHealth, Entity, Level, LogEvent, Payload, Scope, System, SystemId,
+    SystemKind, Tenant, TenantId, Transfer, TransferId, TransferStatus,
+};
+use ferry::seal::{Credentials, Sealer};
+use ferry::store::dynamodb::DynamoStore;
+use ferry::store::{conformance, Store, StoreError};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A store on a fresh table, and a plain client to look at the table.
+async fn fresh() -> (Client, DynamoStore) {
+    let client = Client::new(&aws_config().await);
+    let table = unique_name("ferry");
+    DynamoStore::create_table(&client, &table)
+        .await
+        .expect("create the table on the emulator");
+    (client.clone(), DynamoStore::new(client, table))
+}
+
+fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("PK".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("SK".to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+async fn raw_item(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    sk: &str,
+) -> HashMap<String, AttributeValue> {
+    client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key(pk, sk)))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get_item on the emulator")
+        .item
+        .unwrap_or_else(|| panic!("no item {pk} / {sk} in the table"))
+}
+
+/// Every check but concurrent transactions, which moto cannot isolate (see
+/// `run_all_without_concurrent_transactions`); the embedded store runs them
+/// all, and DynamoDB itself serializes transactions on an item.
+#[tokio::test]
+async fn conformance_suite_on_dynamodb() {
+    let (_, store) = fresh().await;
+    conformance::run_all_without_concurrent_transactions(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn creating_the_table_twice_answers_already_exists() {
+    let (client, store) = fresh().await;
+    assert!(matches!(
+        DynamoStore::create_table(&client, store.table()).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+#[tokio::test]
+async fn the_table_has_its_indexes_and_ttl() {
+    let (client, store) = fresh().await;
+    let table = client
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe_table")
+        .table
+        .expect("a table description");
+    let mut indexes: Vec<(String, Option<ProjectionType>)> = table
+        .global_secondary_indexes()
+        .iter()
+        .map(|i| {
+            (
+                i.index_name().unwrap_or_default().to_owned(),
+                i.projection().and_then(|p| p.projection_type().cloned()),
+            )
+        })
+        .collect();
+    indexes.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        indexes,
+        vec![
+            ("by_due".to_owned(), Some(ProjectionType::KeysOnly)),
+            ("by_source_ref".to_owned(), Some(ProjectionType::KeysOnly)),
+            ("by_status".to_owned(), Some(ProjectionType::Include)),
+            ("by_target_ref".to_owned(), Some(ProjectionType::KeysOnly)),
+        ]
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe_time_to_live")
+        .time_to_live_description
+        .expect("a TTL description");
+    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+}
+
+/// Writes through DynamoStore, then reads the raw items back with the plain
+/// SDK client: the emulator really holds them, in the documented layout.
+#[tokio::test]
+async fn items_land_in_the_emulator_in_the_documented_layout() {
+    let (client, store) = fresh().await;
+    let table = store.table().to_owned();
+    let tenant = Tenant {
+        id: TenantId::generate(),
+        name: "Raw Layout ApS".to_owned(),
+        email: "raw@example.com".to_owned(),
+        time_zone: "UTC".to_owned(),
+        created_at: Utc::now(),
+    };
+    store.create_tenant(&tenant).await.expect("create_tenant");
+    let item = raw_item(&client, &table, "TENANTS", &format!("T#{}", tenant.id)).await;
+    assert_eq!(item["name"], AttributeValue::S("Raw Layout ApS".to_owned()));
+
+    // A seen-delivery marker carries a numeric TTL.
+    let connection = ConnectionId::generate();
+    let expires = Utc::now() + Duration::days(2);
+    assert!(store
+        .mark_delivery_seen(&connection, "delivery-1", expires)
+        .await
+        .expect("mark"));
+    let marker = raw_item(
+        &client,
+        &table,
+        &format!("SEEN#{connection}#R:delivery-1"),
+        "SEEN",
+    )
+    .await;
+    assert_eq!(
+        marker["expires_at"],
+        AttributeValue::N(expires.timestamp().to_string()),
+        "expires_at must be a number of epoch seconds"
+    );
+
+    // So does a log event.
+    let event = LogEvent {
+        id: "01JEVENT".to_owned(),
+        tenant: tenant.id.clone(),
+        at: Utc::now(),
+        service: "scheduler".to_owned(),
+        level: Level::Warn,
+        message: "polled".to_owned(),
+        connection: None,
+        transfer: None,
+    };
+    store.append_log(&event, expires).await.expect("append_log");
+    let logged = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("T#{}#LOG", tenant.id)))
+        .send()
+        .await
+        .expect("query the log partition");
+    let logged = logged.items().first().expect("the log event item");
+    assert!(matches!(logged["expires_at"], AttributeValue::N(_)));
+
+    // A transfer is one small item plus its payload part in one partition.
+    let connection = ConnectionId::generate();
+    let received = Utc::now();
+    let transfer = Transfer {
+        id: TransferId::for_record(&connection, "450789469"),
+        tenant: tenant.id.clone(),
+        connection: connection.clone(),
+        entity: Entity::Orders,
+        source_id: "450789469".to_owned(),
+        source_ref: "#1001".to_owned(),
+        target_ref: None,
+        status: TransferStatus::Pending,
+        reason: None,
+        attempts: 0,
+        source_updated_at: None,
+        lease_until: None,
+        received_at: received,
+        updated_at: received,
+        source_payload: Some(Payload::compress(b"{\"id\":450789469}")),
+        target_payload: None,
+        version: 1,
+    };
+    store
+        .create_transfer(&transfer)
+        .await
+        .expect("create_transfer");
+    let pk = format!("T#{}#TR#{}", tenant.id, transfer.id);
+    let record = raw_item(&client, &table, &pk, "TR").await;
+    assert_eq!(
+        record["ST"],
+        AttributeValue::S(format!("T#{}#pending", tenant.id))
+    );
+    assert_eq!(
+        record["SREF"],
+        AttributeValue::S(format!("T#{}##1001", tenant.id))
+    );
+    assert_eq!(record["version"], AttributeValue::N("1".to_owned()));
+    assert!(
+        !record.contains_key("source_payload"),
+        "payloads live in part items"
+    );
+    let partition = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+        .send()
+        .await
+        .expect("query the transfer partition");
+    let parts: Vec<&HashMap<String, AttributeValue>> = partition
+        .items()
+        .iter()
+        .filter(|i| matches!(&i["SK"], AttributeValue::S(sk) if sk.starts_with("P#")))
+        .collect();
+    assert_eq!(parts.len(), 1);
+    assert!(matches!(parts[0]["data"], AttributeValue::B(_)));
+}
+
+/// Every byte of every attribute, nested ones included.
+fn bytes_of(value: &AttributeValue, out: &mut Vec<u8>) {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => out.extend_from_slice(s.as_bytes()),
+        AttributeValue::B(b) => out.extend_from_slice(b.as_ref()),
+        AttributeValue::Ss(list) | AttributeValue::Ns(list) => list
+            .iter()
+            .for_each(|s| out.extend_from_slice(s.as_bytes())),
+        AttributeValue::Bs(list) => list.iter().for_each(|b| out.extend_from_slice(b.as_ref())),
+        AttributeValue::L(list) => list.iter().for_each(|v| bytes_of(v, out)),
+        AttributeValue::M(map) => map.iter().for_each(|(k, v)| {
+            out.extend_from_slice(k.as_bytes());
+            bytes_of(v, out);
+        }),
+        _ => {}
+    }
+    out.push(b'\n');
+}
+
+#[tokio::test]
+async fn sealed_secrets_never_reach_the_table() {
+    let (client, store) = fresh().await;
+    let sealer = Sealer::from_base64(&Sealer::generate_key()).expect("a key");
+    let mut secrets = BTreeMap::new();
+    secrets.insert("access_token".to_owned(), "shpat_SECRET123".to_owned());
+    secrets.insert("webhook_secret".to_owned(), "whsec_SECRET456".to_owned());
+    let tenant = TenantId::generate();
+    let system = System {
+        id: SystemId::generate(),
+        tenant: tenant.clone(),
+        kind: SystemKind::Shopify,
+        name: "Shop named marker-7f3a".to_owned(),
+        config: serde_json::Map::new(),
+        credentials: sealer.seal(&Credentials(secrets)),
+        health: CredentialHealth::default(),
+        scope: Scope::default(),
+        active: true,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    };
+    store.put_system(&system).await.expect("put_system");
+
+    // A scan is fine in a test: the whole table, every page.
+    let mut raw = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(store.table())
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the table");
+        for item in page.items() {
+            for (name, value) in item {
+                raw.extend_from_slice(name.as_bytes());
+                bytes_of(value, &mut raw);
+            }
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => break,
+        }
+    }
+    let contains = |needle: &str| raw.windows(needle.len()).any(|w| w == needle.as_bytes());
+    // The scan saw the system and its sealed form...
+    assert!(contains("marker-7f3a"));
+    assert!(contains(&system.credentials.0));
+    // ...and never the plain secrets.
+    assert!(
+        !contains("shpat_SECRET123"),
+        "a plain secret reached the table"
+    );
+    assert!(
+        !contains("whsec_SECRET456"),
+        "a plain secret reached the table"
+    );
+    assert!(!contains("SECRET"));
+    assert_eq!(
+        store
+            .get_system(&tenant, &system.id)
+            .await
+            .expect("get_system"),
+        Some(system)
+    );
+}

@@ -1,0 +1,764 @@
+//! The e-conomic and Fortnox connectors against their loopback sandboxes,
+//! built the way the worker builds them: `Connectors::target` over a
+//! `System` whose credentials were sealed and opened again.
+
+use chrono::TimeZone;
+use ferry::connectors::http::HttpClient;
+use ferry::connectors::{ConnectorError, Connectors, Target};
+use ferry::model::{
+    Address, CredentialHealth, Customer, DocumentKind, LineKind, Order, OrderLine, Scope, System,
+    SystemId, SystemKind, TenantId, Totals,
+};
+use ferry::seal::{Credentials, Sealer};
+use ferry_local::sandbox::economic::harness::Fault;
+use ferry_local::sandbox::{economic, fortnox};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn d(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+/// The connector the worker would build, over sealed and reopened credentials.
+fn target(
+    kind: SystemKind,
+    config: Map<String, Value>,
+    credentials: &Credentials,
+    timeout: Duration,
+) -> Arc<dyn Target> {
+    let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+    let system = System {
+        id: SystemId::generate(),
+        tenant: TenantId::generate(),
+        kind,
+        name: "Books".into(),
+        config,
+        credentials: sealer.seal(credentials),
+        health: CredentialHealth::default(),
+        scope: Scope::default(),
+        active: true,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let opened = sealer.open(&system.credentials).unwrap();
+    // A client per test: pacers are per client, so tests do not slow each other.
+    Connectors::new(HttpClient::new(timeout))
+        .target(&system, &opened)
+        .unwrap()
+}
+
+fn economic_target(sandbox: &economic::Handle) -> Arc<dyn Target> {
+    target(
+        SystemKind::Economic,
+        sandbox.system_config(),
+        &sandbox.credentials(),
+        Duration::from_secs(5),
+    )
+}
+
+fn fortnox_target(sandbox: &fortnox::Handle) -> Arc<dyn Target> {
+    target(
+        SystemKind::Fortnox,
+        sandbox.system_config(),
+        &sandbox.credentials(),
+        Duration::from_secs(5),
+    )
+}
+
+fn line(
+    kind: LineKind,
+    sku: Option<&str>,
+    title: &str,
+    quantity: &str,
+    price: &str,
+    discount: &str,
+) -> OrderLine {
+    let mut line = OrderLine {
+        kind,
+        sku: sku.map(str::to_owned),
+        title: title.into(),
+        quantity: d(quantity),
+        unit_price: d(price),
+        discount: d(discount),
+        tax: Decimal::ZERO,
+        tax_rate: Some(d("0.25")),
+    };
+    line.tax = (line.net_total() * d("0.25")).round_dp(2);
+    line
+}
+
+/// Product (with a line discount), a price with 3 decimals, shipping, a fee
+/// and an order-level discount: net 224.00, tax 56.00, total 280.00.
+fn sample_order(e_number: &str, email: &str) -> Order {
+    let lines = vec![
+        line(
+            LineKind::Product,
+            Some("MUG-BLUE"),
+            "Blue mug",
+            "2",
+            "100.00",
+            "20.00",
+        ),
+        line(LineKind::Product, Some("PEN"), "Pen", "3", "3.333", "0"),
+        line(
+            LineKind::Shipping,
+            None,
+            "Standard shipping",
+            "1",
+            "39.00",
+            "0",
+        ),
+        line(LineKind::Fee, None, "Payment fee", "1", "5.00", "0"),
+        line(LineKind::Discount, None, "SUMMER10", "1", "-10.00", "0"),
+    ];
+    let at = chrono::Utc.with_ymd_and_hms(2024, 5, 17, 10, 0, 0).unwrap();
+    let address = Address {
+        name: "Karen Blixen".into(),
+        company: None,
+        line1: "Rungstedvej 111".into(),
+        line2: None,
+        city: "Rungsted Kyst".into(),
+        zip: "2960".into(),
+        region: None,
+        country_code: Some("DK".into()),
+        phone: None,
+    };
+    Order {
+        source_id: "450789469".into(),
+        e_number: e_number.into(),
+        state: "paid".into(),
+        currency: "DKK".into(),
+        created_at: at,
+        updated_at: at,
+        customer: Customer {
+            source_id: Some("207119551".into()),
+            name: "Karen Blixen".into(),
+            email: Some(email.into()),
+            company: None,
+            vat_number: None,
+            phone: None,
+        },
+        billing_address: Some(address.clone()),
+        shipping_address: Some(address),
+        totals: Totals {
+            total: d("280.00"),
+            tax: d("56.00"),
+            discount: d("30.00"),
+            shipping: d("39.00"),
+        },
+        lines,
+        custom_fields: vec![],
+        note: None,
+    }
+}
+
+fn transient_retry_after(error: ConnectorError) -> Option<Duration> {
+    match error {
+        ConnectorError::Transient { retry_after, .. } => retry_after,
+        other => panic!("expected a transient error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- e-conomic
+
+#[tokio::test]
+async fn economic_delivers_an_order_with_its_customer_lines_and_totals() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let order = sample_order("#1001", "karen@example.com");
+    assert_eq!(order.lines_gross_total().round_dp(2), order.totals.total);
+
+    let delivered = economic
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+
+    let customers = sandbox.customers();
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].email.as_deref(), Some("karen@example.com"));
+    assert_eq!(customers[0].name, "Karen Blixen");
+    let mut products: Vec<String> = sandbox
+        .products()
+        .into_iter()
+        .map(|p| p.product_number)
+        .collect();
+    products.sort();
+    assert_eq!(products, ["MUG-BLUE", "PEN", "discount", "fee", "shipping"]);
+
+    let drafts = sandbox.draft_invoices();
+    assert_eq!(drafts.len(), 1);
+    let draft = &drafts[0];
+    assert_eq!(delivered.number, draft.number.to_string());
+    assert_eq!(draft.customer_number, customers[0].customer_number);
+    assert_eq!(draft.reference.as_deref(), Some("#1001"));
+    assert_eq!(draft.heading.as_deref(), Some("Order #1001"));
+    assert_eq!(draft.currency, "DKK");
+    let numbers: Vec<&str> = draft
+        .lines
+        .iter()
+        .filter_map(|l| l.product_number.as_deref())
+        .collect();
+    // The pen at 3.333 is split so that 3 pens cost exactly 10.00.
+    assert_eq!(
+        numbers,
+        ["MUG-BLUE", "PEN", "PEN", "shipping", "fee", "discount"]
+    );
+    assert_eq!(draft.lines[0].discount_percentage, d("10"));
+    assert!(draft.lines.iter().all(|l| l.unit_net_price.scale() <= 2));
+    let lines_net: Decimal = draft.lines.iter().map(|l| l.total_net_amount).sum();
+    assert_eq!(lines_net, order.totals.total - order.totals.tax);
+    assert_eq!(draft.net_amount + draft.vat_amount, order.totals.total);
+    assert_eq!(draft.gross_amount, order.totals.total);
+    assert_eq!(delivered.sent["references"]["other"], "#1001");
+
+    // A retry after a crash finds the document instead of making another.
+    let found = economic
+        .find_document("#1001", DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number.clone()));
+    assert_eq!(
+        economic
+            .find_document("#1001", DocumentKind::Order)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        economic
+            .find_document("#100", DocumentKind::DraftInvoice)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The next order of the same customer reuses the customer and products.
+    economic
+        .deliver_order(
+            &sample_order("#1002", "karen@example.com"),
+            DocumentKind::Order,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sandbox.customers().len(), 1);
+    assert_eq!(sandbox.products().len(), 5);
+    assert_eq!(sandbox.orders().len(), 1);
+    assert!(economic
+        .find_document("#1002", DocumentKind::Order)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
+async fn economic_books_an_invoice_and_finds_it_by_an_awkward_number() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    // Filter operators in the webshop number must be escaped to be found.
+    let e_number = "#2002-(B,1)*";
+    let delivered = economic
+        .deliver_order(
+            &sample_order(e_number, "ada@example.com"),
+            DocumentKind::BookedInvoice,
+        )
+        .await
+        .unwrap();
+
+    assert!(sandbox.draft_invoices().is_empty());
+    let booked = sandbox.booked_invoices();
+    assert_eq!(booked.len(), 1);
+    assert_eq!(delivered.number, booked[0].number.to_string());
+    assert_eq!(booked[0].gross_amount, d("280.00"));
+    let found = economic
+        .find_document(e_number, DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number.clone()));
+    let found = economic
+        .find_document(e_number, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number));
+}
+
+#[tokio::test]
+async fn economic_a_cut_answer_is_retried_and_the_retry_links_or_books() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+
+    // The draft is made but its answer is cut: worth a retry, and the retry finds it.
+    sandbox.faults().next_on(
+        1,
+        axum::http::Method::POST,
+        "/invoices/drafts",
+        Fault::CutBody,
+    );
+    let error = economic
+        .deliver_order(
+            &sample_order("#3001", "a@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap_err();
+    transient_retry_after(error);
+    assert_eq!(sandbox.draft_invoices().len(), 1);
+    let found = economic
+        .find_document("#3001", DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.map(|f| f.number),
+        Some(sandbox.draft_invoices()[0].number.to_string())
+    );
+
+    // For a booked invoice the retry books the draft left behind, once.
+    sandbox.faults().next_on(
+        1,
+        axum::http::Method::POST,
+        "/invoices/drafts",
+        Fault::CutBody,
+    );
+    let order = sample_order("#3002", "a@example.com");
+    let error = economic
+        .deliver_order(&order, DocumentKind::BookedInvoice)
+        .await
+        .unwrap_err();
+    transient_retry_after(error);
+    assert_eq!(
+        economic
+            .find_document("#3002", DocumentKind::BookedInvoice)
+            .await
+            .unwrap(),
+        None
+    );
+    let delivered = economic
+        .deliver_order(&order, DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    let booked = sandbox.booked_invoices();
+    assert_eq!(booked.len(), 1);
+    assert_eq!(booked[0].reference.as_deref(), Some("#3002"));
+    assert_eq!(delivered.number, booked[0].number.to_string());
+    assert_eq!(
+        sandbox.draft_invoices().len(),
+        1,
+        "only #3001's draft is left"
+    );
+}
+
+#[tokio::test]
+async fn economic_a_refusal_is_permanent_and_in_words() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let mut config = sandbox.system_config();
+    config.insert("layout_number".into(), Value::from(999));
+    let economic = target(
+        SystemKind::Economic,
+        config,
+        &sandbox.credentials(),
+        Duration::from_secs(5),
+    );
+
+    let error = economic
+        .deliver_order(
+            &sample_order("#4001", "b@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap_err();
+    let ConnectorError::Permanent { message } = error else {
+        panic!("expected a permanent error, got {error:?}");
+    };
+    assert!(
+        message.starts_with(
+            "e-conomic refused the invoice: layout: layout does not exist. (E06000; log id "
+        ),
+        "{message}"
+    );
+    assert!(sandbox.draft_invoices().is_empty());
+}
+
+#[tokio::test]
+async fn economic_a_line_without_sku_fails_before_any_call() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let mut order = sample_order("#5001", "c@example.com");
+    order.lines[0].sku = None;
+    let error = economic
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConnectorError::permanent(
+            "line 'Blue mug' has no SKU: e-conomic needs a product number — add one in the webshop"
+        )
+    );
+    assert_eq!(sandbox.requests(), 0);
+}
+
+#[tokio::test]
+async fn economic_unavailable_and_throttled_are_transient_and_retry_after_holds_calls() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+
+    sandbox.faults().next(1, Fault::Unavailable);
+    let error = economic.test_credentials().await.unwrap_err();
+    assert_eq!(transient_retry_after(error), None);
+
+    sandbox.faults().next(
+        1,
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+    );
+    let error = economic.test_credentials().await.unwrap_err();
+    assert_eq!(transient_retry_after(error), Some(Duration::from_secs(1)));
+    // The next call for the agreement waits out the Retry-After.
+    let start = Instant::now();
+    economic.test_credentials().await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sandbox.faults().injected(), 2);
+}
+
+#[tokio::test]
+async fn economic_a_dropped_connection_or_slow_answer_is_transient() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = target(
+        SystemKind::Economic,
+        sandbox.system_config(),
+        &sandbox.credentials(),
+        Duration::from_millis(500),
+    );
+
+    sandbox.faults().next(1, Fault::DropConnection);
+    let error = economic.test_credentials().await.unwrap_err();
+    transient_retry_after(error);
+
+    sandbox
+        .faults()
+        .next(1, Fault::Slow(Duration::from_secs(2)));
+    let error = economic.test_credentials().await.unwrap_err();
+    assert_eq!(
+        error,
+        ConnectorError::transient("e-conomic did not answer in time; Ferry will try again")
+    );
+    economic.test_credentials().await.unwrap();
+}
+
+#[tokio::test]
+async fn economic_a_wrong_token_is_unauthorized() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let mut credentials = sandbox.credentials();
+    credentials
+        .0
+        .insert("agreement_grant_token".into(), "revoked".into());
+    let economic = target(
+        SystemKind::Economic,
+        sandbox.system_config(),
+        &credentials,
+        Duration::from_secs(5),
+    );
+    let error = economic.test_credentials().await.unwrap_err();
+    let ConnectorError::Unauthorized { message } = error else {
+        panic!("expected unauthorized, got {error:?}");
+    };
+    assert!(
+        message.contains("agreement grant token is not valid"),
+        "{message}"
+    );
+    let error = economic
+        .deliver_order(
+            &sample_order("#6001", "d@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ConnectorError::Unauthorized { .. }));
+}
+
+// ---------------------------------------------------------------- Fortnox
+
+#[tokio::test]
+async fn fortnox_delivers_an_order_with_rows_freight_and_fees() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+    let order = sample_order("#1001", "karen@example.com");
+
+    let delivered = fortnox
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+
+    let customers = sandbox.customers();
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].email.as_deref(), Some("karen@example.com"));
+    let articles: Vec<String> = sandbox
+        .articles()
+        .into_iter()
+        .map(|a| a.article_number)
+        .collect();
+    assert_eq!(articles, ["MUG-BLUE", "PEN"]);
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 1);
+    let invoice = &invoices[0];
+    assert_eq!(delivered.number, invoice.document_number);
+    assert_eq!(invoice.customer_number, customers[0].customer_number);
+    assert_eq!(invoice.your_order_number.as_deref(), Some("#1001"));
+    assert_eq!(
+        invoice.external_invoice_reference1.as_deref(),
+        Some("#1001")
+    );
+    assert_eq!(invoice.freight, d("39.00"));
+    assert_eq!(invoice.administration_fee, d("5.00"));
+    let articles: Vec<Option<&str>> = invoice
+        .rows
+        .iter()
+        .map(|r| r.article_number.as_deref())
+        .collect();
+    assert_eq!(articles, [Some("MUG-BLUE"), Some("PEN"), Some("PEN"), None]);
+    assert_eq!(
+        (
+            invoice.rows[0].discount,
+            invoice.rows[0].discount_type.as_str()
+        ),
+        (d("20"), "AMOUNT")
+    );
+    let lines_net = invoice.rows.iter().map(|r| r.total).sum::<Decimal>()
+        + invoice.freight
+        + invoice.administration_fee;
+    assert_eq!(lines_net, order.totals.total - order.totals.tax);
+    assert_eq!(invoice.net, lines_net);
+    assert_eq!(invoice.total, order.totals.total);
+    assert!(!invoice.booked);
+
+    let found = fortnox
+        .find_document("#1001", DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number));
+    // Fortnox's search for "#100" also matches "#1001"; only the exact number counts.
+    assert_eq!(
+        fortnox
+            .find_document("#100", DocumentKind::DraftInvoice)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let delivered = fortnox
+        .deliver_order(
+            &sample_order("#1002", "karen@example.com"),
+            DocumentKind::Order,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sandbox.customers().len(), 1);
+    let orders = sandbox.orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].total, d("280.00"));
+    let found = fortnox
+        .find_document("#1002", DocumentKind::Order)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number));
+}
+
+#[tokio::test]
+async fn fortnox_books_an_invoice_and_books_one_left_unbooked() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+
+    let delivered = fortnox
+        .deliver_order(
+            &sample_order("#2001", "e@example.com"),
+            DocumentKind::BookedInvoice,
+        )
+        .await
+        .unwrap();
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 1);
+    assert!(invoices[0].booked);
+    let found = fortnox
+        .find_document("#2001", DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.number), Some(delivered.number));
+
+    // The invoice is made but the answer is cut before it is booked.
+    sandbox
+        .faults()
+        .next_on(1, axum::http::Method::POST, "/3/invoices", Fault::CutBody);
+    let order = sample_order("#2002", "e@example.com");
+    transient_retry_after(
+        fortnox
+            .deliver_order(&order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        fortnox
+            .find_document("#2002", DocumentKind::BookedInvoice)
+            .await
+            .unwrap(),
+        None
+    );
+    fortnox
+        .deliver_order(&order, DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 2);
+    assert!(invoices.iter().all(|i| i.booked));
+}
+
+#[tokio::test]
+async fn fortnox_sorts_refusals_unauthorized_and_temporary_failures() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+
+    let mut odd = sample_order("#3001", "f@example.com");
+    odd.currency = "XYZ".into();
+    let error = fortnox
+        .deliver_order(&odd, DocumentKind::DraftInvoice)
+        .await
+        .unwrap_err();
+    let ConnectorError::Permanent { message } = error else {
+        panic!("expected a permanent error, got {error:?}");
+    };
+    assert_eq!(
+        message,
+        "Fortnox refused the customer: Invalid currency XYZ. (code 2000359)"
+    );
+
+    let mut no_sku = sample_order("#3002", "f@example.com");
+    no_sku.lines[1].sku = Some(" ".into());
+    assert_eq!(
+        fortnox
+            .deliver_order(&no_sku, DocumentKind::DraftInvoice)
+            .await
+            .unwrap_err(),
+        ConnectorError::permanent(
+            "line 'Pen' has no SKU: Fortnox needs an article number — add one in the webshop"
+        )
+    );
+
+    sandbox.faults().next(1, Fault::Unavailable);
+    assert_eq!(
+        transient_retry_after(fortnox.test_credentials().await.unwrap_err()),
+        None
+    );
+    sandbox.faults().next(
+        1,
+        Fault::TooManyRequests {
+            retry_after_secs: 2,
+        },
+    );
+    assert_eq!(
+        transient_retry_after(fortnox.test_credentials().await.unwrap_err()),
+        Some(Duration::from_secs(2))
+    );
+
+    let mut credentials = sandbox.credentials();
+    credentials
+        .0
+        .insert("access_token".into(), "expired".into());
+    let stranger = target(
+        SystemKind::Fortnox,
+        sandbox.system_config(),
+        &credentials,
+        Duration::from_secs(5),
+    );
+    let error = stranger.test_credentials().await.unwrap_err();
+    let ConnectorError::Unauthorized { message } = error else {
+        panic!("expected unauthorized, got {error:?}");
+    };
+    assert!(
+        message.contains("Invalid or expired access token. (code 2000311)"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn fortnox_sandbox_refuses_the_26th_request_in_5_seconds() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{}/3/companyinformation", sandbox.base_url());
+    let mut statuses = Vec::new();
+    for _ in 0..26 {
+        let response = client
+            .get(&url)
+            .bearer_auth(sandbox.access_token())
+            .send()
+            .await
+            .unwrap();
+        statuses.push((
+            response.status().as_u16(),
+            response.headers().get("retry-after").is_some(),
+        ));
+    }
+    assert!(statuses[..25].iter().all(|(status, _)| *status == 200));
+    assert_eq!(statuses[25], (429, true));
+    assert_eq!(sandbox.too_many_requests(), 1);
+}
+
+#[tokio::test]
+async fn fortnox_a_burst_is_paced_without_a_single_429() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+    let start = Instant::now();
+    // The first order finds no customer and no articles and makes them (7 calls) ...
+    fortnox
+        .deliver_order(
+            &sample_order("#9000", "burst@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap();
+    // ... then 14 orders at once, 4 calls each (customer, 2 articles, invoice):
+    // 63 calls, more than two windows' worth.
+    let orders: Vec<Order> = (1..=14)
+        .map(|n| sample_order(&format!("#9{n:03}"), "burst@example.com"))
+        .collect();
+    let results = futures::future::join_all(
+        orders
+            .iter()
+            .map(|o| fortnox.deliver_order(o, DocumentKind::DraftInvoice)),
+    )
+    .await;
+    let elapsed = start.elapsed();
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(sandbox.invoices().len(), 15);
+    assert_eq!(sandbox.requests(), 63);
+    assert_eq!(
+        sandbox.too_many_requests(),
+        0,
+        "the pacer let Fortnox refuse calls"
+    );
+    // 63 calls at 25 per 5 s cannot finish before the third window opens.
+    assert!(elapsed >= Duration::from_secs(10), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+}
