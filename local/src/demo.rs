@@ -100,13 +100,16 @@ impl Demo {
     /// Places an order every few seconds and sends its webhook, until aborted.
     pub fn keep_ordering(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            // Own the whole demo (not just the fields used below), so that
+            // the sandbox ledger keeps serving while orders flow.
+            let demo = self;
             let mut ticks = tokio::time::interval(ORDER_EVERY);
             loop {
                 ticks.tick().await;
-                let id = self.shop.add_order();
-                match self
+                let id = demo.shop.add_order();
+                match demo
                     .shop
-                    .send_webhook(&self.webhook_url, id, "orders/create")
+                    .send_webhook(&demo.webhook_url, id, "orders/create")
                     .await
                 {
                     Ok(status) if status.is_success() => {}

@@ -334,3 +334,37 @@ async fn pending_transfers_resume_after_a_restart_on_the_same_data_folder() {
     assert_eq!(documents_for(&world, &e_number), 1);
     world.running.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_keeps_orders_flowing_into_the_ledger() {
+    let running = runtime::start(fast_options(temp_dir("demo"))).await.unwrap();
+    let demo = demo::start(&running).await.unwrap();
+    let (token, base) = (demo.token.clone(), running.base_url());
+    let ordering = demo.keep_ordering();
+    let http = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let list: Value = http
+            .get(format!("{base}/api/v1/transfers"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = list["items"].as_array().cloned().unwrap_or_default();
+        let settled = items.iter().filter(|t| t["status"] != "pending").count();
+        if !items.is_empty() && settled == items.len() {
+            assert!(
+                items.iter().all(|t| t["status"] == "delivered" || t["status"] == "skipped"),
+                "{items:?}"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the demo's orders never settled: {items:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ordering.abort();
+    running.stop().await;
+}

@@ -149,66 +149,24 @@ const fn person(
     }
 }
 
+// Tables read best one entry a line.
+#[rustfmt::skip]
 const DANES: &[Person] = &[
-    person(
-        "Mette",
-        "Hansen",
-        None,
-        ["Vestergade 12", "8000", "Aarhus C"],
-    ),
-    person(
-        "Lars",
-        "Nielsen",
-        None,
-        ["Nørrebrogade 44, 3. tv", "2200", "København N"],
-    ),
+    person("Mette", "Hansen", None, ["Vestergade 12", "8000", "Aarhus C"]),
+    person("Lars", "Nielsen", None, ["Nørrebrogade 44, 3. tv", "2200", "København N"]),
     person("Sofie", "Jensen", None, ["Algade 3", "4000", "Roskilde"]),
-    person(
-        "Anders",
-        "Pedersen",
-        Some(("Pedersen Tømrer ApS", "DK31234567")),
-        ["Industrivej 8", "7100", "Vejle"],
-    ),
-    person(
-        "Camilla",
-        "Larsen",
-        None,
-        ["Kongensgade 71", "5000", "Odense C"],
-    ),
-    person(
-        "Jakob",
-        "Møller",
-        Some(("Kaffebaren Møller I/S", "DK29876543")),
-        ["Jernbanegade 2", "9000", "Aalborg"],
-    ),
+    person("Anders", "Pedersen", Some(("Pedersen Tømrer ApS", "DK31234567")), ["Industrivej 8", "7100", "Vejle"]),
+    person("Camilla", "Larsen", None, ["Kongensgade 71", "5000", "Odense C"]),
+    person("Jakob", "Møller", Some(("Kaffebaren Møller I/S", "DK29876543")), ["Jernbanegade 2", "9000", "Aalborg"]),
 ];
 
+#[rustfmt::skip]
 const GERMANS: &[Person] = &[
     person("Jonas", "Weber", None, ["Hauptstraße 5", "10115", "Berlin"]),
-    person(
-        "Lena",
-        "Fischer",
-        Some(("Fischer Design GmbH", "DE812345678")),
-        ["Am Markt 2", "20095", "Hamburg"],
-    ),
-    person(
-        "Paul",
-        "Schneider",
-        None,
-        ["Marienplatz 1", "80331", "München"],
-    ),
-    person(
-        "Hannah",
-        "Becker",
-        None,
-        ["Schillerstraße 17", "50667", "Köln"],
-    ),
-    person(
-        "Felix",
-        "Wagner",
-        Some(("Wagner & Söhne KG", "DE298765432")),
-        ["Königstraße 40", "70173", "Stuttgart"],
-    ),
+    person("Lena", "Fischer", Some(("Fischer Design GmbH", "DE812345678")), ["Am Markt 2", "20095", "Hamburg"]),
+    person("Paul", "Schneider", None, ["Marienplatz 1", "80331", "München"]),
+    person("Hannah", "Becker", None, ["Schillerstraße 17", "50667", "Köln"]),
+    person("Felix", "Wagner", Some(("Wagner & Söhne KG", "DE298765432")), ["Königstraße 40", "70173", "Stuttgart"]),
 ];
 
 /// A product as the catalogue lists it, with its price in each market.
@@ -238,63 +196,16 @@ const fn listed(
     }
 }
 
+#[rustfmt::skip]
 const CATALOGUE: &[Listed] = &[
-    listed(
-        "MUG-350-BLUE",
-        "Stoneware mug 350 ml",
-        Some("Blue"),
-        [12900, 1795],
-        420,
-    ),
-    listed(
-        "MUG-350-SAND",
-        "Stoneware mug 350 ml",
-        Some("Sand"),
-        [12900, 1795],
-        420,
-    ),
-    listed(
-        "KETTLE-1L",
-        "Pour-over kettle 1 l",
-        None,
-        [44900, 5900],
-        900,
-    ),
-    listed(
-        "BEANS-ETH-500",
-        "Coffee beans, Ethiopia 500 g",
-        None,
-        [14995, 1990],
-        520,
-    ),
-    listed(
-        "BEANS-COL-1000",
-        "Coffee beans, Colombia 1 kg",
-        None,
-        [25900, 3450],
-        1030,
-    ),
-    listed(
-        "FILTER-02-100",
-        "Paper filters size 02, 100 pcs",
-        None,
-        [3995, 495],
-        150,
-    ),
-    listed(
-        "GRINDER-HAND",
-        "Hand grinder, steel burrs",
-        None,
-        [69900, 8900],
-        650,
-    ),
-    listed(
-        "TOWEL-LINEN",
-        "Linen tea towel",
-        Some("Natural"),
-        [8900, 1195],
-        90,
-    ),
+    listed("MUG-350-BLUE", "Stoneware mug 350 ml", Some("Blue"), [12900, 1795], 420),
+    listed("MUG-350-SAND", "Stoneware mug 350 ml", Some("Sand"), [12900, 1795], 420),
+    listed("KETTLE-1L", "Pour-over kettle 1 l", None, [44900, 5900], 900),
+    listed("BEANS-ETH-500", "Coffee beans, Ethiopia 500 g", None, [14995, 1990], 520),
+    listed("BEANS-COL-1000", "Coffee beans, Colombia 1 kg", None, [25900, 3450], 1030),
+    listed("FILTER-02-100", "Paper filters size 02, 100 pcs", None, [3995, 495], 150),
+    listed("GRINDER-HAND", "Hand grinder, steel burrs", None, [69900, 8900], 650),
+    listed("TOWEL-LINEN", "Linen tea towel", Some("Natural"), [8900, 1195], 90),
 ];
 
 const NOTES: &[&str] = &[
