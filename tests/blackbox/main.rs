@@ -8,3 +8,4 @@ mod dynamodb;
 mod targets;
 mod orders;
 mod sources;
+mod functions;
