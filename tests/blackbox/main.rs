@@ -9,3 +9,4 @@ mod targets;
 mod orders;
 mod sources;
 mod functions;
+mod flows;
