@@ -368,3 +368,69 @@ async fn the_demo_keeps_orders_flowing_into_the_ledger() {
     ordering.abort();
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_target_that_stays_down_fails_the_transfer_after_the_last_attempt() {
+    let world = World::start("giveup").await;
+    world.demo.ledger.faults().share(1.0, Fault::Unavailable);
+    let id = world.paid_order();
+    let e_number = world.e_number(id);
+    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    let transfer = world.wait_for_status(&e_number, "failed").await;
+    let reason = transfer["reason"].as_str().unwrap();
+    assert!(reason.starts_with("gave up after 5 attempts: e-conomic"), "{reason}");
+    assert_eq!(transfer["attempts"], 5);
+
+    // Retried by hand once the ledger is back: delivered through the normal path.
+    world.demo.ledger.faults().heal();
+    let response = world
+        .http
+        .post(format!("{}/api/v1/transfers/{}/retry", world.running.base_url(), transfer["id"].as_str().unwrap()))
+        .bearer_auth(&world.demo.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    world.wait_for_status(&e_number, "delivered").await;
+    assert_eq!(documents_for(&world, &e_number), 1);
+    world.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_pending_transfer_whose_message_was_lost_is_picked_up_by_the_scheduler() {
+    use ferry::model::{Entity, Payload, Transfer, TransferId, TransferStatus};
+    let world = World::start("sweep").await;
+    let ferry = &world.running.ferry;
+    let tenant = ferry.store.list_tenants().await.unwrap().remove(0).id;
+    let connection = ferry.store.list_connections(&tenant).await.unwrap().remove(0);
+    let id = world.paid_order();
+    let e_number = world.e_number(id);
+    let raw = serde_json::to_vec(&world.demo.shop.order_json(id).unwrap()).unwrap();
+    // Recorded long ago, its queue message gone (e.g. left in the DLQ).
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let transfer = Transfer {
+        id: TransferId::for_record(&connection.id, &id.to_string()),
+        tenant: tenant.clone(),
+        connection: connection.id.clone(),
+        entity: Entity::Orders,
+        source_id: id.to_string(),
+        source_ref: e_number.clone(),
+        target_ref: None,
+        status: TransferStatus::Pending,
+        reason: None,
+        attempts: 0,
+        source_updated_at: None,
+        lease_until: None,
+        received_at: long_ago,
+        updated_at: long_ago,
+        source_payload: Some(Payload::compress(&raw)),
+        target_payload: None,
+        version: 1,
+    };
+    ferry.store.create_transfer(&transfer).await.unwrap();
+    let report = ferry::scheduler::tick(ferry).await.unwrap();
+    assert_eq!(report.requeued, 1);
+    world.wait_for_status(&e_number, "delivered").await;
+    assert_eq!(ferry::scheduler::tick(ferry).await.unwrap().requeued, 0);
+    world.running.stop().await;
+}
