@@ -10,3 +10,4 @@ mod orders;
 mod sources;
 mod functions;
 mod flows;
+mod api;

@@ -51,13 +51,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let message = inner.to_string();
-            // serde names an unknown or missing field in its message; report it as the field.
-            let field = quoted_field(&message)
-                .filter(|_| {
-                    message.starts_with("unknown field") || message.starts_with("missing field")
-                })
-                .map(|f| if path == "." { f } else { format!("{path}.{f}") })
-                .unwrap_or(path);
+            // The path already ends at an unknown field; a missing one is
+            // named only in the message, under the path of its parent.
+            let field = match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
+                Some(missing) if path == "." => missing,
+                Some(missing) => format!("{path}.{missing}"),
+                None => path,
+            };
             let field = if field == "." { String::new() } else { field };
             Err(ApiError {
                 field: (!field.is_empty()).then_some(field),
