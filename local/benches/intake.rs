@@ -1,0 +1,161 @@
+//! Webhook intake and end-to-end latency on ferry-local (embedded store).
+//!
+//! ```sh
+//! cargo bench -p ferry-local --bench intake
+//! ```
+//!
+//! 1. Intake: signed Shopify webhooks of distinct orders sent by a load
+//!    generator with 16 connections to `POST /webhooks/{id}`, while the
+//!    workers deliver the same orders to the sandbox e-conomic in the same
+//!    process; p50 / p99 latency and requests per second. Next to it, in the
+//!    same run and with the same load, a bare axum handler that only answers
+//!    200: the limit of the machine and the HTTP stack.
+//! 2. End to end: one order at a time, from sending its signed webhook to the
+//!    draft invoice existing in the sandbox ledger; p50 / p99.
+
+use axum::routing::post;
+use axum::Router;
+use ferry_local::cli::StoreKind;
+use ferry_local::demo;
+use ferry_local::runtime::{self, Options};
+use ferry_local::sandbox::webshop::Webhook;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const INTAKE_REQUESTS: usize = 4000;
+const CONNECTIONS: usize = 16;
+const END_TO_END_ORDERS: usize = 200;
+
+#[tokio::main]
+async fn main() {
+    let data_dir = std::env::temp_dir().join(format!("ferry-bench-{}", std::process::id()));
+    let running = runtime::start(Options::new(
+        "127.0.0.1:0".parse().expect("address"),
+        data_dir.clone(),
+        StoreKind::Embedded,
+    ))
+    .await
+    .expect("ferry-local starts");
+    let demo = demo::start(&running).await.expect("demo wiring");
+
+    // Distinct paid orders, signed as Shopify signs them.
+    let webhooks: Vec<Webhook> = (0..INTAKE_REQUESTS)
+        .map(|_| {
+            let id = demo.shop.add_order();
+            demo.shop.set_financial_status(id, "paid");
+            demo.shop.webhook(id, "orders/create")
+        })
+        .collect();
+    let ferry = load(&demo.webhook_url, Arc::new(webhooks)).await;
+
+    let bare = bare_server().await;
+    let bare_hooks: Vec<Webhook> = (0..INTAKE_REQUESTS)
+        .map(|i| Webhook {
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: format!("{{\"n\":{i}}}").into_bytes(),
+        })
+        .collect();
+    let limit = load(&format!("{bare}/webhooks/con_bare"), Arc::new(bare_hooks)).await;
+
+    // Let the workers finish the intake orders before timing end to end.
+    wait_until(|| demo.ledger.draft_invoices().len() >= INTAKE_REQUESTS, 120).await;
+    let end_to_end = end_to_end(&demo).await;
+
+    println!("| measure | p50 | p99 | requests/s |");
+    println!("| --- | --- | --- | --- |");
+    println!("| webhook intake, ferry-local embedded ({INTAKE_REQUESTS} requests, {CONNECTIONS} connections) | {} | {} | {:.0} |", ms(ferry.p50), ms(ferry.p99), ferry.rate);
+    println!("| bare axum handler answering 200 (same load) | {} | {} | {:.0} |", ms(limit.p50), ms(limit.p99), limit.rate);
+    println!("| end to end: webhook sent → draft invoice in sandbox e-conomic ({END_TO_END_ORDERS} orders, one at a time) | {} | {} | – |", ms(end_to_end.p50), ms(end_to_end.p99));
+    println!("intake throughput is {:.0} % of the bare handler's", 100.0 * ferry.rate / limit.rate);
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    rate: f64,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)];
+    Figures {
+        p50: at(0.50),
+        p99: at(0.99),
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+    }
+}
+
+async fn load(url: &str, webhooks: Arc<Vec<Webhook>>) -> Figures {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .build()
+        .expect("client");
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (client, next, webhooks, url) = (client.clone(), next.clone(), webhooks.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(webhook) = webhooks.get(i) else { break };
+                let sent = Instant::now();
+                let status = webhook.deliver(&client, &url).await.expect("answer");
+                assert!(status.is_success(), "{status}");
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("load task"));
+    }
+    figures(all, started.elapsed())
+}
+
+async fn bare_server() -> String {
+    let app = Router::new().route("/webhooks/{id}", post(|| async { "{}" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn end_to_end(demo: &demo::Demo) -> Figures {
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    for _ in 0..END_TO_END_ORDERS {
+        let id = demo.shop.add_order();
+        demo.shop.set_financial_status(id, "paid");
+        let webhook = demo.shop.webhook(id, "orders/create");
+        let before = demo.ledger.draft_invoices().len();
+        let sent = Instant::now();
+        webhook.deliver(&client, &demo.webhook_url).await.expect("answer");
+        loop {
+            if demo.ledger.draft_invoices().len() > before {
+                break;
+            }
+            assert!(sent.elapsed() < Duration::from_secs(10), "the order never arrived");
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        latencies.push(sent.elapsed());
+    }
+    figures(latencies, started.elapsed())
+}
+
+async fn wait_until(done: impl Fn() -> bool, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
