@@ -16,6 +16,8 @@ pub mod app;
 pub mod aws;
 pub mod reminders;
 pub mod scheduler;
+pub mod health;
+pub mod polling;
 pub mod config;
 pub mod intake;
 pub mod lambda;

@@ -1,14 +1,19 @@
 //! The scheduler's pass (every minute on AWS, in process in ferry-local).
 //!
-//! Today it sweeps: a pending transfer that nobody has touched for a while
-//! (its queue message was lost, or sent to the DLQ) is enqueued again, so no
-//! transfer stays pending for ever. Polling sources on the connections'
-//! schedules joins this pass with the polling issue.
+//! - It sweeps: a pending transfer that nobody has touched for a while (its
+//!   queue message was lost, or sent to the DLQ) is enqueued again, so no
+//!   transfer stays pending for ever.
+//! - It re-checks credential health when a system's last check is older
+//!   than [`health::RECHECK_AFTER`]; a target healthy again resumes its
+//!   waiting transfers.
+//! - It polls the connections that are due (read from the next-run index,
+//!   never a scan), each through [`polling::poll`].
 
 use crate::app::Ferry;
-use crate::model::TransferStatus;
+use crate::model::{Connection, RunOutcome, TransferStatus};
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
+use crate::{health, polling};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -17,6 +22,16 @@ use std::time::Duration;
 pub struct TickReport {
     /// Pending transfers enqueued again.
     pub requeued: usize,
+    /// Systems whose credentials were checked.
+    pub checked: usize,
+    /// Waiting transfers enqueued because their target is healthy again.
+    pub resumed: usize,
+    /// Connections polled.
+    pub polled: usize,
+    /// Orders the polls found.
+    pub records_found: u64,
+    /// Polls that stopped on an error (the error is in the connection's last run).
+    pub poll_errors: usize,
 }
 
 /// A pending transfer untouched for this long is enqueued again.
@@ -24,7 +39,72 @@ const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 /// At most this many per tenant and pass (the rest next minute).
 const SWEEP_LIMIT: usize = 200;
 
+/// Due connections read per pass (the rest are due again next minute).
+const DUE_PER_PASS: usize = 50;
+
 pub async fn tick(ferry: &Ferry) -> Result<TickReport, StoreError> {
+    let mut report = sweep(ferry).await?;
+    check_health(ferry, &mut report).await?;
+    poll_due(ferry, &mut report).await?;
+    Ok(report)
+}
+
+/// Polls every due connection once.
+async fn poll_due(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
+    let now = ferry.clock.now();
+    for connection in ferry.store.due_connections(now, DUE_PER_PASS).await? {
+        let Some(connection) = claim(ferry, &connection).await? else {
+            continue;
+        };
+        let outcome = polling::poll(ferry, &connection, None, polling::Budget::default()).await?;
+        report.polled += 1;
+        report.records_found += outcome.records_found;
+        report.poll_errors += usize::from(outcome.error.is_some());
+    }
+    Ok(())
+}
+
+/// Moves the connection's next run on before polling it, so that a pass
+/// running at the same time (or the next one, if this poll is long) does
+/// not poll it too. `None`: not to be polled now.
+async fn claim(ferry: &Ferry, due: &Connection) -> Result<Option<Connection>, StoreError> {
+    let now = ferry.clock.now();
+    let Some(mut connection) = ferry.store.get_connection(&due.tenant, &due.id).await? else {
+        return Ok(None);
+    };
+    if connection.next_run_at.is_none_or(|at| at > now) {
+        return Ok(None); // another pass claimed it, or its schedule changed
+    }
+    connection.next_run_at = polling::next_run(&connection, now);
+    if !connection.active {
+        connection.last_run = RunOutcome {
+            at: Some(now),
+            records_found: 0,
+            error: Some("not polled: the connection is switched off".into()),
+        };
+        ferry.store.put_connection(&connection).await?;
+        return Ok(None);
+    }
+    ferry.store.put_connection(&connection).await?;
+    Ok(Some(connection))
+}
+
+/// Checks the credentials of every system whose last check is old.
+async fn check_health(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
+    let now = ferry.clock.now();
+    for tenant in ferry.store.list_tenants().await? {
+        for system in ferry.store.list_systems(&tenant.id).await? {
+            if health::is_due(&system, now) {
+                let checked = health::check(ferry, &system).await?;
+                report.checked += 1;
+                report.resumed += checked.resumed;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn sweep(ferry: &Ferry) -> Result<TickReport, StoreError> {
     let mut report = TickReport::default();
     let now = ferry.clock.now();
     let stale = chrono::Duration::from_std(STALE_AFTER.max(ferry.limits.lease)).unwrap_or_default();
@@ -51,7 +131,10 @@ pub async fn tick(ferry: &Ferry) -> Result<TickReport, StoreError> {
         }
     }
     if report.requeued > 0 {
-        tracing::info!(requeued = report.requeued, "stale pending transfers enqueued again");
+        tracing::info!(
+            requeued = report.requeued,
+            "stale pending transfers enqueued again"
+        );
     }
     Ok(report)
 }

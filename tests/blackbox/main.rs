@@ -11,3 +11,4 @@ mod sources;
 mod functions;
 mod flows;
 mod api;
+mod polling;

@@ -66,7 +66,12 @@ async fn ses_an_unverified_sender_is_a_plain_error() {
         .await
         .unwrap_err();
 
-    assert!(error.to_string().contains("verified"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("check that this sender is verified"),
+        "{error}"
+    );
     assert!(sent_messages()
         .await
         .iter()

@@ -94,13 +94,19 @@ pub async fn create(
     if !source.kind.is_source() {
         return Err(ApiError::invalid(
             "source",
-            format!("{} cannot be a source of orders", source.kind.display_name()),
+            format!(
+                "{} cannot be a source of orders",
+                source.kind.display_name()
+            ),
         ));
     }
     if !target.kind.is_target() {
         return Err(ApiError::invalid(
             "target",
-            format!("{} cannot be a target of orders", target.kind.display_name()),
+            format!(
+                "{} cannot be a target of orders",
+                target.kind.display_name()
+            ),
         ));
     }
     let now = ferry.clock.now();
@@ -240,4 +246,68 @@ fn clean_states(states: Vec<String>) -> Result<Vec<String>, ApiError> {
         }
     }
     Ok(clean)
+}
+
+/// The optional body of `POST /connections/{id}/sync`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Backfill: read the orders changed since this date (`2026-01-01`) or
+    /// time (RFC 3339).
+    pub since: Option<String>,
+}
+
+/// `POST /connections/{id}/sync`: polls the connection's source now and
+/// answers what the poll did. With `{"since": "2026-01-01"}` it reads from
+/// that date (a backfill). A poll the source refused answers 200 with the
+/// reason in `error`, as it is also stored as the connection's last run.
+pub async fn sync(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<crate::polling::PollOutcome>, ApiError> {
+    caller.require_admin()?;
+    let connection = load(&ferry, &caller, &id).await?;
+    let request: SyncRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        SyncRequest::default()
+    } else {
+        super::body::parse::<Option<SyncRequest>>(&body)?.unwrap_or_default()
+    };
+    let since = request.since.as_deref().map(parse_since).transpose()?;
+    if since.is_some_and(|since| since > ferry.clock.now()) {
+        return Err(ApiError::invalid("since", "since lies in the future"));
+    }
+    if !connection.active {
+        return Err(ApiError::conflict(format!(
+            "'{}' is switched off; switch it on before syncing",
+            connection.name
+        )));
+    }
+    let outcome = crate::polling::poll(
+        &ferry,
+        &connection,
+        since,
+        crate::polling::Budget::default(),
+    )
+    .await?;
+    Ok(Json(outcome))
+}
+
+/// `2026-01-01` (midnight UTC) or an RFC 3339 time.
+fn parse_since(text: &str) -> Result<DateTime<Utc>, ApiError> {
+    let text = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "since",
+                format!("'{text}' is not a date: use 2026-01-01 or 2026-01-01T00:00:00Z"),
+            )
+        })
 }

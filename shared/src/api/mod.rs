@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod connections;
 pub mod error;
+pub mod schedules;
 pub mod screens;
 pub mod systems;
 pub mod tenants;
@@ -55,6 +56,8 @@ pub fn api_router(ferry: Ferry) -> Router {
                 .patch(connections::update)
                 .delete(connections::delete),
         )
+        .route("/connections/{id}/sync", post(connections::sync))
+        .route("/schedules", get(schedules::list))
         .route("/transfers", get(transfers::list))
         .route("/transfers/{id}", get(transfers::get))
         .route("/transfers/{id}/retry", post(transfers::retry))

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::validate;
 use super::views::{List, SystemView};
 use crate::app::Ferry;
-use crate::model::{CredentialHealth, HealthStatus, Scope, System, SystemId, SystemKind};
+use crate::model::{CredentialHealth, Scope, System, SystemId, SystemKind};
 use crate::seal::Credentials;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -163,34 +163,9 @@ pub async fn test(
     Path(id): Path<String>,
 ) -> Result<Json<SystemView>, ApiError> {
     caller.require_admin()?;
-    let mut system = load(&ferry, &caller, &id).await?;
-    let credentials = open(&ferry, &system)?;
-    let result = if system.kind.is_source() {
-        match ferry.connectors.source(&system, &credentials) {
-            Ok(source) => source.test_credentials().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
-    } else {
-        match ferry.connectors.target(&system, &credentials) {
-            Ok(target) => target.test_credentials().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
-    };
-    let now = ferry.clock.now();
-    system.health = match result {
-        Ok(()) => CredentialHealth {
-            status: HealthStatus::Healthy,
-            reason: None,
-            checked_at: Some(now),
-        },
-        Err(reason) => CredentialHealth {
-            status: HealthStatus::Unhealthy,
-            reason: Some(reason),
-            checked_at: Some(now),
-        },
-    };
-    ferry.store.put_system(&system).await?;
-    Ok(Json(SystemView::from(&system)))
+    let system = load(&ferry, &caller, &id).await?;
+    let checked = crate::health::check(&ferry, &system).await?;
+    Ok(Json(SystemView::from(&checked.system)))
 }
 
 pub async fn delete(
@@ -215,7 +190,10 @@ pub async fn delete(
             in_use.join(", ")
         )));
     }
-    ferry.store.delete_system(&caller.tenant, &system.id).await?;
+    ferry
+        .store
+        .delete_system(&caller.tenant, &system.id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

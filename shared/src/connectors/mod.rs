@@ -14,6 +14,7 @@ mod webshop;
 use crate::model::{DocumentKind, Order, System, SystemKind};
 use crate::seal::Credentials;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,6 +102,18 @@ pub struct Delivered {
     pub sent: serde_json::Value,
 }
 
+/// One page of orders changed since a time, as the platform lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderPage {
+    /// Each order as its own JSON document (the list's element written out
+    /// again, the same resource a webhook carries), so a polled order is
+    /// kept and parsed exactly like a webhook body.
+    pub orders: Vec<Vec<u8>>,
+    /// The token of the next page (opaque, the connector's own); `None` on
+    /// the last page.
+    pub next: Option<String>,
+}
+
 /// A webshop or marketplace: where orders come from.
 #[async_trait]
 pub trait Source: Send + Sync {
@@ -110,6 +123,14 @@ pub trait Source: Send + Sync {
     fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError>;
     /// Calls a cheap authenticated endpoint.
     async fn test_credentials(&self) -> Result<(), ConnectorError>;
+    /// One page of the orders changed at or after `since` (oldest change
+    /// first where the platform allows it). `page` is `None` for the first
+    /// page, else the `next` token of the page before.
+    async fn poll_orders(
+        &self,
+        since: DateTime<Utc>,
+        page: Option<&str>,
+    ) -> Result<OrderPage, ConnectorError>;
 }
 
 /// An accounting or ERP system: where orders go.

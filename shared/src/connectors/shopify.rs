@@ -7,16 +7,18 @@
 //! and `webhook_secret` (needed to accept webhooks; polling works without).
 
 mod order;
+pub mod poll;
 
 use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
 use super::webshop::{fingerprint, header_text, shorten, Settings};
 use super::{
-    ConfigError, ConnectorError, DeliveryInfo, Inbound, ParseError, Source, WebhookError,
-    WebhookRequest,
+    ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
+    WebhookError, WebhookRequest,
 };
 use crate::model::{Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,6 +106,16 @@ impl Shopify {
     /// `GET` of an Admin REST path such as `shop.json`: the body of a 2xx
     /// answer, or the failure sorted for retrying.
     async fn get(&self, path: &str) -> Result<Vec<u8>, ConnectorError> {
+        self.get_with_headers(path).await.map(|(body, _)| body)
+    }
+
+    /// Like [`Self::get`], with the answer's headers. Paces itself to the
+    /// shop's leaky bucket: holds back when the call-limit header says the
+    /// bucket is nearly full, and for `Retry-After` after a 429.
+    async fn get_with_headers(
+        &self,
+        path: &str,
+    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
         let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
         self.pacer.acquire().await;
         let response = self
@@ -121,8 +133,14 @@ impl Shopify {
             .bytes()
             .await
             .map_err(|e| transport_error(SYSTEM, &e))?;
+        if let Some(pause) = header_text(&headers, &["x-shopify-shop-api-call-limit"])
+            .and_then(|value| poll::call_limit(&value))
+            .and_then(|(used, size)| poll::slow_down(used, size))
+        {
+            self.pacer.pause(pause).await;
+        }
         if status.is_success() {
-            return Ok(body.to_vec());
+            return Ok((body.to_vec(), headers));
         }
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             if let Some(pause) = retry_after(&headers) {
@@ -172,6 +190,22 @@ impl Source for Shopify {
             ))
         })?;
         Ok(())
+    }
+
+    async fn poll_orders(
+        &self,
+        since: DateTime<Utc>,
+        page: Option<&str>,
+    ) -> Result<OrderPage, ConnectorError> {
+        let query = match page {
+            None => poll::first_query(since),
+            Some(page_info) => poll::next_query(page_info)?,
+        };
+        let (body, headers) = self
+            .get_with_headers(&format!("orders.json?{query}"))
+            .await?;
+        let next = header_text(&headers, &["link"]).and_then(|link| poll::next_page_info(&link));
+        poll::page(&body, next)
     }
 }
 

@@ -12,16 +12,18 @@
 
 mod html;
 mod order;
+mod poll;
 
 use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
 use super::webshop::{fingerprint, header_text, Settings};
 use super::{
-    ConfigError, ConnectorError, DeliveryInfo, Inbound, ParseError, Source, WebhookError,
-    WebhookRequest,
+    ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
+    WebhookError, WebhookRequest,
 };
 use crate::model::{Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +92,17 @@ impl WooCommerce {
     /// `GET` of a `wc/v3` path with its query: the body of a 2xx answer, or
     /// the failure sorted for retrying.
     async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, ConnectorError> {
+        self.get_with_headers(path, query)
+            .await
+            .map(|(body, _)| body)
+    }
+
+    /// Like [`Self::get`], with the answer's headers.
+    async fn get_with_headers<Q: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
         let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
         self.pacer.acquire().await;
         let response = self
@@ -109,7 +122,7 @@ impl WooCommerce {
             .await
             .map_err(|e| transport_error(SYSTEM, &e))?;
         if status.is_success() {
-            return Ok(body.to_vec());
+            return Ok((body.to_vec(), headers));
         }
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             if let Some(pause) = retry_after(&headers) {
@@ -164,6 +177,48 @@ impl Source for WooCommerce {
             ))
         })?;
         Ok(())
+    }
+
+    async fn poll_orders(
+        &self,
+        since: DateTime<Utc>,
+        page: Option<&str>,
+    ) -> Result<OrderPage, ConnectorError> {
+        let position = match page {
+            None => poll::Position::FIRST,
+            Some(token) => poll::Position::parse(token)?,
+        };
+        let restart = || async { self.list_page(since, 1).await.map(|(b, c)| (b, c, 1)) };
+        let (body, counts, page) = match self.list_page(since, position.page).await {
+            // The listing shrank (or the page is gone): start it again.
+            Ok((_, counts)) if position.page > 1 && counts.total < position.total => {
+                restart().await?
+            }
+            Err(ConnectorError::Permanent { .. }) if position.page > 1 => restart().await?,
+            answer => answer.map(|(b, c)| (b, c, position.page))?,
+        };
+        poll::page(&body, page, counts)
+    }
+}
+
+impl WooCommerce {
+    /// One page of orders modified after `since`, with the listing's counts.
+    async fn list_page(
+        &self,
+        since: DateTime<Utc>,
+        page: usize,
+    ) -> Result<(Vec<u8>, poll::Counts), ConnectorError> {
+        let (body, headers) = self
+            .get_with_headers("orders", &poll::query(since, page))
+            .await?;
+        let counts = poll::counts(&headers).ok_or_else(|| {
+            ConnectorError::permanent(format!(
+                "{} listed orders without X-WP-Total / X-WP-TotalPages headers; check that no \
+                 cache or firewall strips them",
+                self.base_url
+            ))
+        })?;
+        Ok((body, counts))
     }
 }
 

@@ -50,8 +50,16 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map_err(|e| {
+                let rejected = e
+                    .as_service_error()
+                    .is_some_and(|e| e.is_message_rejected() || e.is_mail_from_domain_not_verified_exception());
+                let hint = if rejected {
+                    "check that this sender is verified in SES (and, in the SES sandbox, the recipients too)"
+                } else {
+                    "a later attempt may succeed"
+                };
                 MailError(format!(
-                    "SES refused the email from {}: {}; check that this sender is verified in SES",
+                    "SES did not send the email from {}: {}; {hint}",
                     email.from,
                     DisplayErrorContext(&e)
                 ))

@@ -1,0 +1,687 @@
+//! Scheduled polling over ferry-local with the sandbox shops: webhook and
+//! poll see the same order once, paging through Shopify's `Link` cursors
+//! (with a 429 in the middle) and WooCommerce's numbered pages, resuming a
+//! poll stopped half-way, backfill past a broken old order, credential
+//! health pausing and resuming deliveries, and the Schedules screen.
+
+use crate::orders::{fast_options, temp_dir, urlencode};
+use ferry::polling::{self, Budget};
+use ferry_local::runtime::{self, Running};
+use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// A tenant on a running ferry-local, wired through the public API. The
+/// background scheduler is slowed right down: each test runs its passes.
+struct Tenant {
+    running: Running,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Tenant {
+    async fn start(name: &str) -> Tenant {
+        let mut options = fast_options(temp_dir(name));
+        options.scheduler_every = Duration::from_secs(3600);
+        let running = runtime::start(options).await.unwrap();
+        let http = reqwest::Client::new();
+        let operator = running.operator_token.clone();
+        let mut tenant = Tenant {
+            running,
+            token: operator,
+            http,
+        };
+        let created = tenant
+            .post(
+                "/tenants",
+                json!({"name": "Polling ApS", "email": "owner@polling.example"}),
+            )
+            .await;
+        tenant.token = created["token"].as_str().unwrap().to_owned();
+        tenant
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.running.base_url()))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.call(reqwest::Method::POST, path, Some(body)).await;
+        assert!(
+            (200..300).contains(&status),
+            "POST {path}: {status} {answer}"
+        );
+        answer
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, answer) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {answer}");
+        answer
+    }
+
+    async fn system(&self, kind: &str, config: Map<String, Value>, credentials: Value) -> String {
+        let system = self
+            .post(
+                "/systems",
+                json!({"kind": kind, "name": kind, "config": config, "credentials": credentials}),
+            )
+            .await;
+        system["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A connection; returns it as the API answers.
+    async fn connect(
+        &self,
+        name: &str,
+        source: &str,
+        target: &str,
+        states: &[&str],
+        schedule: Value,
+    ) -> Value {
+        self.post(
+            "/connections",
+            json!({
+                "name": name, "source": source, "target": target,
+                "allowed_states": states, "document": "draft_invoice", "schedule": schedule,
+            }),
+        )
+        .await
+    }
+
+    async fn sync(&self, connection: &str, body: Value) -> Value {
+        self.post(&format!("/connections/{connection}/sync"), body)
+            .await
+    }
+
+    /// Every transfer (all pages of the log).
+    async fn transfers(&self) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut path = "/transfers?limit=500".to_owned();
+        loop {
+            let page = self.get(&path).await;
+            all.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next"].as_str() {
+                Some(next) => path = format!("/transfers?limit=500&cursor={}", urlencode(next)),
+                None => return all,
+            }
+        }
+    }
+
+    async fn wait_for(&self, e_number: &str, status: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self
+                .get(&format!("/transfers?q={}", urlencode(e_number)))
+                .await["items"]
+                .as_array()
+                .and_then(|items| items.first().cloned());
+            if let Some(t) = found.as_ref().filter(|t| t["status"] == status) {
+                return t.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{e_number} never {status}: {found:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    async fn connection(&self, id: &str) -> ferry::model::Connection {
+        let ferry = &self.running.ferry;
+        let tenant = ferry.store.list_tenants().await.unwrap();
+        for t in tenant {
+            for c in ferry.store.list_connections(&t.id).await.unwrap() {
+                if c.id.as_str() == id {
+                    return c;
+                }
+            }
+        }
+        panic!("no connection {id}");
+    }
+}
+
+async fn shopify_into_economic(
+    tenant: &Tenant,
+    schedule: Value,
+) -> (shopify::Handle, economic::Handle, String) {
+    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let connection = tenant
+        .connect("Shop > ledger", &source, &target, &["paid"], schedule)
+        .await;
+    (shop, ledger, connection["id"].as_str().unwrap().to_owned())
+}
+
+fn paid_order(shop: &shopify::Handle) -> (u64, String) {
+    let id = shop.add_order();
+    assert!(shop.set_financial_status(id, "paid"));
+    let name = shop.order_json(id).unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, name)
+}
+
+#[tokio::test]
+async fn an_order_seen_by_webhook_and_by_poll_is_one_transfer_and_one_document() {
+    let tenant = Tenant::start("poll-both").await;
+    let (shop, ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let webhook_url = format!("{}/webhooks/{connection}", tenant.running.base_url());
+
+    let (id, e_number) = paid_order(&shop);
+    assert_eq!(
+        shop.send_webhook(&webhook_url, id, "orders/create")
+            .await
+            .unwrap()
+            .as_u16(),
+        200
+    );
+    tenant.wait_for(&e_number, "delivered").await;
+
+    // The poll sees it too, and a second order whose webhook was lost.
+    let (_, lost) = paid_order(&shop);
+    let outcome = tenant.sync(&connection, json!({})).await;
+    assert_eq!(outcome["records_found"], 2, "{outcome}");
+    assert_eq!(outcome["created"], 1);
+    assert_eq!(outcome["unchanged"], 1);
+    assert_eq!(outcome["complete"], true);
+    tenant.wait_for(&lost, "delivered").await;
+    // Both again, by webhook and by poll: nothing new.
+    assert_eq!(
+        shop.send_webhook(&webhook_url, id, "orders/updated")
+            .await
+            .unwrap()
+            .as_u16(),
+        200
+    );
+    let again = tenant.sync(&connection, Value::Null).await;
+    assert_eq!(again["created"], 0, "{again}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    assert_eq!(tenant.transfers().await.len(), 2);
+    let invoices = ledger.draft_invoices();
+    for number in [&e_number, &lost] {
+        let documents = invoices
+            .iter()
+            .filter(|d| d.reference.as_deref() == Some(number.as_str()))
+            .count();
+        assert_eq!(documents, 1, "{number} has {documents} documents");
+    }
+    tenant.running.stop().await;
+}
+
+/// 600 orders are polled and recorded once each; 20 of them are paid and
+/// delivered (delivering all 600 would take minutes at the e-conomic
+/// connector's pace of 10 calls a second; the rest are skipped by state,
+/// which proves each was read and decided exactly once as well).
+#[tokio::test]
+async fn six_hundred_shopify_orders_through_pages_and_a_429_are_recorded_once() {
+    let tenant = Tenant::start("poll-600").await;
+    let (shop, ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let mut paid = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for n in 0..600 {
+        let id = shop.add_order();
+        let state = if n % 30 == 7 { "paid" } else { "pending" };
+        assert!(shop.set_financial_status(id, state));
+        if state == "paid" {
+            paid.insert(
+                shop.order_json(id).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        ids.insert(id.to_string());
+    }
+    assert_eq!(paid.len(), 20);
+
+    // The first page alone (as if the pass ran out of budget) ...
+    let stored = tenant.connection(&connection).await;
+    let ferry = &tenant.running.ferry;
+    let first = polling::poll(
+        ferry,
+        &stored,
+        None,
+        Budget {
+            max_pages: 1,
+            ..Budget::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (first.pages, first.records_found, first.complete),
+        (1, 250, false)
+    );
+    // ... then the rest, the shop answering 429 in the middle.
+    shop.fail_next(429, 1);
+    let started = std::time::Instant::now();
+    let rest = tenant.sync(&connection, json!({})).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the 429's Retry-After was honoured"
+    );
+    assert_eq!(rest["records_found"], 350, "{rest}");
+    assert_eq!(rest["created"], 350);
+    assert_eq!(rest["pages"], 2);
+    assert_eq!(rest["complete"], true);
+    assert_eq!(rest["error"], Value::Null);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let transfers = loop {
+        let transfers = tenant.transfers().await;
+        let settled = transfers
+            .iter()
+            .filter(|t| t["status"] == "delivered" || t["status"] == "skipped")
+            .count();
+        if settled == 600 {
+            break transfers;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {settled} of 600 settled"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let recorded: BTreeSet<String> = transfers
+        .iter()
+        .map(|t| t["source_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(transfers.len(), 600);
+    assert_eq!(recorded, ids, "every order recorded, none twice");
+    assert_eq!(
+        transfers
+            .iter()
+            .filter(|t| t["status"] == "delivered")
+            .count(),
+        20
+    );
+    let invoices = ledger.draft_invoices();
+    assert_eq!(invoices.len(), 20, "one document per paid order");
+    let references: BTreeSet<String> = invoices
+        .iter()
+        .filter_map(|d| d.reference.clone())
+        .collect();
+    assert_eq!(references, paid);
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
+    let tenant = Tenant::start("poll-resume").await;
+    // Unpaid orders: recorded and skipped, which keeps the ledger out of it.
+    let (shop, _ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let ids: BTreeSet<String> = shop.add_orders(300).iter().map(u64::to_string).collect();
+    let ferry = &tenant.running.ferry;
+    let one_page = Budget {
+        max_pages: 1,
+        ..Budget::default()
+    };
+
+    let first = polling::poll(ferry, &tenant.connection(&connection).await, None, one_page)
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.complete), (250, false));
+    let cursor = tenant.connection(&connection).await.cursor;
+    assert!(
+        cursor
+            .as_deref()
+            .is_some_and(|c| c.contains("page_info") || c.contains("\"page\":\"")),
+        "{cursor:?}"
+    );
+
+    // The next pass breaks off on page 2: the cursor stays where it was.
+    shop.fail_next(503, 3);
+    let broken = polling::poll(
+        ferry,
+        &tenant.connection(&connection).await,
+        None,
+        Budget::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        broken.error.as_deref().is_some_and(|e| e.contains("503")),
+        "{broken:?}"
+    );
+    assert_eq!((broken.records_found, broken.complete), (0, false));
+    assert_eq!(tenant.connection(&connection).await.cursor, cursor);
+    let stored = tenant.connection(&connection).await;
+    assert_eq!(
+        stored.last_run.error, broken.error,
+        "the error is the last run's outcome"
+    );
+
+    let resumed = polling::poll(
+        ferry,
+        &tenant.connection(&connection).await,
+        None,
+        Budget::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (resumed.created, resumed.records_found, resumed.complete),
+        (50, 50, true)
+    );
+    let again = polling::poll(
+        ferry,
+        &tenant.connection(&connection).await,
+        None,
+        Budget::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.created, 0,
+        "a finished pass reads only the overlap again"
+    );
+
+    let seen: BTreeSet<String> = tenant
+        .transfers()
+        .await
+        .iter()
+        .map(|t| t["source_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(seen, ids, "every order recorded once");
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_cron_expression_is_refused_naming_the_field() {
+    let tenant = Tenant::start("poll-cron").await;
+    let (_shop, _ledger, connection) = shopify_into_economic(&tenant, Value::Null).await;
+    let (status, answer) = tenant
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/connections/{connection}"),
+            Some(json!({"schedule": "every 5 minutes"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["field"], "schedule");
+    let (status, answer) = tenant
+        .call(
+            reqwest::Method::POST,
+            &format!("/connections/{connection}/sync"),
+            Some(json!({"since": "last year"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["field"], "since");
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_ledger_credentials_pause_deliveries_until_replaced_and_checked() {
+    let tenant = Tenant::start("poll-health").await;
+    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let mut wrong = ledger.credentials().0;
+    wrong.insert("agreement_grant_token".into(), "expired-grant".into());
+    let target = tenant
+        .system("economic", ledger.system_config(), json!(wrong))
+        .await;
+    let connection = tenant
+        .connect("Shop > ledger", &source, &target, &["paid"], Value::Null)
+        .await;
+    let webhook_url = connection["webhook_url"].as_str().unwrap().to_owned();
+    let ferry = &tenant.running.ferry;
+
+    let report = ferry::scheduler::tick(ferry).await.unwrap();
+    assert_eq!(report.checked, 2, "both systems checked: {report:?}");
+    let system = tenant.get(&format!("/systems/{target}")).await;
+    assert_eq!(system["health"]["status"], "unhealthy", "{system}");
+    assert!(
+        system["health"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("credentials")),
+        "{system}"
+    );
+
+    let (id, e_number) = paid_order(&shop);
+    assert_eq!(
+        shop.send_webhook(&webhook_url, id, "orders/create")
+            .await
+            .unwrap()
+            .as_u16(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting = tenant.wait_for(&e_number, "pending").await;
+    assert!(
+        waiting["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("credentials")),
+        "{waiting}"
+    );
+    assert!(ledger.draft_invoices().is_empty());
+
+    // A second pass within the hour does not call again.
+    assert_eq!(ferry::scheduler::tick(ferry).await.unwrap().checked, 0);
+    let (status, _) = tenant
+        .call(
+            reqwest::Method::PUT,
+            &format!("/systems/{target}/credentials"),
+            Some(json!(ledger.credentials().0)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let report = ferry::scheduler::tick(ferry).await.unwrap();
+    assert_eq!((report.checked, report.resumed), (1, 1), "{report:?}");
+    assert_eq!(
+        tenant.get(&format!("/systems/{target}")).await["health"]["status"],
+        "healthy"
+    );
+    tenant.wait_for(&e_number, "delivered").await;
+    assert_eq!(ledger.draft_invoices().len(), 1);
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn woocommerce_is_polled_through_its_numbered_pages() {
+    let tenant = Tenant::start("poll-woo").await;
+    let shop = woocommerce::spawn(woocommerce::Config::default())
+        .await
+        .unwrap();
+    let ledger = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let source = tenant
+        .system(
+            "woocommerce",
+            shop.system_config(),
+            json!(shop.credentials().0),
+        )
+        .await;
+    let target = tenant
+        .system(
+            "fortnox",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let connection = tenant
+        .connect(
+            "Woo > Fortnox",
+            &source,
+            &target,
+            &["completed"],
+            json!("*/10 * * * *"),
+        )
+        .await;
+    let connection = connection["id"].as_str().unwrap().to_owned();
+    let added = shop.add_orders(250);
+    for id in &added {
+        assert!(shop.set_status(*id, "processing"));
+    }
+    let done = added[17];
+    assert!(shop.set_status(done, "completed"));
+    let ids: BTreeSet<String> = added.iter().map(u64::to_string).collect();
+
+    let outcome = tenant.sync(&connection, json!({})).await;
+    assert_eq!(outcome["pages"], 3, "{outcome}");
+    assert_eq!(outcome["records_found"], 250);
+    assert_eq!(outcome["created"], 250);
+    let seen: BTreeSet<String> = tenant
+        .transfers()
+        .await
+        .iter()
+        .map(|t| t["source_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(seen, ids);
+    let number = shop.order_json(done).unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tenant.wait_for(&number, "delivered").await;
+    assert_eq!(
+        ledger.invoices().len(),
+        1,
+        "only the completed order is invoiced"
+    );
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_backfill_reads_old_orders_and_one_broken_order_fails_alone() {
+    let tenant = Tenant::start("poll-backfill").await;
+    let (shop, ledger, connection) = shopify_into_economic(&tenant, Value::Null).await;
+    let long_ago = "2026-01-10T12:00:00+01:00";
+    let (old, old_number) = paid_order(&shop);
+    let (broken, _) = paid_order(&shop);
+    for id in [old, broken] {
+        assert!(shop.edit_order(id, |order| {
+            order["created_at"] = json!(long_ago);
+            order["updated_at"] = json!(long_ago);
+        }));
+    }
+    assert!(shop.edit_order(broken, |order| order["currency"] = json!(978)));
+    let (_, recent) = paid_order(&shop);
+
+    let plain = tenant.sync(&connection, json!({})).await;
+    assert_eq!(
+        plain["records_found"], 1,
+        "a plain sync reads from the connection's start: {plain}"
+    );
+    tenant.wait_for(&recent, "delivered").await;
+
+    let backfill = tenant
+        .sync(&connection, json!({"since": "2026-01-01"}))
+        .await;
+    assert_eq!(backfill["records_found"], 3, "{backfill}");
+    assert_eq!(backfill["unreadable"], 1);
+    assert_eq!(backfill["created"], 1);
+    assert_eq!(backfill["complete"], true);
+    tenant.wait_for(&old_number, "delivered").await;
+    let failed: Vec<Value> = tenant
+        .transfers()
+        .await
+        .into_iter()
+        .filter(|t| t["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("could not read")),
+        "{failed:?}"
+    );
+    assert_eq!(ledger.draft_invoices().len(), 2);
+    tenant.running.stop().await;
+}
+
+#[tokio::test]
+async fn schedules_show_the_job_in_words_its_runs_and_webhook_only_connections() {
+    let tenant = Tenant::start("poll-schedules").await;
+    let (shop, _ledger, polled) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let systems = tenant.get("/systems").await;
+    let id_of = |kind: &str| {
+        systems["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == kind)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let webhook_only = tenant
+        .connect(
+            "Webhooks only",
+            &id_of("shopify"),
+            &id_of("economic"),
+            &["paid"],
+            Value::Null,
+        )
+        .await;
+    let webhook_only = webhook_only["id"].as_str().unwrap().to_owned();
+    shop.add_orders(3);
+
+    // Due now: the scheduler's pass polls it and sets the next run.
+    let ferry = &tenant.running.ferry;
+    let mut due = tenant.connection(&polled).await;
+    due.next_run_at = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
+    ferry.store.put_connection(&due).await.unwrap();
+    let report = ferry::scheduler::tick(ferry).await.unwrap();
+    assert_eq!(
+        (report.polled, report.records_found, report.poll_errors),
+        (1, 3, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        ferry::scheduler::tick(ferry).await.unwrap().polled,
+        0,
+        "not due again yet"
+    );
+
+    let schedules = tenant.get("/schedules").await;
+    let items = schedules["items"].as_array().unwrap();
+    let item = |id: &str| {
+        items
+            .iter()
+            .find(|i| i["connection"] == id)
+            .unwrap()
+            .clone()
+    };
+    let job = item(&polled)["job"].clone();
+    assert_eq!(job["expression"], "*/5 * * * *");
+    assert_eq!(job["description"], "every 5 minutes");
+    assert_eq!(job["last_outcome"]["records_found"], 3, "{job}");
+    assert_eq!(job["last_outcome"]["error"], Value::Null);
+    let next: chrono::DateTime<chrono::Utc> = job["next_run_at"].as_str().unwrap().parse().unwrap();
+    assert!(next > chrono::Utc::now() && next <= chrono::Utc::now() + chrono::Duration::minutes(5));
+    assert_eq!(next.timestamp() % 300, 0, "on the five-minute marks");
+    let none = item(&webhook_only);
+    assert_eq!(none["name"], "Webhooks only");
+    assert_eq!(none["job"], Value::Null);
+    tenant.running.stop().await;
+}
