@@ -250,13 +250,17 @@ cfn-lint infra/template.yaml
 
 start_emulator
 
-step "tests (all crates and targets)"
+step "build the function binaries and ferry-local (the startup tests run them)"
+cargo build --workspace --bins --quiet
+
+# Every crate's unit, integration and doc tests. Benchmarks are compiled by
+# clippy above but not run here (they take minutes; `cargo bench` runs them).
+step "tests (all crates)"
 if command -v cargo-nextest >/dev/null; then
-    cargo nextest run --workspace --all-targets --no-fail-fast
-    cargo test --workspace --doc
+    cargo nextest run --workspace --no-fail-fast
+    cargo test --workspace --doc # nextest does not run doc tests
 else
-    cargo test --workspace --all-targets --no-fail-fast
-    cargo test --workspace --doc
+    cargo test --workspace --no-fail-fast # doc tests included
 fi
 
 run_lambda_emulator_tests

@@ -50,16 +50,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--listen" => {
                 let raw = value("--listen")?;
-                parsed.listen = raw
-                    .parse()
-                    .map_err(|_| format!("--listen: '{raw}' is not an address like 127.0.0.1:8080"))?;
+                parsed.listen = raw.parse().map_err(|_| {
+                    format!("--listen: '{raw}' is not an address like 127.0.0.1:8080")
+                })?;
             }
             "--data-dir" => parsed.data_dir = PathBuf::from(value("--data-dir")?),
             "--store" => {
@@ -95,7 +92,14 @@ mod tests {
     #[test]
     fn defaults_and_flags() {
         assert_eq!(args(&[]).unwrap(), Args::default());
-        let a = args(&["--listen", "127.0.0.1:9000", "--data-dir", "/tmp/x", "--demo"]).unwrap();
+        let a = args(&[
+            "--listen",
+            "127.0.0.1:9000",
+            "--data-dir",
+            "/tmp/x",
+            "--demo",
+        ])
+        .unwrap();
         assert_eq!(a.listen.port(), 9000);
         assert!(a.demo);
         assert_eq!(a.data_dir, PathBuf::from("/tmp/x"));
@@ -103,9 +107,14 @@ mod tests {
 
     #[test]
     fn jobs_and_errors() {
-        assert_eq!(args(&["job", "reminders"]).unwrap().job, Some(Job::Reminders));
+        assert_eq!(
+            args(&["job", "reminders"]).unwrap().job,
+            Some(Job::Reminders)
+        );
         assert!(args(&["job", "nope"]).is_err());
-        assert!(args(&["--store", "postgres"]).unwrap_err().contains("postgres"));
+        assert!(args(&["--store", "postgres"])
+            .unwrap_err()
+            .contains("postgres"));
         assert!(args(&["--listen"]).unwrap_err().contains("needs a value"));
     }
 }

@@ -11,7 +11,12 @@ pub async fn open() -> Result<Arc<dyn Store>, StartError> {
     let table = ferry::config::required("FERRY_TABLE", "name the DynamoDB table to use")?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let exists = client.describe_table().table_name(&table).send().await.is_ok();
+    let exists = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .is_ok();
     if !exists {
         DynamoStore::create_table(&client, &table)
             .await

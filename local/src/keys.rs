@@ -6,7 +6,11 @@ use std::io::Write;
 use std::path::Path;
 
 /// The file's trimmed contents, or `make()` written to it first.
-pub fn load_or_create(dir: &Path, name: &str, make: impl FnOnce() -> String) -> std::io::Result<String> {
+pub fn load_or_create(
+    dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> std::io::Result<String> {
     let path = dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_owned()),

@@ -90,7 +90,10 @@ impl Running {
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
         let drain = async { while self.tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), drain)
+            .await
+            .is_err()
+        {
             self.tasks.abort_all();
         }
     }

@@ -16,8 +16,14 @@ use std::sync::Arc;
 /// Reads the configuration and builds the clients. A missing variable is an
 /// error naming it.
 pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
-    let table = config::required("FERRY_TABLE", "name the DynamoDB table (the SAM template sets it)")?;
-    let queue_url = config::required("FERRY_QUEUE_URL", "give the SQS queue's URL (the SAM template sets it)")?;
+    let table = config::required(
+        "FERRY_TABLE",
+        "name the DynamoDB table (the SAM template sets it)",
+    )?;
+    let queue_url = config::required(
+        "FERRY_QUEUE_URL",
+        "give the SQS queue's URL (the SAM template sets it)",
+    )?;
     let sealer = config::sealer_from_env()?;
     let jwt_key = config::jwt_key_from_env()?;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;

@@ -41,6 +41,9 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map(|now| *now).unwrap_or_else(|p| *p.into_inner())
+        self.0
+            .lock()
+            .map(|now| *now)
+            .unwrap_or_else(|p| *p.into_inner())
     }
 }

@@ -6,7 +6,10 @@ use crate::seal::Sealer;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not set: {hint}")]
-    Missing { name: &'static str, hint: &'static str },
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
 }

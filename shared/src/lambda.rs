@@ -3,7 +3,7 @@
 
 use crate::app::Ferry;
 use crate::pipeline::worker::{self, Outcome};
-use crate::queue::TransferMessage;
+use crate::queue::sqs::parse_message;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
 /// The transfer-worker's SQS batch: each message on its own; the ones that
@@ -29,7 +29,7 @@ async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), St
         tracing::error!("SQS message without a body dropped");
         return Ok(());
     };
-    let message: TransferMessage = match serde_json::from_str(body) {
+    let message = match parse_message(body) {
         Ok(message) => message,
         Err(e) => {
             // Retrying cannot fix a malformed body; keep it visible in the log.

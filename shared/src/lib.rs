@@ -3,25 +3,25 @@
 //! Lambda functions and `ferry-local` only wire adapters and hand events here.
 
 pub mod api;
-pub mod clock;
-pub mod connectors;
-pub mod model;
-pub mod queue;
-pub mod mail;
-pub mod mapping;
-pub mod schedule;
-pub mod seal;
-pub mod store;
 pub mod app;
 pub mod aws;
-pub mod reminders;
-pub mod scheduler;
-pub mod health;
-pub mod polling;
+pub mod clock;
 pub mod config;
+pub mod connectors;
+pub mod health;
 pub mod intake;
 pub mod lambda;
+pub mod mail;
+pub mod mapping;
+pub mod model;
 pub mod pipeline;
+pub mod polling;
+pub mod queue;
+pub mod reminders;
+pub mod schedule;
+pub mod scheduler;
+pub mod seal;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{Ferry, Limits};

@@ -59,12 +59,22 @@ fn failed_digest(ferry: &Ferry, tenant: &Tenant, failed: &[Transfer]) -> Email {
         .iter()
         .take(NAMED_IN_DIGEST)
         .map(|t| {
-            let number = if t.source_ref.is_empty() { "(unreadable)" } else { &t.source_ref };
-            format!("{number}: {}", t.reason.as_deref().unwrap_or("no reason recorded"))
+            let number = if t.source_ref.is_empty() {
+                "(unreadable)"
+            } else {
+                &t.source_ref
+            };
+            format!(
+                "{number}: {}",
+                t.reason.as_deref().unwrap_or("no reason recorded")
+            )
         })
         .collect();
     let more = count.saturating_sub(NAMED_IN_DIGEST);
-    let mut text = format!("Hello {},\n\n{count} {noun} failed in the last hour:\n\n", tenant.name);
+    let mut text = format!(
+        "Hello {},\n\n{count} {noun} failed in the last hour:\n\n",
+        tenant.name
+    );
     for line in &lines {
         text.push_str(&format!("- {line}\n"));
     }

@@ -16,7 +16,8 @@ pub fn endpoint() -> String {
 
 /// SDK configuration pointed at the emulator, with dummy credentials.
 pub async fn aws_config() -> SdkConfig {
-    let credentials = aws_credential_types::Credentials::new("test", "test", None, None, "ferry-tests");
+    let credentials =
+        aws_credential_types::Credentials::new("test", "test", None, None, "ferry-tests");
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint())

@@ -29,7 +29,10 @@ impl Tenant {
             http,
         };
         let created = tenant
-            .post("/tenants", json!({"name": "Flows ApS", "email": "owner@flows.example"}))
+            .post(
+                "/tenants",
+                json!({"name": "Flows ApS", "email": "owner@flows.example"}),
+            )
             .await;
         tenant.token = created["token"].as_str().unwrap().to_owned();
         tenant
@@ -64,7 +67,10 @@ impl Tenant {
 
     async fn system(&self, kind: &str, config: Map<String, Value>, credentials: Value) -> String {
         let system = self
-            .post("/systems", json!({"kind": kind, "name": kind, "config": config, "credentials": credentials}))
+            .post(
+                "/systems",
+                json!({"kind": kind, "name": kind, "config": config, "credentials": credentials}),
+            )
             .await;
         system["id"].as_str().unwrap().to_owned()
     }
@@ -72,28 +78,39 @@ impl Tenant {
     /// A connection; returns its webhook URL.
     async fn connect(&self, source: &str, target: &str, states: &[&str]) -> String {
         let connection = self
-            .post("/connections", json!({
-                "name": "flow", "source": source, "target": target,
-                "allowed_states": states, "document": "draft_invoice",
-            }))
+            .post(
+                "/connections",
+                json!({
+                    "name": "flow", "source": source, "target": target,
+                    "allowed_states": states, "document": "draft_invoice",
+                }),
+            )
             .await;
         connection["webhook_url"].as_str().unwrap().to_owned()
     }
 
     async fn transfers(&self) -> Vec<Value> {
-        self.get("/transfers").await["items"].as_array().cloned().unwrap_or_default()
+        self.get("/transfers").await["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     async fn wait_for(&self, e_number: &str, status: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let found = self.get(&format!("/transfers?q={}", urlencode(e_number))).await["items"]
+            let found = self
+                .get(&format!("/transfers?q={}", urlencode(e_number)))
+                .await["items"]
                 .as_array()
                 .and_then(|items| items.first().cloned());
             if let Some(t) = found.as_ref().filter(|t| t["status"] == status) {
                 return t.clone();
             }
-            assert!(tokio::time::Instant::now() < deadline, "{e_number} never {status}: {found:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{e_number} never {status}: {found:?}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -103,8 +120,14 @@ async fn post_signed(url: &str, secret: &str, headers: &[(&str, &str)], body: &[
     let mut request = reqwest::Client::new()
         .post(url)
         .header("Content-Type", "application/json")
-        .header("X-Shopify-Hmac-Sha256", signature::sign(secret.as_bytes(), body))
-        .header("X-WC-Webhook-Signature", signature::sign(secret.as_bytes(), body))
+        .header(
+            "X-Shopify-Hmac-Sha256",
+            signature::sign(secret.as_bytes(), body),
+        )
+        .header(
+            "X-WC-Webhook-Signature",
+            signature::sign(secret.as_bytes(), body),
+        )
         .body(body.to_vec());
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -115,22 +138,37 @@ async fn post_signed(url: &str, secret: &str, headers: &[(&str, &str)], body: &[
 #[tokio::test]
 async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
     let tenant = Tenant::start("woo-fortnox").await;
-    let shop = woocommerce::spawn(woocommerce::Config::default()).await.unwrap();
+    let shop = woocommerce::spawn(woocommerce::Config::default())
+        .await
+        .unwrap();
     let ledger = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
     let source = tenant
-        .system("woocommerce", shop.system_config(), json!(shop.credentials().0))
+        .system(
+            "woocommerce",
+            shop.system_config(),
+            json!(shop.credentials().0),
+        )
         .await;
     let target = tenant
-        .system("fortnox", ledger.system_config(), json!(ledger.credentials().0))
+        .system(
+            "fortnox",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
         .await;
-    let url = tenant.connect(&source, &target, &["processing", "completed"]).await;
+    let url = tenant
+        .connect(&source, &target, &["processing", "completed"])
+        .await;
 
     assert_eq!(shop.send_ping(&url).await.unwrap().as_u16(), 200);
     assert!(tenant.transfers().await.is_empty(), "a ping stores nothing");
 
     let id = shop.add_order();
     shop.set_status(id, "processing");
-    let number = shop.order_json(id).unwrap()["number"].as_str().unwrap().to_owned();
+    let number = shop.order_json(id).unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let webhook = shop.webhook(id, "order.created");
     for _ in 0..3 {
         assert_eq!(shop.deliver(&url, &webhook).await.unwrap().as_u16(), 200);
@@ -138,10 +176,20 @@ async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
     let transfer = tenant.wait_for(&number, "delivered").await;
     let invoices = ledger.invoices();
     assert_eq!(invoices.len(), 1);
-    assert_eq!(invoices[0].external_invoice_reference1.as_deref(), Some(number.as_str()));
+    assert_eq!(
+        invoices[0].external_invoice_reference1.as_deref(),
+        Some(number.as_str())
+    );
     assert_eq!(transfer["target_ref"], invoices[0].document_number);
-    let total: rust_decimal::Decimal = shop.order_json(id).unwrap()["total"].as_str().unwrap().parse().unwrap();
-    assert_eq!(invoices[0].total, total, "Fortnox's total matches the shop's");
+    let total: rust_decimal::Decimal = shop.order_json(id).unwrap()["total"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        invoices[0].total, total,
+        "Fortnox's total matches the shop's"
+    );
     assert_eq!(ledger.too_many_requests(), 0);
     tenant.running.stop().await;
 }
@@ -149,20 +197,36 @@ async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
 #[tokio::test]
 async fn shopifys_documented_order_arrives_in_e_conomic_with_its_customer_and_lines() {
     let tenant = Tenant::start("fixture-shopify").await;
-    let ledger = economic::spawn(economic::Settings::default()).await.unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
     let secret = "test_secret_key";
     let source = tenant
         .system(
             "shopify",
-            json!({"shop_domain": "shop1.myshopify.io", "base_url": "http://127.0.0.1:9"}).as_object().cloned().unwrap(),
+            json!({"shop_domain": "shop1.myshopify.io", "base_url": "http://127.0.0.1:9"})
+                .as_object()
+                .cloned()
+                .unwrap(),
             json!({"access_token": "shpat_x", "webhook_secret": secret}),
         )
         .await;
-    let target = tenant.system("economic", ledger.system_config(), json!(ledger.credentials().0)).await;
-    let url = tenant.connect(&source, &target, &["paid", "partially_refunded"]).await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let url = tenant
+        .connect(&source, &target, &["paid", "partially_refunded"])
+        .await;
 
     let body = std::fs::read(format!("{FIXTURES}/shopify-order-get.json")).unwrap();
-    let headers = [("X-Shopify-Topic", "orders/create"), ("X-Shopify-Webhook-Id", "fixture-1")];
+    let headers = [
+        ("X-Shopify-Topic", "orders/create"),
+        ("X-Shopify-Webhook-Id", "fixture-1"),
+    ];
     assert_eq!(post_signed(&url, secret, &headers, &body).await, 200);
     tenant.wait_for("#1001", "delivered").await;
 
@@ -176,14 +240,25 @@ async fn shopifys_documented_order_arrives_in_e_conomic_with_its_customer_and_li
         .find(|c| c.customer_number == invoice.customer_number)
         .unwrap();
     assert_eq!(customer.name, "Bob Norman");
-    assert_eq!(customer.email.as_deref(), Some("bob.norman@mail.example.com"));
-    let skus: Vec<&str> = invoice.lines.iter().filter_map(|l| l.product_number.as_deref()).collect();
+    assert_eq!(
+        customer.email.as_deref(),
+        Some("bob.norman@mail.example.com")
+    );
+    let skus: Vec<&str> = invoice
+        .lines
+        .iter()
+        .filter_map(|l| l.product_number.as_deref())
+        .collect();
     for sku in ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"] {
         assert!(skus.contains(&sku), "{sku} missing from {skus:?}");
     }
     // 199.00 each, less the TENOFF code's 10.00 allocated 3.34 / 3.33 / 3.33.
     let net = |sku: &str| {
-        let line = invoice.lines.iter().find(|l| l.product_number.as_deref() == Some(sku)).unwrap();
+        let line = invoice
+            .lines
+            .iter()
+            .find(|l| l.product_number.as_deref() == Some(sku))
+            .unwrap();
         line.total_net_amount
     };
     assert_eq!(net("IPOD2008GREEN"), rust_decimal::Decimal::new(19566, 2));
@@ -195,20 +270,34 @@ async fn shopifys_documented_order_arrives_in_e_conomic_with_its_customer_and_li
 #[tokio::test]
 async fn woocommerces_documented_order_fails_clearly_on_its_line_without_sku() {
     let tenant = Tenant::start("fixture-woo").await;
-    let ledger = economic::spawn(economic::Settings::default()).await.unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
     let secret = "woo-secret";
     let source = tenant
         .system(
             "woocommerce",
-            json!({"base_url": "http://127.0.0.1:9"}).as_object().cloned().unwrap(),
+            json!({"base_url": "http://127.0.0.1:9"})
+                .as_object()
+                .cloned()
+                .unwrap(),
             json!({"consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": secret}),
         )
         .await;
-    let target = tenant.system("economic", ledger.system_config(), json!(ledger.credentials().0)).await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
     let url = tenant.connect(&source, &target, &["processing"]).await;
 
     let body = std::fs::read(format!("{FIXTURES}/woocommerce-order-get.json")).unwrap();
-    let headers = [("X-WC-Webhook-Topic", "order.created"), ("X-WC-Webhook-Delivery-ID", "d-1")];
+    let headers = [
+        ("X-WC-Webhook-Topic", "order.created"),
+        ("X-WC-Webhook-Delivery-ID", "d-1"),
+    ];
     assert_eq!(post_signed(&url, secret, &headers, &body).await, 200);
     let transfer = tenant.wait_for("727", "failed").await;
     assert_eq!(
@@ -223,14 +312,27 @@ async fn woocommerces_documented_order_fails_clearly_on_its_line_without_sku() {
 async fn a_stale_delivery_never_overwrites_newer_data() {
     let tenant = Tenant::start("stale").await;
     let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default()).await.unwrap();
-    let source = tenant.system("shopify", shop.system_config(), json!(shop.credentials().0)).await;
-    let target = tenant.system("economic", ledger.system_config(), json!(ledger.credentials().0)).await;
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
     let url = tenant.connect(&source, &target, &["paid"]).await;
 
     let id = shop.add_order();
     shop.set_financial_status(id, "paid");
-    let e_number = shop.order_json(id).unwrap()["name"].as_str().unwrap().to_owned();
+    let e_number = shop.order_json(id).unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let old_paid = shop.webhook(id, "orders/create");
     tokio::time::sleep(Duration::from_millis(1100)).await; // updated_at has second precision
     shop.set_financial_status(id, "voided");
@@ -243,7 +345,9 @@ async fn a_stale_delivery_never_overwrites_newer_data() {
     assert_eq!(shop.deliver(&url, &old_paid).await.unwrap().as_u16(), 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let transfer = tenant.wait_for(&e_number, "skipped").await;
-    let detail = tenant.get(&format!("/transfers/{}", transfer["id"].as_str().unwrap())).await;
+    let detail = tenant
+        .get(&format!("/transfers/{}", transfer["id"].as_str().unwrap()))
+        .await;
     assert_eq!(detail["source_payload"]["financial_status"], "voided");
     assert!(ledger.draft_invoices().is_empty());
     tenant.running.stop().await;
@@ -253,13 +357,32 @@ async fn a_stale_delivery_never_overwrites_newer_data() {
 async fn a_body_over_the_limit_is_413_and_nothing_is_stored() {
     let tenant = Tenant::start("large").await;
     let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default()).await.unwrap();
-    let source = tenant.system("shopify", shop.system_config(), json!(shop.credentials().0)).await;
-    let target = tenant.system("economic", ledger.system_config(), json!(ledger.credentials().0)).await;
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
     let url = tenant.connect(&source, &target, &["paid"]).await;
     let body = vec![b' '; ferry::Limits::default().max_webhook_bytes + 1];
     let secret = shop.config().webhook_secret.clone();
-    assert_eq!(post_signed(&url, &secret, &[("X-Shopify-Topic", "orders/create")], &body).await, 413);
+    assert_eq!(
+        post_signed(
+            &url,
+            &secret,
+            &[("X-Shopify-Topic", "orders/create")],
+            &body
+        )
+        .await,
+        413
+    );
     assert!(tenant.transfers().await.is_empty());
     tenant.running.stop().await;
 }

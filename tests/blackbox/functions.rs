@@ -77,7 +77,11 @@ impl Cloud {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "POST {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "POST {path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
@@ -114,10 +118,16 @@ impl Cloud {
 async fn a_webhook_through_intake_and_an_sqs_batch_through_the_worker_books_one_invoice() {
     let cloud = cloud().await;
     let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default()).await.unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
 
     let tenant = cloud
-        .post("operator-test-token", "/tenants", json!({"name": "Cloud shop", "email": "a@b.example"}))
+        .post(
+            "operator-test-token",
+            "/tenants",
+            json!({"name": "Cloud shop", "email": "a@b.example"}),
+        )
         .await;
     let token = tenant["token"].as_str().unwrap().to_owned();
     let source = cloud
@@ -128,25 +138,39 @@ async fn a_webhook_through_intake_and_an_sqs_batch_through_the_worker_books_one_
         }))
         .await;
     let target = cloud
-        .post(&token, "/systems", json!({
-            "kind": "economic", "name": "Ledger",
-            "config": ledger.system_config(), "credentials": ledger.credentials().0,
-        }))
+        .post(
+            &token,
+            "/systems",
+            json!({
+                "kind": "economic", "name": "Ledger",
+                "config": ledger.system_config(), "credentials": ledger.credentials().0,
+            }),
+        )
         .await;
     let connection = cloud
-        .post(&token, "/connections", json!({
-            "name": "Shop > Ledger", "source": source["id"], "target": target["id"],
-            "allowed_states": ["paid"], "document": "draft_invoice",
-        }))
+        .post(
+            &token,
+            "/connections",
+            json!({
+                "name": "Shop > Ledger", "source": source["id"], "target": target["id"],
+                "allowed_states": ["paid"], "document": "draft_invoice",
+            }),
+        )
         .await;
     let webhook_url = connection["webhook_url"].as_str().unwrap();
 
     let id = shop.add_order();
     shop.set_financial_status(id, "paid");
     let webhook = shop.webhook(id, "orders/create");
-    assert_eq!(shop.deliver(webhook_url, &webhook).await.unwrap().as_u16(), 200);
+    assert_eq!(
+        shop.deliver(webhook_url, &webhook).await.unwrap().as_u16(),
+        200
+    );
     // The same delivery again: recorded once, nothing more enqueued.
-    assert_eq!(shop.deliver(webhook_url, &webhook).await.unwrap().as_u16(), 200);
+    assert_eq!(
+        shop.deliver(webhook_url, &webhook).await.unwrap().as_u16(),
+        200
+    );
 
     let event = cloud.drain_queue().await;
     assert_eq!(event.records.len(), 1, "one message for one order");
@@ -191,9 +215,15 @@ async fn a_batch_reports_only_the_messages_it_could_not_handle() {
     ));
     let mut event = SqsEvent::default();
     for (id, body) in [
-        ("m-1", json!({"tenant": "t_a", "transfer": "tr_a"}).to_string()),
+        (
+            "m-1",
+            json!({"tenant": "t_a", "transfer": "tr_a"}).to_string(),
+        ),
         ("m-2", "not a transfer message".to_owned()),
-        ("m-3", json!({"tenant": "t_b", "transfer": "tr_b"}).to_string()),
+        (
+            "m-3",
+            json!({"tenant": "t_b", "transfer": "tr_b"}).to_string(),
+        ),
     ] {
         let mut message = SqsMessage::default();
         message.message_id = Some(id.into());

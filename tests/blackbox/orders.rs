@@ -43,7 +43,9 @@ impl World {
         let running = runtime::start(fast_options(temp_dir(name)))
             .await
             .expect("ferry-local starts");
-        let demo = demo::start(&running).await.expect("the demo tenant is wired");
+        let demo = demo::start(&running)
+            .await
+            .expect("the demo tenant is wired");
         World {
             running,
             demo,
@@ -66,7 +68,11 @@ impl World {
             .send()
             .await
             .expect("the API answers");
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.json().await.expect("JSON")
     }
 
@@ -100,7 +106,10 @@ impl World {
     }
 
     pub fn e_number(&self, order_id: u64) -> String {
-        self.demo.shop.order_json(order_id).expect("the order exists")["name"]
+        self.demo
+            .shop
+            .order_json(order_id)
+            .expect("the order exists")["name"]
             .as_str()
             .expect("a name")
             .to_owned()
@@ -111,7 +120,12 @@ impl World {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        request.send().await.expect("ferry answers").status().as_u16()
+        request
+            .send()
+            .await
+            .expect("ferry answers")
+            .status()
+            .as_u16()
     }
 }
 
@@ -139,7 +153,12 @@ async fn an_order_arrives_in_e_conomic_once_with_its_total() {
     let world = World::start("once").await;
     let id = world.paid_order();
     let e_number = world.e_number(id);
-    let status = world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    let status = world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     assert_eq!(status.as_u16(), 200);
 
     let transfer = world.wait_for_status(&e_number, "delivered").await;
@@ -150,9 +169,14 @@ async fn an_order_arrives_in_e_conomic_once_with_its_total() {
     assert_eq!(transfer["target_ref"], document.number.to_string());
     let order = world.demo.shop.order_json(id).unwrap();
     let total: rust_decimal::Decimal = order["total_price"].as_str().unwrap().parse().unwrap();
-    assert_eq!(document.gross_amount, total, "the invoice total matches the webshop's");
+    assert_eq!(
+        document.gross_amount, total,
+        "the invoice total matches the webshop's"
+    );
 
-    let detail = world.api(&format!("/transfers/{}", transfer["id"].as_str().unwrap())).await;
+    let detail = world
+        .api(&format!("/transfers/{}", transfer["id"].as_str().unwrap()))
+        .await;
     assert_eq!(detail["source_payload"]["name"], e_number);
     assert!(detail["target_payload"]["lines"].is_array());
     world.running.stop().await;
@@ -165,11 +189,21 @@ async fn the_same_webhook_five_times_and_concurrently_makes_one_document() {
     let e_number = world.e_number(id);
     let webhook = world.demo.shop.webhook(id, "orders/create");
     for _ in 0..5 {
-        let status = world.demo.shop.deliver(&world.demo.webhook_url, &webhook).await.unwrap();
+        let status = world
+            .demo
+            .shop
+            .deliver(&world.demo.webhook_url, &webhook)
+            .await
+            .unwrap();
         assert_eq!(status.as_u16(), 200);
     }
     // The same order in new deliveries (new delivery ids), all at once.
-    let sends = (0..5).map(|_| world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/updated"));
+    let sends = (0..5).map(|_| {
+        world
+            .demo
+            .shop
+            .send_webhook(&world.demo.webhook_url, id, "orders/updated")
+    });
     for status in futures::future::join_all(sends).await {
         assert_eq!(status.unwrap().as_u16(), 200);
     }
@@ -186,7 +220,12 @@ async fn a_bad_or_missing_signature_is_refused_and_nothing_is_stored() {
     let id = world.paid_order();
     let mut webhook = world.demo.shop.webhook(id, "orders/create");
     webhook.body.extend_from_slice(b" ");
-    assert_eq!(world.post_webhook(&webhook.headers, webhook.body.clone()).await, 401);
+    assert_eq!(
+        world
+            .post_webhook(&webhook.headers, webhook.body.clone())
+            .await,
+        401
+    );
     let unsigned: Vec<(String, String)> = webhook
         .headers
         .iter()
@@ -203,10 +242,24 @@ async fn a_bad_or_missing_signature_is_refused_and_nothing_is_stored() {
 async fn an_unknown_connection_is_404() {
     let world = World::start("unknown").await;
     let url = format!("{}/webhooks/con_doesnotexist", world.running.base_url());
-    let status = world.http.post(url).body("{}").send().await.unwrap().status();
+    let status = world
+        .http
+        .post(url)
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status.as_u16(), 404);
     let url = format!("{}/webhooks/..%2F..%2Fetc", world.running.base_url());
-    let status = world.http.post(url).body("{}").send().await.unwrap().status();
+    let status = world
+        .http
+        .post(url)
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status.as_u16(), 404);
     world.running.stop().await;
 }
@@ -219,8 +272,14 @@ async fn malformed_json_is_kept_as_a_failed_transfer_with_the_reason() {
     let headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("X-Shopify-Topic".to_owned(), "orders/create".to_owned()),
-        ("X-Shopify-Hmac-Sha256".to_owned(), signature::sign(secret.as_bytes(), &body)),
-        ("X-Shopify-Shop-Domain".to_owned(), "ferry-sandbox.myshopify.com".to_owned()),
+        (
+            "X-Shopify-Hmac-Sha256".to_owned(),
+            signature::sign(secret.as_bytes(), &body),
+        ),
+        (
+            "X-Shopify-Shop-Domain".to_owned(),
+            "ferry-sandbox.myshopify.com".to_owned(),
+        ),
         ("X-Shopify-API-Version".to_owned(), "2024-04".to_owned()),
         ("X-Shopify-Webhook-Id".to_owned(), "bad-body-1".to_owned()),
     ];
@@ -230,8 +289,16 @@ async fn malformed_json_is_kept_as_a_failed_transfer_with_the_reason() {
     assert_eq!(transfers[0]["status"], "failed");
     let reason = transfers[0]["reason"].as_str().unwrap();
     assert!(reason.contains("could not read"), "{reason}");
-    let detail = world.api(&format!("/transfers/{}", transfers[0]["id"].as_str().unwrap())).await;
-    assert_eq!(detail["source_payload"].as_str().unwrap().as_bytes(), body.as_slice());
+    let detail = world
+        .api(&format!(
+            "/transfers/{}",
+            transfers[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        detail["source_payload"].as_str().unwrap().as_bytes(),
+        body.as_slice()
+    );
     world.running.stop().await;
 }
 
@@ -241,16 +308,29 @@ async fn an_order_in_a_state_not_allowed_is_skipped_with_the_reason() {
     let id = world.demo.shop.add_order();
     world.demo.shop.set_financial_status(id, "pending");
     let e_number = world.e_number(id);
-    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     let transfer = world.wait_for_status(&e_number, "skipped").await;
-    assert_eq!(transfer["reason"], "order state 'pending' is not allowed for transfer");
+    assert_eq!(
+        transfer["reason"],
+        "order state 'pending' is not allowed for transfer"
+    );
     assert!(world.demo.ledger.draft_invoices().is_empty());
 
     // Paid later: the newer version goes through.
     world.demo.shop.set_financial_status(id, "paid");
     tokio::time::sleep(Duration::from_millis(1100)).await; // updated_at has second precision
     world.demo.shop.set_financial_status(id, "paid");
-    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/paid").await.unwrap();
+    world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/paid")
+        .await
+        .unwrap();
     world.wait_for_status(&e_number, "delivered").await;
     assert_eq!(documents_for(&world, &e_number), 1);
     world.running.stop().await;
@@ -261,10 +341,20 @@ async fn the_target_answers_503_then_429_then_ok_and_the_order_is_delivered_once
     let world = World::start("transient").await;
     let faults = world.demo.ledger.faults();
     faults.next(1, Fault::Unavailable);
-    faults.next(1, Fault::TooManyRequests { retry_after_secs: 1 });
+    faults.next(
+        1,
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+    );
     let id = world.paid_order();
     let e_number = world.e_number(id);
-    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     let transfer = world.wait_for_status(&e_number, "delivered").await;
     assert_eq!(faults.injected(), 2);
     assert!(transfer["attempts"].as_u64().unwrap() >= 3, "{transfer}");
@@ -290,40 +380,72 @@ async fn a_worker_killed_after_creating_the_document_links_it_on_retry() {
     let shop_system = all.iter().find(|s| s.kind.is_source()).unwrap();
     let ledger_system = all.iter().find(|s| s.kind.is_target()).unwrap();
     let source = connectors
-        .source(shop_system, &ferry.sealer.open(&shop_system.credentials).unwrap())
+        .source(
+            shop_system,
+            &ferry.sealer.open(&shop_system.credentials).unwrap(),
+        )
         .unwrap();
     let target = connectors
-        .target(ledger_system, &ferry.sealer.open(&ledger_system.credentials).unwrap())
+        .target(
+            ledger_system,
+            &ferry.sealer.open(&ledger_system.credentials).unwrap(),
+        )
         .unwrap();
     let raw = serde_json::to_vec(&world.demo.shop.order_json(id).unwrap()).unwrap();
     let order = source.parse_order(&raw).unwrap();
-    target.deliver_order(&order, DocumentKind::DraftInvoice).await.unwrap();
+    target
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
     assert_eq!(documents_for(&world, &e_number), 1);
 
-    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     let transfer = world.wait_for_status(&e_number, "delivered").await;
     assert_eq!(documents_for(&world, &e_number), 1, "no second document");
-    assert!(transfer["reason"].as_str().unwrap_or("").contains("linked"), "{transfer}");
+    assert!(
+        transfer["reason"].as_str().unwrap_or("").contains("linked"),
+        "{transfer}"
+    );
     world.running.stop().await;
 }
 
 #[tokio::test]
 async fn pending_transfers_resume_after_a_restart_on_the_same_data_folder() {
     let data_dir = temp_dir("restart");
-    let running = runtime::start(fast_options(data_dir.clone())).await.unwrap();
+    let running = runtime::start(fast_options(data_dir.clone()))
+        .await
+        .unwrap();
     let demo = demo::start(&running).await.unwrap();
     // The ledger is down: the order waits as pending.
     demo.ledger.faults().share(1.0, Fault::Unavailable);
     let id = demo.shop.add_order();
     demo.shop.set_financial_status(id, "paid");
-    let e_number = demo.shop.order_json(id).unwrap()["name"].as_str().unwrap().to_owned();
-    demo.shop.send_webhook(&demo.webhook_url, id, "orders/create").await.unwrap();
+    let e_number = demo.shop.order_json(id).unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    demo.shop
+        .send_webhook(&demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     running.stop().await;
 
     demo.ledger.faults().heal();
     let mut options = fast_options(data_dir);
-    options.listen = demo.webhook_url.trim_start_matches("http://").split('/').next().unwrap().parse().unwrap();
+    options.listen = demo
+        .webhook_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let running = runtime::start(options).await.unwrap();
     let world = World {
         running,
@@ -337,7 +459,9 @@ async fn pending_transfers_resume_after_a_restart_on_the_same_data_folder() {
 
 #[tokio::test]
 async fn the_demo_keeps_orders_flowing_into_the_ledger() {
-    let running = runtime::start(fast_options(temp_dir("demo"))).await.unwrap();
+    let running = runtime::start(fast_options(temp_dir("demo")))
+        .await
+        .unwrap();
     let demo = demo::start(&running).await.unwrap();
     let (token, base) = (demo.token.clone(), running.base_url());
     let ordering = demo.keep_ordering();
@@ -357,12 +481,17 @@ async fn the_demo_keeps_orders_flowing_into_the_ledger() {
         let settled = items.iter().filter(|t| t["status"] != "pending").count();
         if !items.is_empty() && settled == items.len() {
             assert!(
-                items.iter().all(|t| t["status"] == "delivered" || t["status"] == "skipped"),
+                items
+                    .iter()
+                    .all(|t| t["status"] == "delivered" || t["status"] == "skipped"),
                 "{items:?}"
             );
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the demo's orders never settled: {items:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the demo's orders never settled: {items:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     ordering.abort();
@@ -375,17 +504,29 @@ async fn a_target_that_stays_down_fails_the_transfer_after_the_last_attempt() {
     world.demo.ledger.faults().share(1.0, Fault::Unavailable);
     let id = world.paid_order();
     let e_number = world.e_number(id);
-    world.demo.shop.send_webhook(&world.demo.webhook_url, id, "orders/create").await.unwrap();
+    world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
     let transfer = world.wait_for_status(&e_number, "failed").await;
     let reason = transfer["reason"].as_str().unwrap();
-    assert!(reason.starts_with("gave up after 5 attempts: e-conomic"), "{reason}");
+    assert!(
+        reason.starts_with("gave up after 5 attempts: e-conomic"),
+        "{reason}"
+    );
     assert_eq!(transfer["attempts"], 5);
 
     // Retried by hand once the ledger is back: delivered through the normal path.
     world.demo.ledger.faults().heal();
     let response = world
         .http
-        .post(format!("{}/api/v1/transfers/{}/retry", world.running.base_url(), transfer["id"].as_str().unwrap()))
+        .post(format!(
+            "{}/api/v1/transfers/{}/retry",
+            world.running.base_url(),
+            transfer["id"].as_str().unwrap()
+        ))
         .bearer_auth(&world.demo.token)
         .send()
         .await
@@ -402,7 +543,12 @@ async fn a_pending_transfer_whose_message_was_lost_is_picked_up_by_the_scheduler
     let world = World::start("sweep").await;
     let ferry = &world.running.ferry;
     let tenant = ferry.store.list_tenants().await.unwrap().remove(0).id;
-    let connection = ferry.store.list_connections(&tenant).await.unwrap().remove(0);
+    let connection = ferry
+        .store
+        .list_connections(&tenant)
+        .await
+        .unwrap()
+        .remove(0);
     let id = world.paid_order();
     let e_number = world.e_number(id);
     let raw = serde_json::to_vec(&world.demo.shop.order_json(id).unwrap()).unwrap();

@@ -31,11 +31,20 @@ fn start_with(name: &str, vars: &[(&str, &str)]) -> (i32, String) {
 
 #[test]
 fn a_function_without_its_table_names_the_variable() {
-    for function in ["webhook-intake", "scheduler", "transfer-worker", "dashboard-api", "reminders"] {
+    for function in [
+        "webhook-intake",
+        "scheduler",
+        "transfer-worker",
+        "dashboard-api",
+        "reminders",
+    ] {
         let (code, stderr) = start_with(function, &[]);
         assert_eq!(code, 1, "{function}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{function}: {stderr}");
-        assert!(stderr.contains("FERRY_TABLE is not set"), "{function}: {stderr}");
+        assert!(
+            stderr.contains("FERRY_TABLE is not set"),
+            "{function}: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{function}: {stderr}");
     }
 }
@@ -44,7 +53,10 @@ fn a_function_without_its_table_names_the_variable() {
 fn a_function_without_its_seal_key_names_the_variable() {
     let (code, stderr) = start_with(
         "transfer-worker",
-        &[("FERRY_TABLE", "t"), ("FERRY_QUEUE_URL", "http://127.0.0.1:1/q")],
+        &[
+            ("FERRY_TABLE", "t"),
+            ("FERRY_QUEUE_URL", "http://127.0.0.1:1/q"),
+        ],
     );
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("FERRY_SEAL_KEY is not set"), "{stderr}");

@@ -82,10 +82,16 @@ pub fn verify_token(ferry: &Ferry, token: &str) -> Result<Caller, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 5;
     validation.validate_exp = false; // checked below against Ferry's clock
-    let data = decode::<Claims>(token, &DecodingKey::from_secret(&ferry.jwt_key), &validation)
-        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    let data = decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&ferry.jwt_key),
+        &validation,
+    )
+    .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
     if data.claims.exp <= ferry.clock.now().timestamp() {
-        return Err(ApiError::unauthorized("the token has expired; sign in again"));
+        return Err(ApiError::unauthorized(
+            "the token has expired; sign in again",
+        ));
     }
     let tenant = TenantId::parse(&data.claims.tenant)
         .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
@@ -118,8 +124,12 @@ impl FromRequestParts<Ferry> for Operator {
         use subtle::ConstantTimeEq;
         let token = bearer(parts)?;
         match &ferry.operator_token {
-            Some(expected) if bool::from(expected.as_bytes().ct_eq(token.as_bytes())) => Ok(Operator),
-            _ => Err(ApiError::unauthorized("only the platform operator may do this")),
+            Some(expected) if bool::from(expected.as_bytes().ct_eq(token.as_bytes())) => {
+                Ok(Operator)
+            }
+            _ => Err(ApiError::unauthorized(
+                "only the platform operator may do this",
+            )),
         }
     }
 }

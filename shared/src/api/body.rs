@@ -21,7 +21,11 @@ where
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -53,11 +57,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let message = inner.to_string();
             // The path already ends at an unknown field; a missing one is
             // named only in the message, under the path of its parent.
-            let field = match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
-                Some(missing) if path == "." => missing,
-                Some(missing) => format!("{path}.{missing}"),
-                None => path,
-            };
+            let field =
+                match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
+                    Some(missing) if path == "." => missing,
+                    Some(missing) => format!("{path}.{missing}"),
+                    None => path,
+                };
             let field = if field == "." { String::new() } else { field };
             Err(ApiError {
                 field: (!field.is_empty()).then_some(field),

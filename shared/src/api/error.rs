@@ -46,7 +46,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no {what} with this id"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no {what} with this id"),
+        )
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {

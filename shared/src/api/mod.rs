@@ -44,7 +44,10 @@ pub fn api_router(ferry: Ferry) -> Router {
                 .patch(systems::update)
                 .delete(systems::delete),
         )
-        .route("/systems/{id}/credentials", put(systems::replace_credentials))
+        .route(
+            "/systems/{id}/credentials",
+            put(systems::replace_credentials),
+        )
         .route("/systems/{id}/test", post(systems::test))
         .route(
             "/connections",

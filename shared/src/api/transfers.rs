@@ -58,7 +58,11 @@ pub async fn list(
             .q
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
-        from: filter.from.as_deref().map(|v| time("from", v)).transpose()?,
+        from: filter
+            .from
+            .as_deref()
+            .map(|v| time("from", v))
+            .transpose()?,
         to: filter.to.as_deref().map(|v| time("to", v)).transpose()?,
         cursor: filter.cursor,
         limit: filter.limit.unwrap_or(50),
@@ -146,7 +150,5 @@ fn time(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| d.and_utc())
-        .ok_or_else(|| {
-            ApiError::invalid(field, "use a date (2026-11-01) or a time (RFC 3339)")
-        })
+        .ok_or_else(|| ApiError::invalid(field, "use a date (2026-11-01) or a time (RFC 3339)"))
 }

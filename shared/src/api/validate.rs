@@ -6,7 +6,10 @@ use super::error::ApiError;
 pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
     let trimmed = value.trim();
     if trimmed.is_empty() || trimmed.chars().count() > 200 {
-        return Err(ApiError::invalid(field, format!("{field} must be 1 to 200 characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be 1 to 200 characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -23,7 +26,10 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
                 && !trimmed.chars().any(char::is_whitespace)
         });
     if !ok {
-        return Err(ApiError::invalid(field, format!("'{trimmed}' is not an email address")));
+        return Err(ApiError::invalid(
+            field,
+            format!("'{trimmed}' is not an email address"),
+        ));
     }
     Ok(trimmed.to_owned())
 }

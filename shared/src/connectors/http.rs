@@ -145,7 +145,9 @@ pub fn status_error(
     };
     match status.as_u16() {
         429 => ConnectorError::Transient {
-            message: format!("{system} asked Ferry to slow down (429){detail}; Ferry will try again"),
+            message: format!(
+                "{system} asked Ferry to slow down (429){detail}; Ferry will try again"
+            ),
             retry_after: retry_after(headers),
         },
         401 | 403 => ConnectorError::Unauthorized {
@@ -184,7 +186,12 @@ mod tests {
     fn sorts_statuses() {
         let headers = reqwest::header::HeaderMap::new();
         assert!(matches!(
-            status_error("e-conomic", reqwest::StatusCode::SERVICE_UNAVAILABLE, &headers, ""),
+            status_error(
+                "e-conomic",
+                reqwest::StatusCode::SERVICE_UNAVAILABLE,
+                &headers,
+                ""
+            ),
             ConnectorError::Transient { .. }
         ));
         assert!(matches!(

@@ -122,7 +122,10 @@ async fn receive_for(
     let recorded = match source.parse_order(body) {
         Ok(order) => record::record_order(ferry, connection, &order, body).await?,
         Err(e) => {
-            let key = delivery.delivery_id.clone().unwrap_or_else(|| body_hash(body));
+            let key = delivery
+                .delivery_id
+                .clone()
+                .unwrap_or_else(|| body_hash(body));
             record::record_unreadable(ferry, connection, &key, body, &e.0).await?
         }
     };

@@ -174,7 +174,9 @@ pub async fn record_unreadable(
         source_ref: String::new(),
         target_ref: None,
         status: TransferStatus::Failed,
-        reason: Some(format!("the webshop sent data Ferry could not read: {reason}")),
+        reason: Some(format!(
+            "the webshop sent data Ferry could not read: {reason}"
+        )),
         attempts: 0,
         source_updated_at: None,
         lease_until: None,

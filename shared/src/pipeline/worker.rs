@@ -25,11 +25,17 @@ use tracing::Instrument;
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Delivered { target_ref: String, linked: bool },
+    Delivered {
+        target_ref: String,
+        linked: bool,
+    },
     Skipped(String),
     Failed(String),
     /// Stays pending; enqueued again to run after the wait.
-    Retrying { reason: String, after: Duration },
+    Retrying {
+        reason: String,
+        after: Duration,
+    },
     /// Nothing to do: not found, or no longer pending.
     NothingToDo,
 }
@@ -57,10 +63,7 @@ pub async fn process(ferry: &Ferry, message: &TransferMessage) -> Result<Outcome
     process_in_span(ferry, message).instrument(span).await
 }
 
-async fn process_in_span(
-    ferry: &Ferry,
-    message: &TransferMessage,
-) -> Result<Outcome, WorkerError> {
+async fn process_in_span(ferry: &Ferry, message: &TransferMessage) -> Result<Outcome, WorkerError> {
     for _ in 0..MAX_RACES {
         let Some(transfer) = ferry
             .store
@@ -132,7 +135,11 @@ enum Decision {
 /// read; is its state allowed; is the target healthy.
 async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreError> {
     let tenant = &transfer.tenant;
-    let Some(connection) = ferry.store.get_connection(tenant, &transfer.connection).await? else {
+    let Some(connection) = ferry
+        .store
+        .get_connection(tenant, &transfer.connection)
+        .await?
+    else {
         return Ok(Decision::Fail("its connection was deleted".into()));
     };
     let settings = ferry.store.get_settings(tenant).await?;
@@ -160,10 +167,14 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
         )));
     }
     let Some(source_system) = ferry.store.get_system(tenant, &connection.source).await? else {
-        return Ok(Decision::Fail("the connection's source system was removed".into()));
+        return Ok(Decision::Fail(
+            "the connection's source system was removed".into(),
+        ));
     };
     let Some(target_system) = ferry.store.get_system(tenant, &connection.target).await? else {
-        return Ok(Decision::Fail("the connection's target system was removed".into()));
+        return Ok(Decision::Fail(
+            "the connection's target system was removed".into(),
+        ));
     };
     if !target_system.active {
         return Ok(Decision::Skip(format!(
@@ -239,7 +250,10 @@ async fn deliver(
         let reason = format!(
             "gave up after {} attempts: {}",
             transfer.attempts,
-            transfer.reason.as_deref().unwrap_or("the target did not answer")
+            transfer
+                .reason
+                .as_deref()
+                .unwrap_or("the target did not answer")
         );
         return Ok(settle(ferry, &transfer, TransferStatus::Failed, &reason)
             .await?
@@ -351,9 +365,8 @@ async fn record_delivered(
         done.target_payload = Some(Payload::compress(
             &serde_json::to_vec(&document.sent).unwrap_or_default(),
         ));
-        done.reason = linked.then(|| {
-            "linked to the document the target already had for this order".to_string()
-        });
+        done.reason = linked
+            .then(|| "linked to the document the target already had for this order".to_string());
         done.lease_until = None;
         done.updated_at = ferry.clock.now();
         done.version = expected + 1;
@@ -370,7 +383,11 @@ async fn record_delivered(
                 return Ok(());
             }
             Err(StoreError::Conflict) => {
-                match ferry.store.get_transfer(&current.tenant, &current.id).await? {
+                match ferry
+                    .store
+                    .get_transfer(&current.tenant, &current.id)
+                    .await?
+                {
                     Some(fresh) => current = fresh,
                     None => return Ok(()),
                 }

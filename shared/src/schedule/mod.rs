@@ -58,7 +58,9 @@ mod tests {
 
     #[test]
     fn refuses_nonsense_with_a_reason() {
-        assert!(Schedule::parse("every minute").unwrap_err().contains("5 fields"));
+        assert!(Schedule::parse("every minute")
+            .unwrap_err()
+            .contains("5 fields"));
         assert!(Schedule::parse("61 * * * *").is_err());
     }
 }

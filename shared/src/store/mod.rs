@@ -112,8 +112,11 @@ pub trait Store: Send + Sync {
     async fn delete_connection(&self, tenant: &TenantId, id: &ConnectionId) -> StoreResult<bool>;
     /// Connections whose `next_run_at` <= `now`, oldest first, at most `limit`,
     /// read from an index (never a scan of all connections).
-    async fn due_connections(&self, now: DateTime<Utc>, limit: usize)
-        -> StoreResult<Vec<Connection>>;
+    async fn due_connections(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Connection>>;
 
     // Transfers -------------------------------------------------------------
     /// Creates a transfer; [`StoreError::AlreadyExists`] if its id is there.
@@ -141,8 +144,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Page<Transfer>>;
 
     // Seen deliveries ---------------------------------------------------------
-    async fn delivery_seen(&self, connection: &ConnectionId, delivery_id: &str)
-        -> StoreResult<bool>;
+    async fn delivery_seen(
+        &self,
+        connection: &ConnectionId,
+        delivery_id: &str,
+    ) -> StoreResult<bool>;
     /// Records a delivery id with a conditional write; `true` if it was new.
     /// Expires at `expires_at` (a TTL attribute on DynamoDB).
     async fn mark_delivery_seen(
