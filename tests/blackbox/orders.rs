@@ -37,7 +37,8 @@ pub fn fast_options(data_dir: PathBuf) -> Options {
 /// A fresh data folder under cargo's per-target scratch space (inside
 /// `target/`, so test runs leave nothing behind elsewhere).
 pub fn temp_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ferry-test-{name}-{}", ulid::Ulid::new()))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ferry-test-{name}-{}", ulid::Ulid::new()))
 }
 
 impl World {
