@@ -2,119 +2,13 @@
 //! own documented orders (fixtures) into e-conomic, stale deliveries,
 //! oversized bodies.
 
-use crate::orders::{fast_options, temp_dir, urlencode};
+use crate::tenant::Tenant;
 use ferry::connectors::signature;
-use ferry_local::runtime::{self, Running};
 use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::time::Duration;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
-
-/// A tenant on a running ferry-local, wired through the public API.
-struct Tenant {
-    running: Running,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Tenant {
-    async fn start(name: &str) -> Tenant {
-        let running = runtime::start(fast_options(temp_dir(name))).await.unwrap();
-        let http = reqwest::Client::new();
-        let operator = running.operator_token.clone();
-        let mut tenant = Tenant {
-            running,
-            token: operator,
-            http,
-        };
-        let created = tenant
-            .post(
-                "/tenants",
-                json!({"name": "Flows ApS", "email": "owner@flows.example"}),
-            )
-            .await;
-        tenant.token = created["token"].as_str().unwrap().to_owned();
-        tenant
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/api/v1{path}", self.running.base_url()))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let answer: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "POST {path}: {status} {answer}");
-        answer
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}/api/v1{path}", self.running.base_url()))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn system(&self, kind: &str, config: Map<String, Value>, credentials: Value) -> String {
-        let system = self
-            .post(
-                "/systems",
-                json!({"kind": kind, "name": kind, "config": config, "credentials": credentials}),
-            )
-            .await;
-        system["id"].as_str().unwrap().to_owned()
-    }
-
-    /// A connection; returns its webhook URL.
-    async fn connect(&self, source: &str, target: &str, states: &[&str]) -> String {
-        let connection = self
-            .post(
-                "/connections",
-                json!({
-                    "name": "flow", "source": source, "target": target,
-                    "allowed_states": states, "document": "draft_invoice",
-                }),
-            )
-            .await;
-        connection["webhook_url"].as_str().unwrap().to_owned()
-    }
-
-    async fn transfers(&self) -> Vec<Value> {
-        self.get("/transfers").await["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    async fn wait_for(&self, e_number: &str, status: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let found = self
-                .get(&format!("/transfers?q={}", urlencode(e_number)))
-                .await["items"]
-                .as_array()
-                .and_then(|items| items.first().cloned());
-            if let Some(t) = found.as_ref().filter(|t| t["status"] == status) {
-                return t.clone();
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{e_number} never {status}: {found:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
 
 async fn post_signed(url: &str, secret: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
     let mut request = reqwest::Client::new()
@@ -157,8 +51,17 @@ async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
         )
         .await;
     let url = tenant
-        .connect(&source, &target, &["processing", "completed"])
-        .await;
+        .connect(
+            "flow",
+            &source,
+            &target,
+            &["processing", "completed"],
+            Value::Null,
+        )
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     assert_eq!(shop.send_ping(&url).await.unwrap().as_u16(), 200);
     assert!(tenant.transfers().await.is_empty(), "a ping stores nothing");
@@ -219,8 +122,17 @@ async fn shopifys_documented_order_arrives_in_e_conomic_with_its_customer_and_li
         )
         .await;
     let url = tenant
-        .connect(&source, &target, &["paid", "partially_refunded"])
-        .await;
+        .connect(
+            "flow",
+            &source,
+            &target,
+            &["paid", "partially_refunded"],
+            Value::Null,
+        )
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let body = std::fs::read(format!("{FIXTURES}/shopify-order-get.json")).unwrap();
     let headers = [
@@ -291,7 +203,12 @@ async fn woocommerces_documented_order_fails_clearly_on_its_line_without_sku() {
             json!(ledger.credentials().0),
         )
         .await;
-    let url = tenant.connect(&source, &target, &["processing"]).await;
+    let url = tenant
+        .connect("flow", &source, &target, &["processing"], Value::Null)
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let body = std::fs::read(format!("{FIXTURES}/woocommerce-order-get.json")).unwrap();
     let headers = [
@@ -325,7 +242,12 @@ async fn a_stale_delivery_never_overwrites_newer_data() {
             json!(ledger.credentials().0),
         )
         .await;
-    let url = tenant.connect(&source, &target, &["paid"]).await;
+    let url = tenant
+        .connect("flow", &source, &target, &["paid"], Value::Null)
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let id = shop.add_order();
     shop.set_financial_status(id, "paid");
@@ -370,7 +292,12 @@ async fn a_body_over_the_limit_is_413_and_nothing_is_stored() {
             json!(ledger.credentials().0),
         )
         .await;
-    let url = tenant.connect(&source, &target, &["paid"]).await;
+    let url = tenant
+        .connect("flow", &source, &target, &["paid"], Value::Null)
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let body = vec![b' '; ferry::Limits::default().max_webhook_bytes + 1];
     let secret = shop.config().webhook_secret.clone();
     assert_eq!(

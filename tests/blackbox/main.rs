@@ -12,3 +12,4 @@ mod sources;
 mod sqs;
 mod startup;
 mod targets;
+mod tenant;
