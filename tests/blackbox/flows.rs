@@ -4,7 +4,7 @@
 
 use crate::tenant::Tenant;
 use ferry::connectors::signature;
-use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
+use ferry_local::sandbox::{economic, fortnox, woocommerce};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -228,26 +228,8 @@ async fn woocommerces_documented_order_fails_clearly_on_its_line_without_sku() {
 #[tokio::test]
 async fn a_stale_delivery_never_overwrites_newer_data() {
     let tenant = Tenant::start("stale").await;
-    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default())
-        .await
-        .unwrap();
-    let source = tenant
-        .system("shopify", shop.system_config(), json!(shop.credentials().0))
-        .await;
-    let target = tenant
-        .system(
-            "economic",
-            ledger.system_config(),
-            json!(ledger.credentials().0),
-        )
-        .await;
-    let url = tenant
-        .connect("flow", &source, &target, &["paid"], Value::Null)
-        .await["webhook_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (shop, ledger, connection) = tenant.shopify_into_economic(&["paid"], Value::Null).await;
+    let url = connection["webhook_url"].as_str().unwrap().to_owned();
 
     let id = shop.add_order();
     shop.set_financial_status(id, "paid");
@@ -278,26 +260,8 @@ async fn a_stale_delivery_never_overwrites_newer_data() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_and_nothing_is_stored() {
     let tenant = Tenant::start("large").await;
-    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default())
-        .await
-        .unwrap();
-    let source = tenant
-        .system("shopify", shop.system_config(), json!(shop.credentials().0))
-        .await;
-    let target = tenant
-        .system(
-            "economic",
-            ledger.system_config(),
-            json!(ledger.credentials().0),
-        )
-        .await;
-    let url = tenant
-        .connect("flow", &source, &target, &["paid"], Value::Null)
-        .await["webhook_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (shop, _ledger, connection) = tenant.shopify_into_economic(&["paid"], Value::Null).await;
+    let url = connection["webhook_url"].as_str().unwrap().to_owned();
     let body = vec![b' '; ferry::Limits::default().max_webhook_bytes + 1];
     let secret = shop.config().webhook_secret.clone();
     assert_eq!(

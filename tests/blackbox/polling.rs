@@ -11,30 +11,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-async fn shopify_into_economic(
-    tenant: &Tenant,
-    schedule: Value,
-) -> (shopify::Handle, economic::Handle, String) {
-    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
-    let ledger = economic::spawn(economic::Settings::default())
-        .await
-        .unwrap();
-    let source = tenant
-        .system("shopify", shop.system_config(), json!(shop.credentials().0))
-        .await;
-    let target = tenant
-        .system(
-            "economic",
-            ledger.system_config(),
-            json!(ledger.credentials().0),
-        )
-        .await;
-    let connection = tenant
-        .connect("Shop > ledger", &source, &target, &["paid"], schedule)
-        .await;
-    (shop, ledger, connection["id"].as_str().unwrap().to_owned())
-}
-
 fn paid_order(shop: &shopify::Handle) -> (u64, String) {
     let id = shop.add_order();
     assert!(shop.set_financial_status(id, "paid"));
@@ -48,7 +24,7 @@ fn paid_order(shop: &shopify::Handle) -> (u64, String) {
 #[tokio::test]
 async fn an_order_seen_by_webhook_and_by_poll_is_one_transfer_and_one_document() {
     let tenant = Tenant::start("poll-both").await;
-    let (shop, ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let (shop, ledger, connection) = tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
     let webhook_url = format!("{}/webhooks/{connection}", tenant.running.base_url());
 
     let (id, e_number) = paid_order(&shop);
@@ -100,7 +76,7 @@ async fn an_order_seen_by_webhook_and_by_poll_is_one_transfer_and_one_document()
 #[tokio::test]
 async fn six_hundred_shopify_orders_through_pages_and_a_429_are_recorded_once() {
     let tenant = Tenant::start("poll-600").await;
-    let (shop, ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let (shop, ledger, connection) = tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
     let mut paid = BTreeSet::new();
     let mut ids = BTreeSet::new();
     for n in 0..600 {
@@ -194,7 +170,7 @@ async fn six_hundred_shopify_orders_through_pages_and_a_429_are_recorded_once() 
 async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
     let tenant = Tenant::start("poll-resume").await;
     // Unpaid orders: recorded and skipped, which keeps the ledger out of it.
-    let (shop, _ledger, connection) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let (shop, _ledger, connection) = tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
     let ids: BTreeSet<String> = shop.add_orders(300).iter().map(u64::to_string).collect();
     let ferry = &tenant.running.ferry;
     let one_page = Budget {
@@ -274,7 +250,7 @@ async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
 #[tokio::test]
 async fn a_bad_cron_expression_is_refused_naming_the_field() {
     let tenant = Tenant::start("poll-cron").await;
-    let (_shop, _ledger, connection) = shopify_into_economic(&tenant, Value::Null).await;
+    let (_shop, _ledger, connection) = tenant.shopify_into_economic_id(Value::Null).await;
     let (status, answer) = tenant
         .call(
             reqwest::Method::PATCH,
@@ -433,7 +409,7 @@ async fn woocommerce_is_polled_through_its_numbered_pages() {
 #[tokio::test]
 async fn a_backfill_reads_old_orders_and_one_broken_order_fails_alone() {
     let tenant = Tenant::start("poll-backfill").await;
-    let (shop, ledger, connection) = shopify_into_economic(&tenant, Value::Null).await;
+    let (shop, ledger, connection) = tenant.shopify_into_economic_id(Value::Null).await;
     let long_ago = "2026-01-10T12:00:00+01:00";
     let (old, old_number) = paid_order(&shop);
     let (broken, _) = paid_order(&shop);
@@ -481,7 +457,7 @@ async fn a_backfill_reads_old_orders_and_one_broken_order_fails_alone() {
 #[tokio::test]
 async fn schedules_show_the_job_in_words_its_runs_and_webhook_only_connections() {
     let tenant = Tenant::start("poll-schedules").await;
-    let (shop, _ledger, polled) = shopify_into_economic(&tenant, json!("*/5 * * * *")).await;
+    let (shop, _ledger, polled) = tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
     let systems = tenant.get("/systems").await;
     let id_of = |kind: &str| {
         systems["items"]

@@ -3,6 +3,7 @@
 
 use crate::orders::{fast_options, temp_dir, urlencode};
 use ferry_local::runtime::{self, Running};
+use ferry_local::sandbox::{economic, shopify};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -152,5 +153,41 @@ impl Tenant {
             }
         }
         panic!("no connection {id}");
+    }
+
+    /// A sandbox Shopify and a sandbox e-conomic, wired by a connection that
+    /// transfers `states`; answers the connection as the API does.
+    pub async fn shopify_into_economic(
+        &self,
+        states: &[&str],
+        schedule: Value,
+    ) -> (shopify::Handle, economic::Handle, Value) {
+        let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
+        let ledger = economic::spawn(economic::Settings::default())
+            .await
+            .unwrap();
+        let source = self
+            .system("shopify", shop.system_config(), json!(shop.credentials().0))
+            .await;
+        let target = self
+            .system(
+                "economic",
+                ledger.system_config(),
+                json!(ledger.credentials().0),
+            )
+            .await;
+        let connection = self
+            .connect("Shop > ledger", &source, &target, states, schedule)
+            .await;
+        (shop, ledger, connection)
+    }
+
+    /// The same, paid orders only, answering the connection's id.
+    pub async fn shopify_into_economic_id(
+        &self,
+        schedule: Value,
+    ) -> (shopify::Handle, economic::Handle, String) {
+        let (shop, ledger, connection) = self.shopify_into_economic(&["paid"], schedule).await;
+        (shop, ledger, connection["id"].as_str().unwrap().to_owned())
     }
 }
