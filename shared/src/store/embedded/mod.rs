@@ -6,8 +6,9 @@
 //! create-if-absent, compare-and-swap and seen-delivery markers atomic here.
 //!
 //! redb is synchronous and a write commit waits for the disk (fsync), so
-//! every transaction runs on tokio's blocking pool (`spawn_blocking`) instead
-//! of stalling the async workers that serve HTTP.
+//! reads run on tokio's blocking pool (`spawn_blocking`) and writes on one
+//! writer thread that commits all waiting writes together (see `writer`),
+//! instead of stalling the async workers that serve HTTP.
 //!
 //! The transfer log and the scheduler never scan: each filter of the log has
 //! an index table (tenant+time, +status, +connection, +connection+status,
@@ -24,6 +25,7 @@
 
 mod keys;
 mod transfers;
+mod writer;
 
 use self::keys::*;
 use super::{page_limit, LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
@@ -39,6 +41,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use writer::Writer;
 
 /// How often writes also purge expired markers and log events.
 const PURGE_EVERY_SECONDS: i64 = 600;
@@ -52,7 +55,10 @@ pub struct EmbeddedStore {
 }
 
 struct Inner {
-    db: Database,
+    /// Declared first so it stops (and lets go of the file) before `db` goes.
+    writer: Writer,
+    /// Read here; written only by `writer`.
+    db: Arc<Database>,
     path: PathBuf,
     /// When writes last purged expired entries (epoch seconds).
     last_purge: AtomicI64,
@@ -112,20 +118,19 @@ impl EmbeddedStore {
         for table in ALL_TABLES {
             tx.open_table(table).or_unavailable()?;
         }
+        // Everything that expired while the store was closed.
+        purge_expired_in(&tx, Utc::now(), usize::MAX)?;
         tx.commit().or_unavailable()?;
-        let store = Self {
+        let db = Arc::new(db);
+        Ok(Self {
             inner: Arc::new(Inner {
+                writer: Writer::start(db.clone())?,
                 db,
                 path: path.to_owned(),
                 last_purge: AtomicI64::new(Utc::now().timestamp()),
                 temporary,
             }),
-        };
-        // Everything that expired while the store was closed.
-        let tx = store.inner.db.begin_write().or_unavailable()?;
-        purge_expired_in(&tx, Utc::now(), usize::MAX)?;
-        tx.commit().or_unavailable()?;
-        Ok(store)
+        })
     }
 
     /// The store's file.
@@ -178,12 +183,13 @@ impl EmbeddedStore {
         .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
     }
 
-    /// Runs `work` in a write transaction and commits if it succeeds; an
-    /// error drops the transaction, so nothing of it is kept.
+    /// Runs `work` in a write transaction and answers once it is committed
+    /// and on disk; if `work` fails, nothing of it is kept. `work` may run
+    /// more than once (see `writer`).
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+        F: Fn(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
         self.write_with(Durability::Immediate, work).await
     }
@@ -195,7 +201,7 @@ impl EmbeddedStore {
     async fn write_eventually<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+        F: Fn(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
         self.write_with(Durability::Eventual, work).await
     }
@@ -203,18 +209,9 @@ impl EmbeddedStore {
     async fn write_with<T, F>(&self, durability: Durability, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+        F: Fn(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut tx = inner.db.begin_write().or_unavailable()?;
-            tx.set_durability(durability);
-            let out = work(&tx)?;
-            tx.commit().or_unavailable()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
+        self.inner.writer.write(durability, work).await
     }
 
     /// Whether this write should also purge (at most every few minutes).
