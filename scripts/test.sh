@@ -234,6 +234,49 @@ print(f"scheduler answered {json.dumps(answer)}")
 PY
 }
 
+# --- The dashboard API against its own OpenAPI document -------------------
+
+# Starts ferry-local on a free port with a fresh data folder, creates a
+# tenant with the operator token, and runs schemathesis (from PyPI, in
+# .venv) against GET /api/v1/openapi.json with that tenant's token: every
+# documented operation is fuzzed; no answer may be a 5xx, and every answer
+# must match the documented status codes, content type and schema.
+run_schemathesis() {
+    step "schemathesis against ferry-local's OpenAPI document"
+    if ! "$VENV/bin/pip" show schemathesis >/dev/null 2>&1; then
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis>=4,<5"
+    fi
+    local port data operator token log="$WORK/schemathesis-ferry-local.log"
+    port=$(free_port)
+    data="$WORK/schemathesis-data"
+    rm -rf "$data"
+    operator=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+    FERRY_OPERATOR_TOKEN=$operator start_background "$log" \
+        target/debug/ferry-local --listen "127.0.0.1:$port" --data-dir "$data"
+    local pid=$LAST_PID
+    wait_for_port "$port" 60 "$pid" "$log"
+    token=$(python3 - "$port" "$operator" <<'PY'
+import json, sys, urllib.request
+port, operator = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(
+    f"http://127.0.0.1:{port}/api/v1/tenants",
+    data=json.dumps({"name": "Schemathesis", "email": "fuzz@ferry.example"}).encode(),
+    headers={"Authorization": f"Bearer {operator}", "Content-Type": "application/json"},
+)
+print(json.load(urllib.request.urlopen(request))["token"])
+PY
+)
+    # Run from $WORK: schemathesis keeps a cache folder where it runs.
+    (cd "$WORK" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+        --url "http://127.0.0.1:$port" \
+        -H "Authorization: Bearer $token" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+        --phases examples,coverage,fuzzing \
+        --max-examples 50 \
+        --generation-deterministic)
+    stop_background "$pid"
+}
+
 # --- The run ----------------------------------------------------------------
 
 mkdir -p "$WORK"
@@ -262,5 +305,7 @@ if command -v cargo-nextest >/dev/null; then
 else
     cargo test --workspace --no-fail-fast # doc tests included
 fi
+
+run_schemathesis
 
 run_lambda_emulator_tests

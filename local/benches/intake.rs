@@ -12,11 +12,15 @@
 //!    per second. Next to it, in the same run and with the same load, a bare
 //!    axum handler that only answers 200: the limit of the machine and the
 //!    HTTP stack.
-//! 2. End to end: paid orders one at a time, a second apart (a busy shop),
+//! 2. Open loop: webhooks arriving at a fixed rate (250 and 1,000 a second)
+//!    whatever the answers, latency counted from each one's planned send
+//!    time: what a shop feels at a given order rate, below saturation.
+//! 3. End to end: paid orders one at a time, a second apart (a busy shop),
 //!    from sending the signed webhook to the draft invoice existing in the
-//!    sandbox e-conomic; p50 / p99. Each delivery makes about six calls to
-//!    e-conomic (customer, products, the look-up by webshop number, the
-//!    invoice), paced as the connector paces them.
+//!    sandbox e-conomic; p50 / p99. A delivery looks the webshop number up
+//!    (drafts, booked), finds or makes the customer and products (remembered
+//!    per agreement for ten minutes) and posts the invoice, paced as the
+//!    connector paces e-conomic calls.
 
 use axum::routing::post;
 use axum::Router;
@@ -31,6 +35,9 @@ use std::time::{Duration, Instant};
 const INTAKE_REQUESTS: usize = 4000;
 const CONNECTIONS: usize = 16;
 const END_TO_END_ORDERS: usize = 100;
+/// Fixed arrival rates for the open-loop runs, and how long each lasts.
+const OPEN_LOOP_RATES: [u32; 2] = [250, 1000];
+const OPEN_LOOP_SECONDS: u32 = 4;
 const END_TO_END_EVERY: Duration = Duration::from_secs(1);
 
 #[tokio::main]
@@ -59,6 +66,22 @@ async fn main() {
         })
         .collect();
     let ferry = load(&demo.webhook_url, Arc::new(webhooks)).await;
+    wait_until(|| nothing_pending(&running), 120).await;
+
+    // Open loop: webhooks arrive at a fixed rate whatever the answers, as
+    // shops send them; latency counts from the planned send time.
+    let mut open_loop = Vec::new();
+    for rate in OPEN_LOOP_RATES {
+        let hooks: Vec<Webhook> = (0..rate * OPEN_LOOP_SECONDS)
+            .map(|_| {
+                let id = demo.shop.add_order();
+                demo.shop.set_financial_status(id, "pending");
+                demo.shop.webhook(id, "orders/create")
+            })
+            .collect();
+        open_loop.push((rate, paced(&demo.webhook_url, hooks, rate).await));
+        wait_until(|| nothing_pending(&running), 120).await;
+    }
 
     let bare = bare_server().await;
     let bare_hooks: Vec<Webhook> = (0..INTAKE_REQUESTS)
@@ -69,8 +92,6 @@ async fn main() {
         .collect();
     let limit = load(&format!("{bare}/webhooks/con_bare"), Arc::new(bare_hooks)).await;
 
-    // Let the workers settle the intake orders before timing end to end.
-    wait_until(|| nothing_pending(&running), 120).await;
     let end_to_end = end_to_end(&demo).await;
 
     println!("| measure | p50 | p99 | requests/s |");
@@ -82,6 +103,15 @@ async fn main() {
         ms(limit.p99),
         limit.rate
     );
+    for (rate, figures) in &open_loop {
+        println!(
+            "| webhook intake, ferry-local embedded, open loop at {rate} requests/s ({} s) | {} | {} | {:.0} |",
+            OPEN_LOOP_SECONDS,
+            ms(figures.p50),
+            ms(figures.p99),
+            figures.rate
+        );
+    }
     println!("| end to end: webhook sent → draft invoice in sandbox e-conomic ({END_TO_END_ORDERS} orders, one a second) | {} | {} | – |", ms(end_to_end.p50), ms(end_to_end.p99));
     println!(
         "intake throughput is {:.0} % of the bare handler's",
@@ -146,6 +176,33 @@ async fn load(url: &str, webhooks: Arc<Vec<Webhook>>) -> Figures {
         all.extend(task.await.expect("load task"));
     }
     figures(all, started.elapsed())
+}
+
+/// Sends webhook `i` at `i / rate` seconds from the start, each on its own
+/// task (no waiting for earlier answers), and measures each from its planned
+/// time, so a slow answer cannot hide the ones queued behind it.
+async fn paced(url: &str, webhooks: Vec<Webhook>, rate: u32) -> Figures {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    let started = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(webhooks.len());
+    for (i, webhook) in webhooks.into_iter().enumerate() {
+        let planned = started + Duration::from_secs_f64(i as f64 / f64::from(rate));
+        tokio::time::sleep_until(planned).await;
+        let (client, url) = (client.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let status = webhook.deliver(&client, &url).await.expect("answer");
+            assert!(status.is_success(), "{status}");
+            planned.elapsed()
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        latencies.push(task.await.expect("paced task"));
+    }
+    figures(latencies, started.elapsed())
 }
 
 async fn bare_server() -> String {

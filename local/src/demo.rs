@@ -39,6 +39,14 @@ pub async fn start(running: &Running) -> Result<Demo, String> {
         )
         .await?;
     let token = text(&tenant, "token")?;
+    // The demo places an order every few seconds: on the starter plan it
+    // would reach its monthly quota within the hour.
+    api.post(
+        &token,
+        "/subscription/upgrade",
+        json!({"plan": "enterprise"}),
+    )
+    .await?;
 
     let shop_config = shop.config();
     let source = api

@@ -7,20 +7,34 @@ use ferry::store::dynamodb::DynamoStore;
 use ferry::store::Store;
 use std::sync::Arc;
 
+/// A DynamoDB client and the name of the table to keep Ferry's data in.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub client: aws_sdk_dynamodb::Client,
+    pub name: String,
+}
+
 pub async fn open() -> Result<Arc<dyn Store>, StartError> {
-    let table = ferry::config::required("FERRY_TABLE", "name the DynamoDB table to use")?;
+    let name = ferry::config::required("FERRY_TABLE", "name the DynamoDB table to use")?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
+    open_table(Table { client, name }).await
+}
+
+/// The store on a given client and table (e.g. a client carrying an
+/// interceptor, as the `dynamo_writes` benchmark uses).
+pub async fn open_table(table: Table) -> Result<Arc<dyn Store>, StartError> {
+    let Table { client, name } = table;
     let exists = client
         .describe_table()
-        .table_name(&table)
+        .table_name(&name)
         .send()
         .await
         .is_ok();
     if !exists {
-        DynamoStore::create_table(&client, &table)
+        DynamoStore::create_table(&client, &name)
             .await
             .map_err(|e| StartError::Store(e.to_string()))?;
     }
-    Ok(Arc::new(DynamoStore::new(client, table)))
+    Ok(Arc::new(DynamoStore::new(client, name)))
 }

@@ -8,3 +8,4 @@ pub mod keys;
 pub mod runtime;
 pub mod sandbox;
 pub mod web;
+pub mod write_units;

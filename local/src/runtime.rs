@@ -36,6 +36,10 @@ pub struct Options {
     pub scheduler_every: Duration,
     /// How often the reminders pass runs (an hour, as on AWS).
     pub reminders_every: Duration,
+    /// With [`StoreKind::Dynamodb`]: this client and table instead of ones
+    /// from the environment (`AWS_*`, `FERRY_TABLE`). The `dynamo_writes`
+    /// benchmark passes a client that counts the requests it sends.
+    pub dynamodb: Option<crate::dynamodb::Table>,
 }
 
 impl Options {
@@ -49,6 +53,7 @@ impl Options {
             http_timeout: Duration::from_secs(10),
             scheduler_every: Duration::from_secs(60),
             reminders_every: Duration::from_secs(3600),
+            dynamodb: None,
         }
     }
 }
@@ -126,7 +131,10 @@ pub async fn build(options: &Options) -> Result<(Ferry, MemoryReceiver, String),
             EmbeddedStore::open(&dir.join("ferry.redb"))
                 .map_err(|e| StartError::Store(e.to_string()))?,
         ),
-        StoreKind::Dynamodb => crate::dynamodb::open().await?,
+        StoreKind::Dynamodb => match &options.dynamodb {
+            Some(table) => crate::dynamodb::open_table(table.clone()).await?,
+            None => crate::dynamodb::open().await?,
+        },
     };
     let (queue, receiver) = MemoryQueue::new();
     let ferry = Ferry {
@@ -193,7 +201,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         move || {
             let ferry = ferry.clone();
             async move {
-                if let Err(e) = ferry::scheduler::tick(&ferry).await {
+                if let Err(e) = ferry::scheduler::scheduled_tick(&ferry).await {
                     tracing::error!(error = %e, "scheduler pass failed");
                 }
             }

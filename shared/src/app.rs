@@ -24,8 +24,6 @@ pub struct Limits {
     pub retry_cap: Duration,
     /// How long a worker holds a transfer it is delivering.
     pub lease: Duration,
-    /// How long a seen delivery id is remembered.
-    pub seen_delivery_ttl: Duration,
     /// How long log events are kept.
     pub log_ttl: Duration,
     /// How long to wait before retrying a transfer whose target's
@@ -41,7 +39,6 @@ impl Default for Limits {
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(900),
             lease: Duration::from_secs(60),
-            seen_delivery_ttl: Duration::from_secs(7 * 24 * 3600),
             log_ttl: Duration::from_secs(30 * 24 * 3600),
             unhealthy_retry: Duration::from_secs(300),
         }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod aws;
+pub mod catalog_sync;
 pub mod clock;
 pub mod config;
 pub mod connectors;
@@ -22,6 +23,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod seal;
 pub mod store;
+pub mod subscription;
 pub mod telemetry;
 
 pub use app::{Ferry, Limits};

@@ -128,6 +128,9 @@ pub async fn poll(
     backfill: Option<DateTime<Utc>>,
     budget: Budget,
 ) -> Result<PollOutcome, StoreError> {
+    if connection.entity.is_catalog() {
+        return crate::catalog_sync::poll(ferry, connection, backfill, budget).await;
+    }
     let started = Instant::now();
     let now = ferry.clock.now();
     let mut cursor = Cursor::of(connection);

@@ -7,13 +7,22 @@
 //!   than [`health::RECHECK_AFTER`]; a target healthy again resumes its
 //!   waiting transfers.
 //! - It polls the connections that are due (read from the next-run index,
-//!   never a scan), each through [`polling::poll`].
+//!   never a scan), each through [`polling::poll`], several at a time.
+//!
+//! The sweep and the health re-check look at every tenant, so the
+//! once-a-minute pass ([`scheduled_tick`]) runs them only every
+//! [`HOUSEKEEPING_EVERY_MINUTES`] minutes (a pending transfer is stale only
+//! after 15 minutes, credentials are re-checked hourly); the other minutes
+//! cost only the due connections. [`tick`] runs everything at once (the
+//! `ferry-local job scheduler` command).
 
 use crate::app::Ferry;
 use crate::model::{Connection, RunOutcome, TransferStatus};
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
 use crate::{health, polling};
+use chrono::Timelike;
+use futures::StreamExt;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -40,8 +49,13 @@ const STALE_AFTER: Duration = Duration::from_secs(15 * 60);
 const SWEEP_LIMIT: usize = 200;
 
 /// Due connections read per pass (the rest are due again next minute).
-const DUE_PER_PASS: usize = 50;
+const DUE_PER_PASS: usize = 1000;
+/// Polls running at once: each mostly waits for its shop.
+const POLLS_AT_ONCE: usize = 16;
+/// The sweep and the health re-check run in minutes divisible by this.
+pub const HOUSEKEEPING_EVERY_MINUTES: u32 = 10;
 
+/// Everything at once: sweep, health re-checks, due polls.
 pub async fn tick(ferry: &Ferry) -> Result<TickReport, StoreError> {
     let mut report = sweep(ferry).await?;
     check_health(ferry, &mut report).await?;
@@ -49,14 +63,40 @@ pub async fn tick(ferry: &Ferry) -> Result<TickReport, StoreError> {
     Ok(report)
 }
 
-/// Polls every due connection once.
-async fn poll_due(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
+/// The once-a-minute pass: due polls every minute, the sweep and health
+/// re-checks every [`HOUSEKEEPING_EVERY_MINUTES`] minutes.
+pub async fn scheduled_tick(ferry: &Ferry) -> Result<TickReport, StoreError> {
+    if ferry
+        .clock
+        .now()
+        .minute()
+        .is_multiple_of(HOUSEKEEPING_EVERY_MINUTES)
+    {
+        return tick(ferry).await;
+    }
+    let mut report = TickReport::default();
+    poll_due(ferry, &mut report).await?;
+    Ok(report)
+}
+
+/// Polls every due connection once, a few at a time.
+pub async fn poll_due(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
     let now = ferry.clock.now();
-    for connection in ferry.store.due_connections(now, DUE_PER_PASS).await? {
-        let Some(connection) = claim(ferry, &connection).await? else {
+    let due = ferry.store.due_connections(now, DUE_PER_PASS).await?;
+    let mut polls = futures::stream::iter(due)
+        .map(|connection| async move {
+            let Some(connection) = claim(ferry, &connection).await? else {
+                return Ok(None);
+            };
+            polling::poll(ferry, &connection, None, polling::Budget::default())
+                .await
+                .map(Some)
+        })
+        .buffer_unordered(POLLS_AT_ONCE);
+    while let Some(polled) = polls.next().await {
+        let Some(outcome) = polled? else {
             continue;
         };
-        let outcome = polling::poll(ferry, &connection, None, polling::Budget::default()).await?;
         report.polled += 1;
         report.records_found += outcome.records_found;
         report.poll_errors += usize::from(outcome.error.is_some());

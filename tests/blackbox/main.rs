@@ -1,6 +1,13 @@
 //! Black-box tests: one binary (one link step). Each module covers one part;
 //! those marked emulator talk to moto_server at FERRY_TEST_AWS_ENDPOINT.
 mod api;
+mod api_isolation;
+mod api_kit;
+mod api_lists;
+mod api_quota;
+mod api_roles;
+mod api_scopes;
+mod catalog;
 mod dynamodb;
 mod emulator;
 mod flows;

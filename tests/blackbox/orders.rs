@@ -186,6 +186,47 @@ async fn an_order_arrives_in_e_conomic_once_with_its_total() {
 }
 
 #[tokio::test]
+async fn an_order_whose_lines_miss_its_total_is_delivered_with_the_warning_shown() {
+    let world = World::start("warning").await;
+    let id = world.paid_order();
+    let e_number = world.e_number(id);
+    // An app changed the total without changing the lines.
+    assert!(world.demo.shop.edit_order(id, |order| {
+        let total: rust_decimal::Decimal = order["total_price"].as_str().unwrap().parse().unwrap();
+        order["total_price"] = (total + rust_decimal::Decimal::new(5, 2))
+            .to_string()
+            .into();
+    }));
+    let status = world
+        .demo
+        .shop
+        .send_webhook(&world.demo.webhook_url, id, "orders/create")
+        .await
+        .unwrap();
+    assert_eq!(status.as_u16(), 200);
+
+    let transfer = world.wait_for_status(&e_number, "delivered").await;
+    let reason = transfer["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("its lines add up to") && reason.contains("check the order in the webshop"),
+        "the transfer must show the warning: {reason:?}"
+    );
+    let logs = world.api("/logs?level=warn").await;
+    assert!(
+        logs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("with a warning")),
+        "the warning is in the log: {logs}"
+    );
+    world.running.stop().await;
+}
+
+#[tokio::test]
 async fn the_same_webhook_five_times_and_concurrently_makes_one_document() {
     let world = World::start("dupes").await;
     let id = world.paid_order();

@@ -256,6 +256,59 @@ async fn economic_delivers_an_order_with_its_customer_lines_and_totals() {
 }
 
 #[tokio::test]
+async fn economic_remembers_customers_and_products_and_forgets_after_a_refusal() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    economic
+        .deliver_order(
+            &sample_order("#2001", "ib@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap();
+    let first = sandbox.requests();
+
+    // A repeat customer with the same products: only the invoice is posted.
+    economic
+        .deliver_order(
+            &sample_order("#2002", "ib@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.requests() - first,
+        1,
+        "customer and products were asked again"
+    );
+
+    // A product deleted by hand: the invoice is refused once, then nothing
+    // remembered is trusted and the next delivery makes the product again.
+    assert!(sandbox.delete_product("PEN"));
+    let refused = economic
+        .deliver_order(
+            &sample_order("#2003", "ib@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await;
+    assert!(
+        refused.is_err(),
+        "an invoice naming a deleted product must be refused"
+    );
+    economic
+        .deliver_order(
+            &sample_order("#2003", "ib@example.com"),
+            DocumentKind::DraftInvoice,
+        )
+        .await
+        .unwrap();
+    assert!(sandbox.products().iter().any(|p| p.product_number == "PEN"));
+    assert_eq!(sandbox.draft_invoices().len(), 3);
+}
+
+#[tokio::test]
 async fn economic_books_an_invoice_and_finds_it_by_an_awkward_number() {
     let sandbox = economic::spawn(economic::Settings::default())
         .await

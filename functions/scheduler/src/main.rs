@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     let ferry = &ferry;
     lambda_runtime::run(service_fn(
         move |_event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {
-            Ok::<_, Error>(ferry::scheduler::tick(ferry).await?)
+            Ok::<_, Error>(ferry::scheduler::scheduled_tick(ferry).await?)
         },
     ))
     .await

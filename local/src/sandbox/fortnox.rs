@@ -14,13 +14,15 @@
 //! (freight and administration fee at 25 %). Error codes are the sandbox's
 //! own, in Fortnox's shape.
 
+mod catalog;
+
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
@@ -231,7 +233,10 @@ fn router(shared: Shared) -> Router {
         .route("/3/companyinformation", get(company_information))
         .route("/3/customers", get(list_customers).post(create_customer))
         .route("/3/customers/{number}", get(get_customer))
-        .route("/3/articles", post(create_article))
+        .route(
+            "/3/articles",
+            get(catalog::list_articles).post(create_article),
+        )
         .route("/3/articles/{number}", get(get_article))
         .route("/3/invoices", get(list_invoices).post(create_invoice))
         .route("/3/invoices/{number}", get(get_invoice))

@@ -13,6 +13,7 @@
 //! ```
 
 mod api;
+pub mod catalog;
 mod order_json;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
@@ -73,6 +74,8 @@ struct Shop {
     next_id: u64,
     bucket: Bucket,
     faults: Faults,
+    /// Products, variants, locations and stock levels.
+    catalog: catalog::Catalog,
 }
 
 /// Shopify's REST leaky bucket: every call adds one; it drains steadily.
@@ -104,8 +107,10 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
             drained_at: Instant::now(),
         },
         faults: Faults::default(),
+        catalog: catalog::Catalog::default(),
     }));
-    let (address, server) = webshop::serve(api::router(shop.clone())).await?;
+    let router = api::router(shop.clone()).merge(catalog::router(shop.clone()));
+    let (address, server) = webshop::serve(router).await?;
     let base_url = format!("http://{address}");
     lock(&shop).base_url = base_url.clone();
     Ok(Handle {

@@ -13,6 +13,7 @@
 //! ```
 
 mod api;
+pub mod catalog;
 mod order_json;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
@@ -65,6 +66,8 @@ struct Shop {
     orders: BTreeMap<u64, Value>,
     next_id: u64,
     faults: Faults,
+    /// Products with SKU, price and stock.
+    catalog: catalog::Catalog,
 }
 
 /// A running sandbox shop; stops serving when dropped.
@@ -85,8 +88,10 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         orders: BTreeMap::new(),
         next_id: FIRST_ORDER_ID,
         faults: Faults::default(),
+        catalog: catalog::Catalog::default(),
     }));
-    let (address, server) = webshop::serve(api::router(shop.clone())).await?;
+    let router = api::router(shop.clone()).merge(catalog::router(shop.clone()));
+    let (address, server) = webshop::serve(router).await?;
     let base_url = format!("http://{address}");
     lock(&shop).base_url = base_url.clone();
     Ok(Handle {

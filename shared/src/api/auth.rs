@@ -5,8 +5,10 @@
 use super::error::ApiError;
 use crate::app::Ferry;
 use crate::model::{Role, TenantId, UserId};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -28,18 +30,6 @@ pub struct Caller {
     pub tenant: TenantId,
     pub user: UserId,
     pub role: Role,
-}
-
-impl Caller {
-    /// Refuses a viewer's write with 403.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Viewer => Err(ApiError::forbidden(
-                "viewers cannot change anything; ask an admin",
-            )),
-        }
-    }
 }
 
 /// The platform operator (may create tenants).
@@ -104,16 +94,47 @@ pub fn verify_token(ferry: &Ferry, token: &str) -> Result<Caller, ApiError> {
     })
 }
 
+/// Who is calling: the token's tenant and user, with the role the user has
+/// now (a removed user's token stops working at once; a changed role counts
+/// from the next request).
+pub async fn authenticate(ferry: &Ferry, parts: &Parts) -> Result<Caller, ApiError> {
+    let claimed = verify_token(ferry, bearer(parts)?)?;
+    let user = ferry
+        .store
+        .get_user(&claimed.tenant, &claimed.user)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the token is invalid; sign in again"))?;
+    Ok(Caller {
+        role: user.role,
+        ..claimed
+    })
+}
+
+/// The one rule on roles, in front of every tenant route: the caller is
+/// authenticated once, and a viewer may read but never write (any method
+/// other than GET, HEAD or OPTIONS answers 403 before a handler runs).
+pub async fn guard(State(ferry): State<Ferry>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match authenticate(&ferry, &parts).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    if caller.role == Role::Viewer && !parts.method.is_safe() {
+        return ApiError::forbidden("viewers cannot change anything; ask an admin").into_response();
+    }
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, body)).await
+}
+
 impl FromRequestParts<Ferry> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, ferry: &Ferry) -> Result<Self, Self::Rejection> {
-        let caller = verify_token(ferry, bearer(parts)?)?;
-        // A token for a tenant that no longer exists is worthless.
-        if ferry.store.get_tenant(&caller.tenant).await?.is_none() {
-            return Err(ApiError::unauthorized("the token is invalid"));
+        // Set by `guard`; authenticated here only on a route without it.
+        match parts.extensions.get::<Caller>() {
+            Some(caller) => Ok(caller.clone()),
+            None => authenticate(ferry, parts).await,
         }
-        Ok(caller)
     }
 }
 

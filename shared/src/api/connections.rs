@@ -2,19 +2,20 @@
 
 use super::auth::Caller;
 use super::body::ValidJson;
-use super::error::ApiError;
-use super::validate;
-use super::views::{ConnectionView, List};
+use super::error::{ApiError, ErrorBody};
+use super::query::ValidQuery;
+use super::views::{ConnectionView, List, ScopeFilter, SyncOutcome};
+use super::{page, scopes, validate};
 use crate::app::Ferry;
 use crate::model::{Connection, ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId};
 use crate::schedule::Schedule;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConnection {
     pub name: String,
@@ -30,7 +31,10 @@ pub struct NewConnection {
     pub schedule: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// One of the tenant's clients; none for a global connection.
     pub client: Option<String>,
+    /// One of the tenant's warehouses.
+    pub warehouse: Option<String>,
 }
 
 fn orders() -> Entity {
@@ -43,89 +47,101 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+/// Only the fields sent change; `null` clears a schedule, client or warehouse.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionChanges {
     pub name: Option<String>,
     pub allowed_states: Option<Vec<String>>,
     pub document: Option<DocumentKind>,
+    #[serde(default, deserialize_with = "super::body::present")]
     pub schedule: Option<Option<String>>,
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "super::body::present")]
     pub client: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::body::present")]
+    pub warehouse: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ConnectionFilter {
-    pub scope: Option<String>,
+    /// `global` (tenant-wide) or `client` (belongs to a client).
+    pub scope: Option<ScopeFilter>,
     pub client: Option<String>,
+    pub warehouse: Option<String>,
+    /// Part of the name, any case.
     pub q: Option<String>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/api/v1/connections", tag = "connections", params(ConnectionFilter),
+    responses((status = 200, body = List<ConnectionView>), (status = "4XX", body = ErrorBody)))]
 pub async fn list(
     State(ferry): State<Ferry>,
     caller: Caller,
-    Query(filter): Query<ConnectionFilter>,
+    ValidQuery(filter): ValidQuery<ConnectionFilter>,
 ) -> Result<Json<List<ConnectionView>>, ApiError> {
-    let connections = ferry.store.list_connections(&caller.tenant).await?;
+    let mut connections = ferry.store.list_connections(&caller.tenant).await?;
+    connections.sort_by(|a, b| a.id.cmp(&b.id));
     let q = filter.q.as_deref().map(str::to_lowercase);
     let items = connections
         .iter()
-        .filter(|c| match filter.scope.as_deref() {
-            Some("global") => c.scope.client.is_none(),
-            Some("client") => c.scope.client.is_some(),
-            _ => true,
-        })
+        .filter(|c| filter.scope.is_none_or(|scope| scope.matches(&c.scope)))
         .filter(|c| filter.client.is_none() || c.scope.client == filter.client)
+        .filter(|c| filter.warehouse.is_none() || c.scope.warehouse == filter.warehouse)
         .filter(|c| q.as_ref().is_none_or(|q| c.name.to_lowercase().contains(q)))
         .map(|c| ConnectionView::new(c, &ferry.public_url))
         .collect();
-    Ok(Json(List { items, next: None }))
+    Ok(Json(page::paginate(
+        items,
+        filter.cursor.as_deref(),
+        filter.limit,
+        |c| c.id.clone(),
+    )?))
 }
 
+#[utoipa::path(post, path = "/api/v1/connections", tag = "connections", request_body = NewConnection,
+    responses((status = 201, body = ConnectionView), (status = "4XX", body = ErrorBody)))]
 pub async fn create(
     State(ferry): State<Ferry>,
     caller: Caller,
     ValidJson(body): ValidJson<NewConnection>,
 ) -> Result<(StatusCode, Json<ConnectionView>), ApiError> {
-    caller.require_admin()?;
+    let name = validate::name("name", &body.name)?;
     let source = system_of(&ferry, &caller, "source", &body.source).await?;
     let target = system_of(&ferry, &caller, "target", &body.target).await?;
-    if !source.kind.is_source() {
-        return Err(ApiError::invalid(
-            "source",
-            format!(
-                "{} cannot be a source of orders",
-                source.kind.display_name()
-            ),
-        ));
-    }
-    if !target.kind.is_target() {
-        return Err(ApiError::invalid(
-            "target",
-            format!(
-                "{} cannot be a target of orders",
-                target.kind.display_name()
-            ),
-        ));
-    }
+    // Orders run from a shop to the books; products and stock the other way.
+    crate::model::catalog::check_direction(body.entity, source.kind, target.kind)
+        .map_err(|(field, message)| ApiError::invalid(field, message))?;
     let now = ferry.clock.now();
     let schedule = parse_schedule(body.schedule.as_deref())?;
+    let allowed_states = clean_states(body.allowed_states)?;
+    scopes::check(
+        &ferry,
+        &caller,
+        body.client.as_deref(),
+        body.warehouse.as_deref(),
+    )
+    .await?;
     let connection = Connection {
         id: ConnectionId::generate(),
         tenant: caller.tenant.clone(),
-        name: validate::name("name", &body.name)?,
+        name,
         source: source.id,
         target: target.id,
         entity: body.entity,
-        allowed_states: clean_states(body.allowed_states)?,
+        allowed_states,
         document: body.document,
         next_run_at: next_run(schedule.as_ref(), now),
         schedule: schedule.map(|s| s.expression().to_owned()),
         active: body.active,
         scope: Scope {
             client: body.client,
-            warehouse: None,
+            warehouse: body.warehouse,
         },
         cursor: None,
         last_run: RunOutcome::default(),
@@ -139,6 +155,8 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionView), (status = "4XX", body = ErrorBody)))]
 pub async fn get(
     State(ferry): State<Ferry>,
     caller: Caller,
@@ -148,13 +166,15 @@ pub async fn get(
     Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+    request_body = ConnectionChanges,
+    responses((status = 200, body = ConnectionView), (status = "4XX", body = ErrorBody)))]
 pub async fn update(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
     ValidJson(changes): ValidJson<ConnectionChanges>,
 ) -> Result<Json<ConnectionView>, ApiError> {
-    caller.require_admin()?;
     let mut connection = load(&ferry, &caller, &id).await?;
     let now = ferry.clock.now();
     if let Some(name) = changes.name {
@@ -177,23 +197,74 @@ pub async fn update(
     if let Some(client) = changes.client {
         connection.scope.client = client;
     }
+    if let Some(warehouse) = changes.warehouse {
+        connection.scope.warehouse = warehouse;
+    }
+    scopes::check(
+        &ferry,
+        &caller,
+        connection.scope.client.as_deref(),
+        connection.scope.warehouse.as_deref(),
+    )
+    .await?;
     connection.updated_at = now;
     ferry.store.put_connection(&connection).await?;
     Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn delete(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require_admin()?;
     let connection = load(&ferry, &caller, &id).await?;
     ferry
         .store
         .delete_connection(&caller.tenant, &connection.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /connections/{id}/activate`: switches one connection on.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/activate", tag = "connections",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionView), (status = "4XX", body = ErrorBody)))]
+pub async fn activate(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    switch(&ferry, &caller, &id, true).await
+}
+
+/// `POST /connections/{id}/deactivate`: switches one connection off; its
+/// orders are skipped with the reason until it is on again.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/deactivate", tag = "connections",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionView), (status = "4XX", body = ErrorBody)))]
+pub async fn deactivate(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    switch(&ferry, &caller, &id, false).await
+}
+
+async fn switch(
+    ferry: &Ferry,
+    caller: &Caller,
+    id: &str,
+    on: bool,
+) -> Result<Json<ConnectionView>, ApiError> {
+    let mut connection = load(ferry, caller, id).await?;
+    if connection.active != on {
+        connection.active = on;
+        connection.updated_at = ferry.clock.now();
+        ferry.store.put_connection(&connection).await?;
+    }
+    Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
 }
 
 /// The tenant's connection, or 404 (also for another tenant's id).
@@ -249,7 +320,7 @@ fn clean_states(states: Vec<String>) -> Result<Vec<String>, ApiError> {
 }
 
 /// The optional body of `POST /connections/{id}/sync`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Backfill: read the orders changed since this date (`2026-01-01`) or
@@ -261,13 +332,15 @@ pub struct SyncRequest {
 /// answers what the poll did. With `{"since": "2026-01-01"}` it reads from
 /// that date (a backfill). A poll the source refused answers 200 with the
 /// reason in `error`, as it is also stored as the connection's last run.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/sync", tag = "connections",
+    params(("id" = String, Path)), request_body(content = Option<SyncRequest>, description = "optional"),
+    responses((status = 200, body = SyncOutcome), (status = "4XX", body = ErrorBody)))]
 pub async fn sync(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<crate::polling::PollOutcome>, ApiError> {
-    caller.require_admin()?;
     let connection = load(&ferry, &caller, &id).await?;
     let request: SyncRequest = if body.iter().all(u8::is_ascii_whitespace) {
         SyncRequest::default()

@@ -6,18 +6,25 @@ pub mod auth;
 pub mod body;
 pub mod connections;
 pub mod error;
+pub mod openapi;
+pub mod page;
+pub mod query;
 pub mod schedules;
+pub mod scopes;
 pub mod screens;
+pub mod subscription;
 pub mod systems;
 pub mod tenants;
 pub mod transfers;
+pub mod users;
 pub mod validate;
 pub mod views;
 pub mod webhooks;
 
 use crate::app::Ferry;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::middleware;
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use error::ApiError;
 
@@ -35,8 +42,7 @@ pub fn webhook_router(ferry: Ferry) -> Router {
 
 /// The dashboard API alone (the `dashboard-api` function).
 pub fn api_router(ferry: Ferry) -> Router {
-    let v1 = Router::new()
-        .route("/tenants", post(tenants::create))
+    let tenant_routes = Router::new()
         .route("/systems", get(systems::list).post(systems::create))
         .route(
             "/systems/{id}",
@@ -49,6 +55,8 @@ pub fn api_router(ferry: Ferry) -> Router {
             put(systems::replace_credentials),
         )
         .route("/systems/{id}/test", post(systems::test))
+        .route("/systems/{id}/disconnect", post(systems::disconnect))
+        .route("/systems/{id}/sync", post(systems::sync))
         .route(
             "/connections",
             get(connections::list).post(connections::create),
@@ -60,6 +68,21 @@ pub fn api_router(ferry: Ferry) -> Router {
                 .delete(connections::delete),
         )
         .route("/connections/{id}/sync", post(connections::sync))
+        .route("/connections/{id}/activate", post(connections::activate))
+        .route(
+            "/connections/{id}/deactivate",
+            post(connections::deactivate),
+        )
+        .route(
+            "/clients",
+            get(scopes::list_clients).post(scopes::add_client),
+        )
+        .route("/clients/{name}", delete(scopes::remove_client))
+        .route(
+            "/warehouses",
+            get(scopes::list_warehouses).post(scopes::add_warehouse),
+        )
+        .route("/warehouses/{name}", delete(scopes::remove_warehouse))
         .route("/schedules", get(schedules::list))
         .route("/transfers", get(transfers::list))
         .route("/transfers/{id}", get(transfers::get))
@@ -71,6 +94,23 @@ pub fn api_router(ferry: Ferry) -> Router {
         .route("/board", get(screens::board))
         .route("/logs", get(screens::logs))
         .route("/overview", get(screens::overview))
+        .route("/users", get(users::list).post(users::invite))
+        .route(
+            "/users/{id}",
+            get(users::get).patch(users::update).delete(users::remove),
+        )
+        .route(
+            "/subscription",
+            get(subscription::get).patch(subscription::update),
+        )
+        .route("/subscription/upgrade", post(subscription::upgrade))
+        .route("/subscription/purchases", post(subscription::purchase))
+        // Every tenant route: authenticated once, viewers read only.
+        .route_layer(middleware::from_fn_with_state(ferry.clone(), auth::guard));
+    let v1 = Router::new()
+        .route("/tenants", post(tenants::create))
+        .route("/openapi.json", get(openapi::serve))
+        .merge(tenant_routes)
         .fallback(|| async { ApiError::not_found("route") });
     Router::new()
         .nest("/api/v1", v1)

@@ -1,7 +1,9 @@
 //! `GET /schedules`: every connection's polling job, in words.
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
+use super::page::{self, PageQuery};
+use super::query::ValidQuery;
 use super::views::List;
 use crate::app::Ferry;
 use crate::model::Connection;
@@ -10,7 +12,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScheduleView {
     pub connection: String,
     pub name: String,
@@ -19,7 +21,7 @@ pub struct ScheduleView {
     pub job: Option<JobView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     /// The crontab expression (UTC).
     pub expression: String,
@@ -31,7 +33,7 @@ pub struct JobView {
     pub last_outcome: Option<OutcomeView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OutcomeView {
     pub records_found: u64,
     pub error: Option<String>,
@@ -58,13 +60,24 @@ impl ScheduleView {
     }
 }
 
+/// Every connection's job: its cron expression, last run, next run, last
+/// outcome; webhook-only connections show `job: null`.
+#[utoipa::path(get, path = "/api/v1/schedules", tag = "screens", params(PageQuery),
+    responses((status = 200, body = List<ScheduleView>), (status = "4XX", body = ErrorBody)))]
 pub async fn list(
     State(ferry): State<Ferry>,
     caller: Caller,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<Json<List<ScheduleView>>, ApiError> {
-    let connections = ferry.store.list_connections(&caller.tenant).await?;
+    let mut connections = ferry.store.list_connections(&caller.tenant).await?;
+    connections.sort_by(|a, b| a.id.cmp(&b.id));
     let items = connections.iter().map(ScheduleView::new).collect();
-    Ok(Json(List { items, next: None }))
+    Ok(Json(page::paginate(
+        items,
+        query.cursor.as_deref(),
+        query.limit,
+        |s| s.connection.clone(),
+    )?))
 }
 
 /// A crontab expression in words for the common shapes; any other shape

@@ -2,86 +2,115 @@
 
 use super::auth::Caller;
 use super::body::ValidJson;
-use super::error::ApiError;
-use super::validate;
-use super::views::{List, SystemView};
+use super::error::{ApiError, ErrorBody};
+use super::query::ValidQuery;
+use super::views::{List, ScopeFilter, SyncOutcome, SystemView};
+use super::{page, scopes, validate};
 use crate::app::Ferry;
 use crate::model::{CredentialHealth, Scope, System, SystemId, SystemKind};
 use crate::seal::Credentials;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSystem {
     pub kind: SystemKind,
     pub name: String,
+    /// Kind-specific settings (CONTRACT.md): `shop_domain`, `base_url`...
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub config: serde_json::Map<String, serde_json::Value>,
+    /// Secrets; sealed at rest and never answered.
     #[serde(default)]
     pub credentials: BTreeMap<String, String>,
+    /// One of the tenant's clients; none for a global system.
     pub client: Option<String>,
+    /// One of the tenant's warehouses.
     pub warehouse: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Only the fields sent change; `null` clears a client or warehouse.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SystemChanges {
     pub name: Option<String>,
+    /// Replaces the whole configuration.
+    #[schema(value_type = Option<Object>)]
     pub config: Option<serde_json::Map<String, serde_json::Value>>,
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "super::body::present")]
     pub client: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::body::present")]
     pub warehouse: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SystemFilter {
-    /// `global` or `client`.
-    pub scope: Option<String>,
+    /// `global` (tenant-wide) or `client` (belongs to a client).
+    pub scope: Option<ScopeFilter>,
     pub client: Option<String>,
     pub warehouse: Option<String>,
+    /// Part of the name, any case.
     pub q: Option<String>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(SystemFilter),
+    responses((status = 200, body = List<SystemView>), (status = "4XX", body = ErrorBody)))]
 pub async fn list(
     State(ferry): State<Ferry>,
     caller: Caller,
-    Query(filter): Query<SystemFilter>,
+    ValidQuery(filter): ValidQuery<SystemFilter>,
 ) -> Result<Json<List<SystemView>>, ApiError> {
-    let systems = ferry.store.list_systems(&caller.tenant).await?;
+    let mut systems = ferry.store.list_systems(&caller.tenant).await?;
+    systems.sort_by(|a, b| a.id.cmp(&b.id));
     let q = filter.q.as_deref().map(str::to_lowercase);
     let items = systems
         .iter()
-        .filter(|s| match filter.scope.as_deref() {
-            Some("global") => s.scope.client.is_none(),
-            Some("client") => s.scope.client.is_some(),
-            _ => true,
-        })
+        .filter(|s| filter.scope.is_none_or(|scope| scope.matches(&s.scope)))
         .filter(|s| filter.client.is_none() || s.scope.client == filter.client)
         .filter(|s| filter.warehouse.is_none() || s.scope.warehouse == filter.warehouse)
         .filter(|s| q.as_ref().is_none_or(|q| s.name.to_lowercase().contains(q)))
         .map(SystemView::from)
         .collect();
-    Ok(Json(List { items, next: None }))
+    Ok(Json(page::paginate(
+        items,
+        filter.cursor.as_deref(),
+        filter.limit,
+        |s| s.id.clone(),
+    )?))
 }
 
+#[utoipa::path(post, path = "/api/v1/systems", tag = "systems", request_body = NewSystem,
+    responses((status = 201, body = SystemView), (status = "4XX", body = ErrorBody)))]
 pub async fn create(
     State(ferry): State<Ferry>,
     caller: Caller,
     ValidJson(body): ValidJson<NewSystem>,
 ) -> Result<(StatusCode, Json<SystemView>), ApiError> {
-    caller.require_admin()?;
+    let name = validate::name("name", &body.name)?;
+    scopes::check(
+        &ferry,
+        &caller,
+        body.client.as_deref(),
+        body.warehouse.as_deref(),
+    )
+    .await?;
     let now = ferry.clock.now();
     let credentials = Credentials(body.credentials);
     let system = System {
         id: SystemId::generate(),
         tenant: caller.tenant.clone(),
         kind: body.kind,
-        name: validate::name("name", &body.name)?,
+        name,
         config: body.config,
         credentials: ferry.sealer.seal(&credentials),
         health: CredentialHealth::default(),
@@ -98,6 +127,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(SystemView::from(&system))))
 }
 
+#[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    responses((status = 200, body = SystemView), (status = "4XX", body = ErrorBody)))]
 pub async fn get(
     State(ferry): State<Ferry>,
     caller: Caller,
@@ -107,13 +138,15 @@ pub async fn get(
     Ok(Json(SystemView::from(&system)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    request_body = SystemChanges,
+    responses((status = 200, body = SystemView), (status = "4XX", body = ErrorBody)))]
 pub async fn update(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
     ValidJson(changes): ValidJson<SystemChanges>,
 ) -> Result<Json<SystemView>, ApiError> {
-    caller.require_admin()?;
     let mut system = load(&ferry, &caller, &id).await?;
     if let Some(name) = changes.name {
         system.name = validate::name("name", &name)?;
@@ -130,6 +163,13 @@ pub async fn update(
     if let Some(warehouse) = changes.warehouse {
         system.scope.warehouse = warehouse;
     }
+    scopes::check(
+        &ferry,
+        &caller,
+        system.scope.client.as_deref(),
+        system.scope.warehouse.as_deref(),
+    )
+    .await?;
     let credentials = open(&ferry, &system)?;
     check_configuration(&ferry, &system, &credentials)?;
     system.updated_at = ferry.clock.now();
@@ -138,13 +178,15 @@ pub async fn update(
 }
 
 /// `PUT /systems/{id}/credentials`: the body is the new credentials object.
+#[utoipa::path(put, path = "/api/v1/systems/{id}/credentials", tag = "systems",
+    params(("id" = String, Path)), request_body = BTreeMap<String, String>,
+    responses((status = 200, body = SystemView), (status = "4XX", body = ErrorBody)))]
 pub async fn replace_credentials(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
     ValidJson(body): ValidJson<BTreeMap<String, String>>,
 ) -> Result<Json<SystemView>, ApiError> {
-    caller.require_admin()?;
     let mut system = load(&ferry, &caller, &id).await?;
     let credentials = Credentials(body);
     check_configuration(&ferry, &system, &credentials)?;
@@ -157,23 +199,28 @@ pub async fn replace_credentials(
 }
 
 /// `POST /systems/{id}/test`: calls the system and stores the health.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/test", tag = "systems",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SystemView), (status = "4XX", body = ErrorBody)))]
 pub async fn test(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<SystemView>, ApiError> {
-    caller.require_admin()?;
     let system = load(&ferry, &caller, &id).await?;
     let checked = crate::health::check(&ferry, &system).await?;
     Ok(Json(SystemView::from(&checked.system)))
 }
 
+/// Removes a system; refused (409, with the reason) while active
+/// connections use it.
+#[utoipa::path(delete, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = String, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn delete(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require_admin()?;
     let system = load(&ferry, &caller, &id).await?;
     let in_use: Vec<String> = ferry
         .store
@@ -195,6 +242,73 @@ pub async fn delete(
         .delete_system(&caller.tenant, &system.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /systems/{id}/disconnect`: switches the system off. Nothing is
+/// delivered to it or polled from it until it is switched on again
+/// (`PATCH {"active": true}`); its credentials stay.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/disconnect", tag = "systems",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SystemView), (status = "4XX", body = ErrorBody)))]
+pub async fn disconnect(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SystemView>, ApiError> {
+    let mut system = load(&ferry, &caller, &id).await?;
+    if system.active {
+        system.active = false;
+        system.updated_at = ferry.clock.now();
+        ferry.store.put_system(&system).await?;
+    }
+    Ok(Json(SystemView::from(&system)))
+}
+
+/// What `POST /systems/{id}/sync` did: one poll per active connection
+/// reading from the system.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SystemSync {
+    #[schema(value_type = Vec<SyncOutcome>)]
+    pub polls: Vec<crate::polling::PollOutcome>,
+}
+
+/// `POST /systems/{id}/sync`: sync now, for every active connection whose
+/// source is this system.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/sync", tag = "systems",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SystemSync), (status = "4XX", body = ErrorBody)))]
+pub async fn sync(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SystemSync>, ApiError> {
+    let system = load(&ferry, &caller, &id).await?;
+    if !system.kind.is_source() {
+        return Err(ApiError::conflict(format!(
+            "{} '{}' is a target; sync reads from a shop, so sync its shop instead",
+            system.kind.display_name(),
+            system.name
+        )));
+    }
+    if !system.active {
+        return Err(ApiError::conflict(format!(
+            "'{}' is disconnected; switch it on before syncing",
+            system.name
+        )));
+    }
+    let mut polls = Vec::new();
+    let mut connections = ferry.store.list_connections(&caller.tenant).await?;
+    connections.sort_by(|a, b| a.id.cmp(&b.id));
+    for connection in connections
+        .iter()
+        .filter(|c| c.active && c.source == system.id)
+    {
+        let outcome =
+            crate::polling::poll(&ferry, connection, None, crate::polling::Budget::default())
+                .await?;
+        polls.push(outcome);
+    }
+    Ok(Json(SystemSync { polls }))
 }
 
 /// The tenant's system, or 404 (also for another tenant's id).

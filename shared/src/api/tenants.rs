@@ -10,19 +10,24 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     pub name: String,
     pub email: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedTenant {
     pub id: String,
     pub token: String,
 }
 
+/// The platform operator creates a tenant and its first admin; answers a
+/// token for that admin.
+#[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenant,
+    security(("operator" = [])),
+    responses((status = 201, body = CreatedTenant), (status = "4XX", body = super::error::ErrorBody)))]
 pub async fn create(
     State(ferry): State<Ferry>,
     _operator: Operator,

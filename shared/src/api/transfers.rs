@@ -1,51 +1,50 @@
 //! The transfer log: search, detail, retry.
 
 use super::auth::Caller;
-use super::error::ApiError;
-use super::validate;
+use super::error::{ApiError, ErrorBody};
+use super::query::ValidQuery;
 use super::views::{List, TransferView};
+use super::{page, validate};
 use crate::app::Ferry;
 use crate::model::{ConnectionId, TransferId, TransferStatus, UsageDelta};
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use std::time::Duration;
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TransferFilter {
-    pub status: Option<String>,
+    pub status: Option<TransferStatus>,
     /// A webshop number ("#1001") or a target number.
     pub q: Option<String>,
     pub connection: Option<String>,
     /// A date (`2026-11-01`) or a time (RFC 3339).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The `next` of the previous page.
     pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
+/// The log, newest first: search by webshop number or target number (`q`),
+/// by status, connection and time; reads an index, never every transfer.
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "transfers", params(TransferFilter),
+    responses((status = 200, body = List<TransferView>), (status = "4XX", body = ErrorBody)))]
 pub async fn list(
     State(ferry): State<Ferry>,
     caller: Caller,
-    Query(filter): Query<TransferFilter>,
+    ValidQuery(filter): ValidQuery<TransferFilter>,
 ) -> Result<Json<List<TransferView>>, ApiError> {
+    let cursor_given = filter.cursor.is_some();
     let query = TransferQuery {
-        status: filter
-            .status
-            .as_deref()
-            .map(|s| {
-                TransferStatus::parse(s).ok_or_else(|| {
-                    ApiError::invalid(
-                        "status",
-                        "status is one of pending, delivered, failed, skipped",
-                    )
-                })
-            })
-            .transpose()?,
+        status: filter.status,
         connection: filter
             .connection
             .as_deref()
@@ -65,15 +64,21 @@ pub async fn list(
             .transpose()?,
         to: filter.to.as_deref().map(|v| time("to", v)).transpose()?,
         cursor: filter.cursor,
-        limit: filter.limit.unwrap_or(50),
+        limit: page::limit(filter.limit)?,
     };
-    let page = ferry.store.list_transfers(&caller.tenant, &query).await?;
+    let page = page::from_store(
+        ferry.store.list_transfers(&caller.tenant, &query).await,
+        cursor_given,
+    )?;
     Ok(Json(List {
         items: page.items.iter().map(TransferView::summary).collect(),
         next: page.next,
     }))
 }
 
+/// One transfer with the data as received and as sent.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "transfers", params(("id" = String, Path)),
+    responses((status = 200, body = TransferView), (status = "4XX", body = ErrorBody)))]
 pub async fn get(
     State(ferry): State<Ferry>,
     caller: Caller,
@@ -89,12 +94,13 @@ pub async fn get(
 }
 
 /// Sends a failed or skipped transfer through the normal path again.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/retry", tag = "transfers", params(("id" = String, Path)),
+    responses((status = 200, body = TransferView), (status = "4XX", body = ErrorBody)))]
 pub async fn retry(
     State(ferry): State<Ferry>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<TransferView>, ApiError> {
-    caller.require_admin()?;
     let id: TransferId = validate::id("transfer", &id)?;
     for _ in 0..4 {
         let transfer = ferry

@@ -2,26 +2,53 @@
 //! shapes of CONTRACT.md.
 
 use crate::model::{
-    Connection, CredentialHealth, DocumentKind, Entity, RunOutcome, System, SystemKind, Transfer,
-    TransferStatus,
+    Connection, CredentialHealth, DocumentKind, Entity, RunOutcome, Scope, System, SystemKind,
+    Transfer, TransferStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SystemView {
     pub id: String,
     pub kind: SystemKind,
     pub name: String,
+    #[schema(value_type = Object)]
     pub config: serde_json::Map<String, serde_json::Value>,
     /// Credentials never come back; this says whether some are set.
     pub credentials_set: bool,
+    /// The last credential check: healthy, unhealthy (with the reason) or
+    /// unknown, and when it was checked.
     pub health: CredentialHealth,
+    /// `global` (tenant-wide) or `client` (belongs to `client`).
+    pub scope: ScopeFilter,
     pub client: Option<String>,
     pub warehouse: Option<String>,
+    /// `false` once disconnected.
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Global (tenant-wide) or belonging to one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeFilter {
+    Global,
+    Client,
+}
+
+impl ScopeFilter {
+    pub fn of(scope: &Scope) -> Self {
+        match scope.client {
+            None => ScopeFilter::Global,
+            Some(_) => ScopeFilter::Client,
+        }
+    }
+
+    pub fn matches(self, scope: &Scope) -> bool {
+        Self::of(scope) == self
+    }
 }
 
 impl From<&System> for SystemView {
@@ -33,6 +60,7 @@ impl From<&System> for SystemView {
             config: s.config.clone(),
             credentials_set: s.credentials.is_set(),
             health: s.health.clone(),
+            scope: ScopeFilter::of(&s.scope),
             client: s.scope.client.clone(),
             warehouse: s.scope.warehouse.clone(),
             active: s.active,
@@ -42,7 +70,7 @@ impl From<&System> for SystemView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConnectionView {
     pub id: String,
     pub name: String,
@@ -53,7 +81,11 @@ pub struct ConnectionView {
     pub document: DocumentKind,
     pub schedule: Option<String>,
     pub active: bool,
+    /// `global` (tenant-wide) or `client` (belongs to `client`).
+    pub scope: ScopeFilter,
     pub client: Option<String>,
+    pub warehouse: Option<String>,
+    /// Where the webshop sends its webhooks for this connection.
     pub webhook_url: String,
     pub next_run_at: Option<DateTime<Utc>>,
     pub last_run: RunOutcome,
@@ -73,7 +105,9 @@ impl ConnectionView {
             document: c.document,
             schedule: c.schedule.clone(),
             active: c.active,
+            scope: ScopeFilter::of(&c.scope),
             client: c.scope.client.clone(),
+            warehouse: c.scope.warehouse.clone(),
             webhook_url: format!("{}/webhooks/{}", public_url.trim_end_matches('/'), c.id),
             next_run_at: c.next_run_at,
             last_run: c.last_run.clone(),
@@ -83,7 +117,7 @@ impl ConnectionView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TransferView {
     pub id: String,
     pub connection: String,
@@ -143,8 +177,31 @@ impl TransferView {
 }
 
 /// A list answer: `{"items": [...], "next": cursor-or-null}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
+}
+
+/// What a sync (one poll of a connection's source) did; the shape of
+/// `crate::polling::PollOutcome`, for the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SyncOutcome {
+    pub connection: String,
+    /// The time changes were read from.
+    pub since: DateTime<Utc>,
+    pub pages: usize,
+    pub records_found: u64,
+    /// New transfers.
+    pub created: u64,
+    /// Newer versions of orders not yet delivered.
+    pub updated: u64,
+    /// Orders already held as they are, or already delivered.
+    pub unchanged: u64,
+    /// Orders that could not be read (kept as failed transfers).
+    pub unreadable: u64,
+    /// `false`: the pass stopped early; the next poll resumes where it stopped.
+    pub complete: bool,
+    pub error: Option<String>,
+    pub next_run_at: Option<DateTime<Utc>>,
 }

@@ -3,6 +3,7 @@
 use super::error::ApiError;
 use crate::app::Ferry;
 use crate::intake::{self, IntakeError, Received};
+use crate::pipeline::record::Recorded;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -19,7 +20,10 @@ pub async fn receive(
         Ok(received) => {
             let (status, transfer) = match &received {
                 Received::Ping => ("ping", None),
-                Received::Duplicate => ("duplicate", None),
+                // Seen before, or older than what Ferry holds: nothing changed.
+                Received::Recorded(
+                    r @ (Recorded::Unchanged(_) | Recorded::AlreadyDelivered(_)),
+                ) => ("duplicate", Some(r.transfer().to_string())),
                 Received::Recorded(r) => ("recorded", Some(r.transfer().to_string())),
             };
             Ok(Json(json!({ "status": status, "transfer": transfer })))

@@ -15,7 +15,7 @@
 //! - Calls are paced per agreement (well inside the fair-use 50,000 calls a
 //!   day) and a 429 holds every call for that agreement for `Retry-After`.
 
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::http::{retry_after, status_error, transport_error, HttpClient, Lookups, Pacer};
 use super::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
 use crate::mapping::to_json;
@@ -34,7 +34,10 @@ const SYSTEM: &str = "e-conomic";
 const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
 /// Calls per second per agreement: bursts of a few orders pass untouched, a
 /// runaway loop cannot eat the agreement's daily fair-use budget in minutes.
+/// The system's optional `calls_per_second` setting changes it (for an
+/// agreement with a larger allowance, or a sandbox).
 const CALLS_PER_SECOND: usize = 10;
+const CALLS_PER_SECOND_MAX: u64 = 100;
 /// How long to hold back after a 429 that does not say.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
@@ -45,6 +48,9 @@ pub struct Economic {
     headers: HeaderMap,
     http: HttpClient,
     pacer: Arc<Pacer>,
+    /// Customers and products this agreement already has, remembered for a
+    /// while: a repeat customer's order then costs the document calls only.
+    known: Arc<Lookups>,
 }
 
 /// Where a kind of document lives and what its number is called.
@@ -102,6 +108,24 @@ fn config_number(system: &System, field: &str, what: &str) -> Result<u64, Config
             format!("{field} must be a whole number: the number of {what}"),
         )
     })
+}
+
+fn calls_per_second(system: &System) -> Result<usize, ConfigError> {
+    if matches!(
+        system.config.get("calls_per_second"),
+        None | Some(Value::Null)
+    ) {
+        return Ok(CALLS_PER_SECOND);
+    }
+    let rate = config_number(system, "calls_per_second", "calls a second Ferry makes")?;
+    match usize::try_from(rate) {
+        Ok(rate) if (1..=CALLS_PER_SECOND_MAX).contains(&(rate as u64)) => Ok(rate),
+        _ => Err(config_error(
+            system,
+            "calls_per_second",
+            format!("calls_per_second must be between 1 and {CALLS_PER_SECOND_MAX}"),
+        )),
+    }
 }
 
 fn config_product_number(
@@ -344,11 +368,13 @@ impl Economic {
             "agreement_grant_token",
             "agreement grant token",
         )?;
+        let agreement = token_key("economic", grant.as_bytes());
         let pacer = http.pacer(
-            &token_key("economic", grant.as_bytes()),
-            CALLS_PER_SECOND,
+            &agreement,
+            calls_per_second(system)?,
             Duration::from_secs(1),
         );
+        let known = http.lookups(&agreement);
         let mut headers = HeaderMap::new();
         headers.insert(HeaderName::from_static("x-appsecrettoken"), app_secret);
         headers.insert(HeaderName::from_static("x-agreementgranttoken"), grant);
@@ -360,6 +386,7 @@ impl Economic {
             headers,
             http,
             pacer,
+            known,
         })
     }
 
@@ -482,12 +509,18 @@ impl Economic {
             Some(email) => format!("email$eq:{}", filter_value(email)),
             None => format!("name$eq:{}", filter_value(&wanted.name)),
         };
+        let question = format!("customer:{filter}");
+        if let Some(number) = self.known.get(&question).and_then(|n| n.parse().ok()) {
+            return Ok(number);
+        }
         if let Some(found) = self
             .first_match(&["customers"], filter, "customer search")
             .await?
         {
-            return number_field(&found, "customerNumber")
-                .ok_or_else(|| missing_number("customerNumber", "customer search"));
+            let number = number_field(&found, "customerNumber")
+                .ok_or_else(|| missing_number("customerNumber", "customer search"))?;
+            self.known.remember(&question, &number.to_string());
+            return Ok(number);
         }
         let body = to_json(&wanted)?;
         let created = Self::json(
@@ -495,16 +528,25 @@ impl Economic {
                 .await?,
             "customer",
         )?;
-        number_field(&created, "customerNumber")
-            .ok_or_else(|| missing_number("customerNumber", "customer"))
+        let number = number_field(&created, "customerNumber")
+            .ok_or_else(|| missing_number("customerNumber", "customer"))?;
+        self.known.remember(&question, &number.to_string());
+        Ok(number)
     }
 
     async fn product_exists(&self, product_number: &str) -> Result<bool, ConnectorError> {
+        let question = format!("product:{product_number}");
+        if self.known.get(&question).is_some() {
+            return Ok(true);
+        }
         let reply = self
             .call(Method::GET, self.url(&["products", product_number]), None)
             .await?;
         match reply.status {
-            s if s.is_success() => Ok(true),
+            s if s.is_success() => {
+                self.known.remember(&question, "");
+                Ok(true)
+            }
             StatusCode::NOT_FOUND => Ok(false),
             _ => Err(Self::refused(
                 &reply,
@@ -523,6 +565,8 @@ impl Economic {
                 .call(Method::POST, self.url(&["products"]), Some(body))
                 .await?;
             if reply.status.is_success() {
+                self.known
+                    .remember(&format!("product:{}", product.product_number), "");
                 continue;
             }
             // Another transfer may have created it a moment ago.
@@ -608,11 +652,14 @@ impl Target for Economic {
         };
         let body = to_json(&mapped.document)?;
         let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let created = Self::json(
-            self.call(Method::POST, self.url(&place.path), Some(body))
-                .await?,
-            what,
-        )?;
+        let reply = self
+            .call(Method::POST, self.url(&place.path), Some(body))
+            .await?;
+        if !reply.status.is_success() {
+            // Perhaps a remembered customer or product is gone: ask again next time.
+            self.known.forget_all();
+        }
+        let created = Self::json(reply, what)?;
         let number = number_field(&created, place.number_field)
             .ok_or_else(|| missing_number(place.number_field, what))?;
         if kind == DocumentKind::BookedInvoice {
@@ -770,6 +817,22 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(error.field, "shipping_product_number");
+
+        let mut faster = config();
+        faster["calls_per_second"] = serde_json::json!(40);
+        assert!(Economic::new(&system(faster), &credentials(), http.clone()).is_ok());
+        for bad in [
+            serde_json::json!(0),
+            serde_json::json!(101),
+            serde_json::json!("fast"),
+        ] {
+            let mut pace = config();
+            pace["calls_per_second"] = bad;
+            let error = Economic::new(&system(pace), &credentials(), http.clone())
+                .err()
+                .unwrap();
+            assert_eq!(error.field, "calls_per_second");
+        }
 
         let error = Economic::new(&system(config()), &Credentials::default(), http)
             .err()

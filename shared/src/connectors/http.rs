@@ -7,11 +7,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One `reqwest` client and the pacers, shared by all connectors of a process.
+/// One `reqwest` client, the pacers and the remembered look-ups, shared by
+/// all connectors of a process.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     pacers: Arc<Mutex<HashMap<String, Arc<Pacer>>>>,
+    lookups: Arc<Mutex<HashMap<String, Arc<Lookups>>>>,
 }
 
 impl HttpClient {
@@ -26,7 +28,22 @@ impl HttpClient {
         Self {
             client,
             pacers: Arc::default(),
+            lookups: Arc::default(),
         }
+    }
+
+    /// The remembered look-ups for `key` (e.g. a hash of the agreement's
+    /// token): what a remote said a moment ago, so it is not asked again
+    /// for every order. The same key always gets the same memory.
+    pub fn lookups(&self, key: &str) -> Arc<Lookups> {
+        let mut lookups = match self.lookups.lock() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        lookups
+            .entry(key.to_owned())
+            .or_insert_with(|| Arc::new(Lookups::new(LOOKUP_TTL, LOOKUP_MAX)))
+            .clone()
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -50,6 +67,70 @@ impl HttpClient {
 impl Default for HttpClient {
     fn default() -> Self {
         Self::new(Duration::from_secs(10))
+    }
+}
+
+/// How long a remembered answer is trusted: long enough to save calls on a
+/// busy day, short enough that a product deleted by hand is noticed soon
+/// (and a refusal forgets everything at once, see [`Lookups::forget_all`]).
+const LOOKUP_TTL: Duration = Duration::from_secs(600);
+/// At most this many answers per key; the oldest go first.
+const LOOKUP_MAX: usize = 10_000;
+
+/// Answers a remote gave about things that rarely change (a product number
+/// exists, the customer with this email has number 17), each for a while.
+pub struct Lookups {
+    ttl: Duration,
+    max: usize,
+    entries: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Lookups {
+    pub fn new(ttl: Duration, max: usize) -> Self {
+        Self {
+            ttl,
+            max: max.max(1),
+            entries: Mutex::default(),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        match self.entries.lock() {
+            Ok(e) => e,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The remembered answer for `question`, unless it is too old.
+    pub fn get(&self, question: &str) -> Option<String> {
+        let entries = self.entries();
+        entries
+            .get(question)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(answer, _)| answer.clone())
+    }
+
+    pub fn remember(&self, question: &str, answer: &str) {
+        let mut entries = self.entries();
+        if entries.len() >= self.max && !entries.contains_key(question) {
+            entries.retain(|_, (_, at)| at.elapsed() < self.ttl);
+            if entries.len() >= self.max {
+                let oldest = entries
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(q, _)| q.clone());
+                if let Some(oldest) = oldest {
+                    entries.remove(&oldest);
+                }
+            }
+        }
+        entries.insert(question.to_owned(), (answer.to_owned(), Instant::now()));
+    }
+
+    /// Forgets every answer: after the remote refused something, nothing
+    /// remembered is trusted (a product may have been deleted by hand).
+    pub fn forget_all(&self) {
+        self.entries().clear();
     }
 }
 
@@ -180,6 +261,26 @@ mod tests {
         assert!(start.elapsed() < Duration::from_millis(100));
         pacer.acquire().await;
         assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn lookups_remember_for_a_while_and_forget_on_demand() {
+        let lookups = Lookups::new(Duration::from_millis(50), 2);
+        lookups.remember("product:MUG-1", "");
+        std::thread::sleep(Duration::from_millis(2));
+        lookups.remember("customer:a@example.com", "17");
+        assert_eq!(lookups.get("customer:a@example.com").as_deref(), Some("17"));
+        assert_eq!(lookups.get("product:MUG-1").as_deref(), Some(""));
+        assert_eq!(lookups.get("product:OTHER"), None);
+        // Full: the oldest answer makes room.
+        lookups.remember("customer:b@example.com", "18");
+        assert_eq!(lookups.get("product:MUG-1"), None);
+        assert_eq!(lookups.get("customer:b@example.com").as_deref(), Some("18"));
+        lookups.forget_all();
+        assert_eq!(lookups.get("customer:b@example.com"), None);
+        lookups.remember("customer:c@example.com", "19");
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(lookups.get("customer:c@example.com"), None, "too old");
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! A platform's quirks stay inside its module. Every connector takes a base
 //! URL (`config.base_url`) so that tests and demos point it at a sandbox.
 
+pub mod catalog;
 pub mod economic;
+pub mod economic_catalog;
 pub mod fortnox;
+pub mod fortnox_catalog;
 pub mod http;
 pub mod shopify;
 pub mod signature;
@@ -218,6 +221,64 @@ impl Connectors {
                 system: system.name.clone(),
                 field: "kind".into(),
                 message: format!("{} cannot be a target of orders", other.display_name()),
+            }),
+        }
+    }
+}
+
+/// The reverse flows (products and stock): the ERP's catalogue as a source,
+/// the webshop as a target.
+impl Connectors {
+    pub fn catalog_source(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn catalog::CatalogSource>, ConfigError> {
+        match system.kind {
+            SystemKind::Economic => Ok(Arc::new(economic_catalog::EconomicCatalog::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            SystemKind::Fortnox => Ok(Arc::new(fortnox_catalog::FortnoxCatalog::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            other => Err(ConfigError {
+                system: system.name.clone(),
+                field: "kind".into(),
+                message: format!(
+                    "{} cannot be a source of products and stock",
+                    other.display_name()
+                ),
+            }),
+        }
+    }
+
+    pub fn catalog_target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn catalog::CatalogTarget>, ConfigError> {
+        match system.kind {
+            SystemKind::Shopify => Ok(Arc::new(shopify::Shopify::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            SystemKind::Woocommerce => Ok(Arc::new(woocommerce::WooCommerce::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            other => Err(ConfigError {
+                system: system.name.clone(),
+                field: "kind".into(),
+                message: format!(
+                    "{} cannot be a target of products and stock",
+                    other.display_name()
+                ),
             }),
         }
     }

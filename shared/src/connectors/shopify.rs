@@ -6,6 +6,7 @@
 //! left out when `base_url` is given. Credentials: `access_token` (required)
 //! and `webhook_secret` (needed to accept webhooks; polling works without).
 
+pub mod catalog;
 mod order;
 pub mod poll;
 

@@ -10,6 +10,7 @@
 //! accepts over HTTPS, so a plain `http://` address is refused unless it is
 //! this machine's own (sandboxes, tests).
 
+pub mod catalog;
 mod html;
 mod order;
 mod poll;

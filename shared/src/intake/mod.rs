@@ -1,6 +1,6 @@
-//! Webhook intake: verify the sender's signature, drop a delivery already
-//! seen, record the transfer with the raw payload, enqueue it. Fast: the
-//! webshop waits for the answer.
+//! Webhook intake: verify the sender's signature, record the transfer with
+//! the raw payload, enqueue it. Fast: the webshop waits for the answer. One
+//! store write per new order; a delivery already seen writes nothing.
 
 use crate::app::Ferry;
 use crate::connectors::{Inbound, WebhookRequest};
@@ -16,8 +16,6 @@ use tracing::Instrument;
 pub enum Received {
     /// A set-up ping: nothing stored.
     Ping,
-    /// The delivery id was seen before: nothing done again.
-    Duplicate,
     Recorded(Recorded),
 }
 
@@ -62,6 +60,10 @@ pub async fn receive(
         .find_connection(&id)
         .await?
         .ok_or(IntakeError::UnknownConnection)?;
+    if connection.entity.is_catalog() {
+        // Products and stock flow from the ERP by polling; no webhook feeds them.
+        return Err(IntakeError::UnknownConnection);
+    }
     let span =
         tracing::info_span!("webhook", tenant = %connection.tenant, connection = %connection.id);
     receive_for(ferry, &connection, headers, body)
@@ -109,16 +111,8 @@ async fn receive_for(
         }
     };
 
-    if let Some(delivery_id) = &delivery.delivery_id {
-        if ferry
-            .store
-            .delivery_seen(&connection.id, delivery_id)
-            .await?
-        {
-            return Ok(Received::Duplicate);
-        }
-    }
-
+    // A delivery seen before changes nothing: its order is no newer than
+    // the transfer it made (see `record`), so it needs no marker of its own.
     let recorded = match source.parse_order(body) {
         Ok(order) => record::record_order(ferry, connection, &order, body).await?,
         Err(e) => {
@@ -130,16 +124,6 @@ async fn receive_for(
         }
     };
 
-    // Marked only after the transfer is safely recorded and enqueued: a crash
-    // before this line makes the sender's retry do the work again, harmlessly.
-    if let Some(delivery_id) = &delivery.delivery_id {
-        let expires = ferry.clock.now()
-            + chrono::Duration::from_std(ferry.limits.seen_delivery_ttl).unwrap_or_default();
-        ferry
-            .store
-            .mark_delivery_seen(&connection.id, delivery_id, expires)
-            .await?;
-    }
     tracing::info!(transfer = %recorded.transfer(), outcome = ?recorded, "webhook recorded");
     Ok(Received::Recorded(recorded))
 }

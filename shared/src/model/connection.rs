@@ -5,7 +5,7 @@ use super::system::Scope;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     Orders,
@@ -15,7 +15,7 @@ pub enum Entity {
 }
 
 /// The document a delivered order becomes in the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     DraftInvoice,
@@ -24,7 +24,7 @@ pub enum DocumentKind {
 }
 
 /// How the last scheduled run went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct RunOutcome {
     pub at: Option<DateTime<Utc>>,
     pub records_found: u64,

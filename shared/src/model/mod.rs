@@ -1,5 +1,6 @@
 //! Canonical records and the tenant's configuration.
 
+pub mod catalog;
 pub mod connection;
 pub mod ids;
 pub mod log;
@@ -10,12 +11,13 @@ pub mod tenant;
 pub mod transfer;
 pub mod usage;
 
+pub use catalog::{CatalogItem, DEFAULT_WAREHOUSE};
 pub use connection::{Connection, DocumentKind, Entity, RunOutcome};
 pub use ids::{ConnectionId, InvalidId, SystemId, TenantId, TransferId, UserId};
 pub use log::{Level, LogEvent};
 pub use order::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
 pub use payload::Payload;
 pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
-pub use tenant::{Role, Settings, Tenant, User};
+pub use tenant::{Directory, Role, Settings, Tenant, User};
 pub use transfer::{Transfer, TransferStatus};
 pub use usage::{Usage, UsageDelta};

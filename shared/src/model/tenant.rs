@@ -16,7 +16,7 @@ pub struct Tenant {
 
 /// The tenant's switches: the whole integration, then each module.
 /// The integration switch is the first thing to check when nothing moves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Settings {
     pub integration_active: bool,
     pub orders_active: bool,
@@ -37,7 +37,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -51,4 +51,17 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+}
+
+/// The tenant's clients and warehouses: the names a system or connection
+/// may be scoped to. Kept as one record, changed by compare-and-swap on
+/// `version` (0 before the first save).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+pub struct Directory {
+    #[serde(default)]
+    pub clients: Vec<String>,
+    #[serde(default)]
+    pub warehouses: Vec<String>,
+    #[serde(default)]
+    pub version: u64,
 }

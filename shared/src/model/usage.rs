@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Counts for one tenant and one period (a day `2026-11-23` or a month `2026-11`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Usage {
     pub period: String,
     pub orders: u64,

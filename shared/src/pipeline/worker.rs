@@ -12,6 +12,7 @@
 use super::events;
 use crate::app::Ferry;
 use crate::connectors::{ConnectorError, Delivered, Target};
+use crate::mapping;
 use crate::model::{
     Connection, CredentialHealth, DocumentKind, Entity, HealthStatus, Level, Order, Payload,
     System, Transfer, TransferStatus, UsageDelta,
@@ -74,6 +75,10 @@ async fn process_in_span(ferry: &Ferry, message: &TransferMessage) -> Result<Out
             return Ok(Outcome::NothingToDo);
         };
         tracing::Span::current().record("connection", transfer.connection.as_str());
+        if transfer.entity.is_catalog() {
+            // Products and stock run the other way (ERP to webshop).
+            return crate::catalog_sync::process(ferry, message).await;
+        }
         if transfer.status != TransferStatus::Pending {
             return Ok(Outcome::NothingToDo);
         }
@@ -210,6 +215,11 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
             order.state
         )));
     }
+    if let crate::subscription::Admission::Wait { reason, after } =
+        crate::subscription::admit(ferry, transfer).await?
+    {
+        return Ok(Decision::Wait { reason, after });
+    }
     if target_system.health.status == HealthStatus::Unhealthy {
         return Ok(Decision::Wait {
             reason: unhealthy_reason(&target_system),
@@ -280,7 +290,8 @@ async fn deliver(
     let target_name = plan.target_system.kind.display_name();
     match send(plan.target.as_ref(), &plan.order, plan.connection.document).await {
         Ok((document, linked)) => {
-            record_delivered(ferry, claimed, &document, linked).await?;
+            let warnings = mapping::order_warnings(&plan.order);
+            record_delivered(ferry, claimed, &document, linked, &warnings).await?;
             Ok(Some(Outcome::Delivered {
                 target_ref: document.number,
                 linked,
@@ -352,7 +363,14 @@ async fn record_delivered(
     claimed: Transfer,
     document: &Delivered,
     linked: bool,
+    warnings: &[String],
 ) -> Result<(), WorkerError> {
+    // What the merchant should look at although the order went through.
+    let notes: Vec<String> = linked
+        .then(|| "linked to the document the target already had for this order".to_string())
+        .into_iter()
+        .chain(warnings.iter().cloned())
+        .collect();
     let mut current = claimed;
     for _ in 0..MAX_RACES {
         if current.status == TransferStatus::Delivered {
@@ -365,8 +383,7 @@ async fn record_delivered(
         done.target_payload = Some(Payload::compress(
             &serde_json::to_vec(&document.sent).unwrap_or_default(),
         ));
-        done.reason = linked
-            .then(|| "linked to the document the target already had for this order".to_string());
+        done.reason = (!notes.is_empty()).then(|| notes.join("; "));
         done.lease_until = None;
         done.updated_at = ferry.clock.now();
         done.version = expected + 1;
@@ -380,6 +397,18 @@ async fn record_delivered(
         match ferry.store.update_transfer(&done, expected, usage).await {
             Ok(()) => {
                 tracing::info!(target_ref = %document.number, linked, "delivered");
+                for warning in warnings {
+                    events::log(
+                        ferry,
+                        &done.tenant,
+                        SERVICE,
+                        Level::Warn,
+                        format!("delivered as {} with a warning: {warning}", document.number),
+                        Some(&done.connection),
+                        Some(&done.id),
+                    )
+                    .await;
+                }
                 return Ok(());
             }
             Err(StoreError::Conflict) => {

@@ -34,21 +34,10 @@ use std::sync::Arc;
 
 /// Runs every check against one store.
 pub async fn run_all(store: Arc<dyn Store>) {
-    run(&*store, true).await;
+    run(&*store).await;
 }
 
-/// Every check but [`concurrent_updates_count_usage_once`], for an emulator
-/// whose transactions are not isolated from each other: moto 5's
-/// TransactWriteItems copies the table, applies the items, and on a failed
-/// condition restores its copy, without a lock, so concurrent transactions
-/// undo or repeat each other's writes. Concurrent conditional writes (the
-/// other race checks) and a refused transaction
-/// ([`usage_counts_with_updates`]) are still checked.
-pub async fn run_all_without_concurrent_transactions(store: Arc<dyn Store>) {
-    run(&*store, false).await;
-}
-
-async fn run(store: &dyn Store, concurrent_transactions: bool) {
+async fn run(store: &dyn Store) {
     tenants(store).await;
     settings(store).await;
     users(store).await;
@@ -60,16 +49,15 @@ async fn run(store: &dyn Store, concurrent_transactions: bool) {
     transfers_with_large_payloads(store).await;
     update_transfer_compare_and_swap(store).await;
     concurrent_updates_one_wins(store).await;
-    if concurrent_transactions {
-        concurrent_updates_count_usage_once(store).await;
-    }
+    concurrent_updates_count_usage_once(store).await;
     usage_counts_with_updates(store).await;
     list_transfers_filters(store).await;
     list_transfers_pages(store).await;
     status_changes_move_transfers(store).await;
-    seen_deliveries(store).await;
-    concurrent_marks_one_wins(store).await;
     logs(store).await;
+    catalog_fingerprints(store).await;
+    directory_compare_and_swap(store).await;
+    subscription_compare_and_swap(store).await;
 }
 
 // Sample data -------------------------------------------------------------------
@@ -1452,68 +1440,6 @@ pub async fn status_changes_move_transfers(store: &dyn Store) {
     assert_eq!(list(store, &a, query()).await.len(), 1);
 }
 
-// Seen deliveries --------------------------------------------------------------------
-
-/// A delivery id is new once, per connection.
-pub async fn seen_deliveries(store: &dyn Store) {
-    let connection = ConnectionId::generate();
-    let other = ConnectionId::generate();
-    let expires = Utc::now() + Duration::days(3);
-    let delivery = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043";
-
-    assert!(!store
-        .delivery_seen(&connection, delivery)
-        .await
-        .expect("seen"));
-    assert!(store
-        .mark_delivery_seen(&connection, delivery, expires)
-        .await
-        .expect("mark"));
-    assert!(store
-        .delivery_seen(&connection, delivery)
-        .await
-        .expect("seen"));
-    assert!(
-        !store
-            .mark_delivery_seen(&connection, delivery, expires)
-            .await
-            .expect("mark"),
-        "the second mark of a delivery must answer false"
-    );
-    // The same delivery id under another connection is another delivery.
-    assert!(!store.delivery_seen(&other, delivery).await.expect("seen"));
-    assert!(store
-        .mark_delivery_seen(&other, delivery, expires)
-        .await
-        .expect("mark"));
-    // Odd characters and long ids are fine.
-    let odd = format!("{}#/é {}", "x".repeat(600), delivery);
-    assert!(store
-        .mark_delivery_seen(&connection, &odd, expires)
-        .await
-        .expect("mark"));
-    assert!(store.delivery_seen(&connection, &odd).await.expect("seen"));
-    assert!(!store
-        .delivery_seen(&connection, &odd[..odd.len() - 1])
-        .await
-        .expect("seen"));
-}
-
-/// Many marks of one new delivery at once: exactly one answers true.
-pub async fn concurrent_marks_one_wins(store: &dyn Store) {
-    let connection = ConnectionId::generate();
-    let expires = Utc::now() + Duration::days(3);
-    let results =
-        join_all((0..8).map(|_| store.mark_delivery_seen(&connection, "delivery-race", expires)))
-            .await;
-    let new = results.iter().filter(|r| matches!(r, Ok(true))).count();
-    assert!(
-        results.iter().all(Result::is_ok),
-        "marks failed: {results:?}"
-    );
-    assert_eq!(new, 1, "exactly one concurrent mark must be new");
-}
-
 // Logs ---------------------------------------------------------------------------------
 
 /// Newest first; filters by service and minimum level; pages; per tenant.
@@ -1651,4 +1577,170 @@ pub async fn logs(store: &dyn Store) {
         .expect("list_logs")
         .items
         .is_empty());
+}
+
+// Catalogue fingerprints ------------------------------------------------------------
+
+/// Fingerprints are per tenant and connection, replaced by a second put,
+/// and read back whole (also past one page of the backing store).
+pub async fn catalog_fingerprints(store: &dyn Store) {
+    let tenant = new_tenant(store, "Catalogue").await;
+    let other_tenant = new_tenant(store, "Other catalogue").await;
+    let connection = ConnectionId::generate();
+    let other_connection = ConnectionId::generate();
+    assert!(
+        store
+            .catalog_fingerprints(&tenant, &connection)
+            .await
+            .expect("fingerprints read")
+            .is_empty(),
+        "a connection that sent nothing has no fingerprints"
+    );
+    store
+        .put_catalog_fingerprint(&tenant, &connection, "MUG-RED", "aaa")
+        .await
+        .expect("fingerprint put");
+    store
+        .put_catalog_fingerprint(&tenant, &connection, "MUG-RED", "bbb")
+        .await
+        .expect("fingerprint replaced");
+    store
+        .put_catalog_fingerprint(&tenant, &connection, "SKU with spaces/and#marks", "ccc")
+        .await
+        .expect("fingerprint put");
+    store
+        .put_catalog_fingerprint(&tenant, &other_connection, "MUG-RED", "zzz")
+        .await
+        .expect("fingerprint put");
+    store
+        .put_catalog_fingerprint(&other_tenant, &connection, "MUG-RED", "yyy")
+        .await
+        .expect("fingerprint put");
+    let found = store
+        .catalog_fingerprints(&tenant, &connection)
+        .await
+        .expect("fingerprints read");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found["MUG-RED"], "bbb", "the second put replaced the first");
+    assert_eq!(found["SKU with spaces/and#marks"], "ccc");
+    assert_eq!(
+        store
+            .catalog_fingerprints(&other_tenant, &connection)
+            .await
+            .expect("fingerprints read")["MUG-RED"],
+        "yyy",
+        "another tenant's fingerprints are its own"
+    );
+
+    // A large catalogue reads back whole.
+    let big = ConnectionId::generate();
+    for chunk in (0..1500u64).collect::<Vec<_>>().chunks(50) {
+        join_all(chunk.iter().map(|n| {
+            let (tenant, big) = (&tenant, &big);
+            async move {
+                let (key, fingerprint) = (format!("SKU-{n:05}"), format!("{:024x}", n * 7919));
+                store
+                    .put_catalog_fingerprint(tenant, big, &key, &fingerprint)
+                    .await
+                    .expect("fingerprint put");
+            }
+        }))
+        .await;
+    }
+    let all = store
+        .catalog_fingerprints(&tenant, &big)
+        .await
+        .expect("fingerprints read");
+    assert_eq!(all.len(), 1500);
+    assert_eq!(all["SKU-00042"], format!("{:024x}", 42 * 7919));
+}
+
+/// Clients and warehouses: empty at first, saved by compare-and-swap on the
+/// version, per tenant.
+pub async fn directory_compare_and_swap(store: &dyn Store) {
+    use crate::model::Directory;
+    let tenant = new_tenant(store, "Directory").await;
+    let other = new_tenant(store, "Directory other").await;
+    assert_eq!(
+        store.get_directory(&tenant).await.expect("get_directory"),
+        Directory::default(),
+        "a tenant that saved nothing has no clients, no warehouses, version 0"
+    );
+    let first = Directory {
+        clients: vec!["Acme".into(), "Bolt & Co".into()],
+        warehouses: vec!["North".into()],
+        version: 1,
+    };
+    store
+        .put_directory(&tenant, &first, 0)
+        .await
+        .expect("the first save expects version 0");
+    assert_eq!(store.get_directory(&tenant).await.unwrap(), first);
+    let stale = Directory {
+        clients: vec!["Lost".into()],
+        version: 1,
+        ..Directory::default()
+    };
+    assert!(
+        matches!(
+            store.put_directory(&tenant, &stale, 0).await,
+            Err(StoreError::Conflict)
+        ),
+        "a second first save must conflict"
+    );
+    let second = Directory {
+        version: 2,
+        ..first.clone()
+    };
+    assert!(matches!(
+        store.put_directory(&tenant, &second, 5).await,
+        Err(StoreError::Conflict)
+    ));
+    store.put_directory(&tenant, &second, 1).await.unwrap();
+    assert_eq!(store.get_directory(&tenant).await.unwrap(), second);
+    assert_eq!(
+        store.get_directory(&other).await.unwrap(),
+        Directory::default(),
+        "another tenant sees none of it"
+    );
+}
+
+/// The subscription: absent at first, saved by compare-and-swap, with its
+/// purchases (exact prices) kept.
+pub async fn subscription_compare_and_swap(store: &dyn Store) {
+    use crate::subscription::{Purchase, Subscription};
+    let tenant = new_tenant(store, "Subscriber").await;
+    assert!(store.get_subscription(&tenant).await.unwrap().is_none());
+    let mut first = Subscription::initial(&tenant, at(2026, 11, 23, 10, 0));
+    first.auto_buy = true;
+    first.version = 1;
+    first.purchases.push(Purchase {
+        id: "pur_1".into(),
+        period: "2026-11".into(),
+        orders: 100,
+        price: rust_decimal::Decimal::new(500, 2),
+        currency: "EUR".into(),
+        at: at(2026, 11, 23, 10, 5),
+        automatic: true,
+    });
+    store.put_subscription(&first, 0).await.unwrap();
+    assert_eq!(
+        store.get_subscription(&tenant).await.unwrap(),
+        Some(first.clone())
+    );
+    assert!(matches!(
+        store.put_subscription(&first, 0).await,
+        Err(StoreError::Conflict)
+    ));
+    let mut second = first.clone();
+    second.plan = "business".into();
+    second.version = 2;
+    assert!(matches!(
+        store.put_subscription(&second, 2).await,
+        Err(StoreError::Conflict)
+    ));
+    store.put_subscription(&second, 1).await.unwrap();
+    let stored = store.get_subscription(&tenant).await.unwrap().unwrap();
+    assert_eq!(stored, second);
+    assert_eq!(stored.purchases[0].price.to_string(), "5.00");
 }

@@ -10,13 +10,15 @@
 //! `pipeline` and `intake`.
 
 pub mod conformance;
+pub mod counting;
 pub mod dynamodb;
 pub mod embedded;
 
 use crate::model::{
-    Connection, ConnectionId, Level, LogEvent, Settings, System, SystemId, Tenant, TenantId,
-    Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+    Connection, ConnectionId, Directory, Level, LogEvent, Settings, System, SystemId, Tenant,
+    TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
 };
+use crate::subscription::Subscription;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -128,8 +130,9 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<Transfer>>;
     /// Replaces a transfer if the stored one still has `expected_version`
     /// (else [`StoreError::Conflict`]). The caller sets `transfer.version`
-    /// to `expected_version + 1`. `usage` is added to the tenant's day and
-    /// month counters in the same atomic write.
+    /// to `expected_version + 1`. `usage` is then added to the tenant's day
+    /// and month counters, by the winner only: never counted twice (a crash
+    /// right after the write may leave it uncounted).
     async fn update_transfer(
         &self,
         transfer: &Transfer,
@@ -143,21 +146,6 @@ pub trait Store: Send + Sync {
         query: &TransferQuery,
     ) -> StoreResult<Page<Transfer>>;
 
-    // Seen deliveries ---------------------------------------------------------
-    async fn delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-    ) -> StoreResult<bool>;
-    /// Records a delivery id with a conditional write; `true` if it was new.
-    /// Expires at `expires_at` (a TTL attribute on DynamoDB).
-    async fn mark_delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-
     // Logs --------------------------------------------------------------------
     /// Appends a service event; it expires at `expires_at`.
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()>;
@@ -167,6 +155,46 @@ pub trait Store: Send + Sync {
     // Usage -------------------------------------------------------------------
     /// Counters of one period: a day `2026-11-23` or a month `2026-11`.
     async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage>;
+
+    // Catalogue fingerprints ----------------------------------------------------
+    /// What a products or stock connection last sent to the shop, per item:
+    /// item key (the SKU) -> fingerprint. Empty for a connection that never
+    /// sent anything. One read of the connection's whole set, so a pass over
+    /// a large catalogue costs one query, not one per item.
+    async fn catalog_fingerprints(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+    ) -> StoreResult<std::collections::HashMap<String, String>>;
+    /// Records the fingerprint of what was sent for one item (creates or replaces).
+    async fn put_catalog_fingerprint(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<()>;
+
+    // Clients, warehouses and the subscription --------------------------------
+    /// The tenant's clients and warehouses (empty, version 0, when never saved).
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<Directory>;
+    /// Saves the directory if the stored one still has `expected_version`
+    /// (0: none saved yet), else [`StoreError::Conflict`]. The caller sets
+    /// `directory.version` to `expected_version + 1`.
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &Directory,
+        expected_version: u64,
+    ) -> StoreResult<()>;
+    /// The tenant's subscription, if one was ever saved.
+    async fn get_subscription(&self, tenant: &TenantId) -> StoreResult<Option<Subscription>>;
+    /// Compare-and-swap as [`Store::put_directory`].
+    async fn put_subscription(
+        &self,
+        subscription: &Subscription,
+        expected_version: u64,
+    ) -> StoreResult<()>;
 }
 
 /// The day and month periods that `at` counts towards.

@@ -28,6 +28,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub mod catalog;
 mod filter;
 pub mod harness;
 mod rules;
@@ -233,6 +234,16 @@ impl Handle {
 
     pub fn products(&self) -> Vec<Product> {
         self.shared.ledger().products.clone()
+    }
+
+    /// Deletes a product, as a bookkeeper might by hand; `true` if it was there.
+    pub fn delete_product(&self, product_number: &str) -> bool {
+        let mut ledger = self.shared.ledger();
+        let before = ledger.products.len();
+        ledger
+            .products
+            .retain(|p| p.product_number != product_number);
+        ledger.products.len() != before
     }
 
     pub fn draft_invoices(&self) -> Vec<Document> {

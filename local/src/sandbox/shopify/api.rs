@@ -35,7 +35,7 @@ pub(super) fn router(shop: SharedShop) -> Router {
         .with_state(shop)
 }
 
-fn answer(status: StatusCode, headers: &[(&str, String)], body: Value) -> Response {
+pub(super) fn answer(status: StatusCode, headers: &[(&str, String)], body: Value) -> Response {
     let mut response = (status, axum::Json(body)).into_response();
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
@@ -48,7 +48,7 @@ fn answer(status: StatusCode, headers: &[(&str, String)], body: Value) -> Respon
     response
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     answer(StatusCode::NOT_FOUND, &[], json!({ "errors": "Not Found" }))
 }
 
@@ -62,7 +62,7 @@ fn bad_request(field: &str, message: &str) -> Refusal {
 
 /// What every call goes through: the version, the token, an injected
 /// fault, then the bucket. `Ok` carries the call-limit header value.
-fn gate(shop: &mut Shop, version: &str, headers: &HeaderMap) -> Result<String, Refusal> {
+pub(super) fn gate(shop: &mut Shop, version: &str, headers: &HeaderMap) -> Result<String, Refusal> {
     if !is_version(version) {
         return Err(not_found().into());
     }

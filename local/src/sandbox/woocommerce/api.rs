@@ -40,7 +40,7 @@ pub(super) fn router(shop: SharedShop) -> Router {
 }
 
 /// `{"code", "message", "data": {"status"}}`, as WordPress answers errors.
-fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         axum::Json(
@@ -50,7 +50,7 @@ fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn invalid_param(param: &str, why: &str) -> Refusal {
+pub(super) fn invalid_param(param: &str, why: &str) -> Refusal {
     Box::new(
         (
             StatusCode::BAD_REQUEST,
@@ -66,7 +66,7 @@ fn invalid_param(param: &str, why: &str) -> Refusal {
 
 /// What every call goes through: the consumer key and secret, then an
 /// injected fault. `denied` is WooCommerce's words when no key came at all.
-fn gate(
+pub(super) fn gate(
     shop: &mut Shop,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,

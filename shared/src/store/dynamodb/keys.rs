@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
-/// TTL attribute (epoch seconds) on seen-delivery markers and log events.
+/// TTL attribute (epoch seconds) on log events.
 pub const EXPIRES_AT: &str = "expires_at";
 
 /// GSI `by_status`: `ST` = `T#<tenant>#<status>`, sort `RT`.
@@ -40,7 +40,6 @@ pub const TENANT: &str = "tenant";
 pub const TENANTS_PK: &str = "TENANTS";
 pub const TRANSFER_SK: &str = "TR";
 pub const OWNER_SK: &str = "OWNER";
-pub const SEEN_SK: &str = "SEEN";
 pub const SETTINGS_SK: &str = "SET";
 pub const USER_PREFIX: &str = "USR#";
 pub const SYSTEM_PREFIX: &str = "SYS#";
@@ -73,18 +72,6 @@ pub fn owner_pk(connection: &ConnectionId) -> String {
 
 pub fn log_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#LOG")
-}
-
-/// A seen-delivery marker. Delivery ids come from the sender: long ones are
-/// hashed so the key stays far below DynamoDB's 2 KB partition key limit.
-pub fn seen_pk(connection: &ConnectionId, delivery_id: &str) -> String {
-    if delivery_id.len() <= 512 {
-        format!("SEEN#{connection}#R:{delivery_id}")
-    } else {
-        let digest = Sha256::digest(delivery_id.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("SEEN#{connection}#H:{hex}")
-    }
 }
 
 pub fn status_key(tenant: &TenantId, status: TransferStatus) -> String {
@@ -139,16 +126,6 @@ pub fn payload_digest(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_delivery_ids_are_hashed_and_short_ones_kept() {
-        let connection = ConnectionId::parse("con_1").unwrap();
-        assert_eq!(seen_pk(&connection, "abc"), "SEEN#con_1#R:abc");
-        let long = "x".repeat(2000);
-        let key = seen_pk(&connection, &long);
-        assert!(key.starts_with("SEEN#con_1#H:") && key.len() < 100);
-        assert_ne!(key, seen_pk(&connection, &long[1..]));
-    }
 
     #[test]
     fn due_keys_of_an_instant_sort_below_its_bound() {

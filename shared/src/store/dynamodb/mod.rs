@@ -52,8 +52,8 @@
 //! | usage | `T#<tenant>` | `USE#<yyyy-mm-dd>` or `USE#<yyyy-mm>` | six counters, `ADD`ed |
 //! | transfer | `T#<tenant>#TR#<transfer>` | `TR` | the log's fields, `version`, `ST`, `RT`, `SREF`, `TREF`, payload pointers `src`/`tgt` |
 //! | payload part | `T#<tenant>#TR#<transfer>` | `P#<payload key>#<nnnn>` | `data` (binary, at most 350 KB) |
-//! | seen delivery | `SEEN#<connection>#R:<delivery id>` (`#H:<sha-256>` when over 512 bytes) | `SEEN` | `expires_at` |
 //! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event, `expires_at` |
+//! | catalogue fingerprint | `T#<tenant>#CAT#<connection>` | the item's key (its SKU) | `fp`: what was last sent to the shop |
 //!
 //! Configuration lives in the tenant's partition, so a tenant's id only ever
 //! reaches its own items. Tenants themselves sit in one `TENANTS` partition:
@@ -93,12 +93,13 @@
 //! # Writes
 //!
 //! - Creates are conditional (`attribute_not_exists(PK)`): tenants,
-//!   transfers, seen-delivery markers (the first mark wins).
+//!   transfers (the first create wins).
 //! - `update_transfer` reads the item, then replaces it on condition
-//!   `version = :expected`. With usage it is one TransactWriteItems: the
-//!   conditional put plus `ADD` to the day and the month counters; a
-//!   cancelled transaction (failed condition or a concurrent transaction)
-//!   answers Conflict and changes nothing.
+//!   `version = :expected` (a failed condition answers Conflict and changes
+//!   nothing). Usage is then `ADD`ed to the day and the month counters by
+//!   the winner only, in two plain updates: a TransactWriteItems would
+//!   cost double for each of its three items. A crash between the put and
+//!   the counters can leave one order uncounted, never one counted twice.
 //! - Payloads are part items under fresh keys, written once, before the
 //!   transfer item that points at them, and only when their bytes change (a
 //!   digest sits in the pointer). The transfer item stays near 1 KB whatever
@@ -110,22 +111,20 @@
 //!
 //! Write units per delivered order, with payloads under 1 KB compressed:
 //! the create costs 1 (transfer) + 1 (source part) + 2 (`by_status`,
-//! `by_source_ref`); the delivery with usage costs 6 (a transaction of
-//! three small items costs double) + 1 (target part) + 2 (the `by_status`
-//! entry moves) + 1 (`by_target_ref`); a lease or retry write costs 1.
+//! `by_source_ref`); the claim 1; the delivery 1 (transfer) + 2 (usage
+//! counters) + 1 (target part) + 2 (the `by_status` entry moves) + 1
+//! (`by_target_ref`). `local/benches/dynamo_writes.rs` measures it.
 //!
 //! No Scan anywhere: every read is a GetItem, a Query of one partition, or a
 //! BatchGetItem of keys read from an index. The Logs screen queries the
 //! tenant's log partition newest first with a filter on service and level
 //! (events expire, so the partition stays small).
-//!
-//! The emulator (moto) does not isolate concurrent transactions from each
-//! other, so the conformance race with usage runs only on the embedded store
-//! (see `conformance::run_all_without_concurrent_transactions`).
 
+mod catalog;
 mod errors;
 mod keys;
 mod reads;
+mod records;
 mod table;
 mod transfers;
 
@@ -515,30 +514,6 @@ impl Store for DynamoStore {
         self.list_transfer_items(tenant, query).await
     }
 
-    async fn delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-    ) -> StoreResult<bool> {
-        Ok(self
-            .get(&seen_pk(connection, delivery_id), SEEN_SK)
-            .await?
-            .is_some())
-    }
-
-    async fn mark_delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let mut item = Item::new();
-        item.insert(PK.to_owned(), s(seen_pk(connection, delivery_id)));
-        item.insert(SK.to_owned(), s(SEEN_SK));
-        item.insert(EXPIRES_AT.to_owned(), n(expires_at.timestamp()));
-        self.put(item, Some(NOT_THERE)).await
-    }
-
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let mut item = item_of(event, log_pk(&event.tenant), time_id(event.at, &event.id))?;
         item.insert(EXPIRES_AT.to_owned(), n(expires_at.timestamp()));
@@ -636,6 +611,55 @@ impl Store for DynamoStore {
             period: period.to_owned(),
             ..Usage::default()
         }))
+    }
+
+    async fn catalog_fingerprints(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
+        self.read_fingerprints(tenant, connection).await
+    }
+
+    async fn put_catalog_fingerprint(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<()> {
+        self.write_fingerprint(tenant, connection, key, fingerprint)
+            .await
+    }
+
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<crate::model::Directory> {
+        self.read_directory(tenant).await
+    }
+
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &crate::model::Directory,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_directory(tenant, directory, expected_version)
+            .await
+    }
+
+    async fn get_subscription(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Option<crate::subscription::Subscription>> {
+        self.read_subscription(tenant).await
+    }
+
+    async fn put_subscription(
+        &self,
+        subscription: &crate::subscription::Subscription,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_subscription(subscription, expected_version)
+            .await
     }
 }
 

@@ -45,10 +45,6 @@ pub const BY_CONNECTION_STATUS: Table = TableDefinition::new("transfers_by_conne
 /// [tenant, reference] `<received_at>#<id>` -> transfer id; one entry for the
 /// webshop number and one for the target number
 pub const BY_REFERENCE: Table = TableDefinition::new("transfers_by_reference");
-/// [connection] delivery id -> expiry (8 bytes)
-pub const SEEN: Table = TableDefinition::new("seen_deliveries");
-/// expiry (8 bytes) [connection] delivery id -> nothing: what to purge next
-pub const SEEN_EXPIRY: Table = TableDefinition::new("seen_deliveries_by_expiry");
 /// [tenant] `<at>#<event id>` -> LogEvent
 pub const LOGS: Table = TableDefinition::new("logs");
 /// expiry (8 bytes) [tenant] `<at>#<event id>` -> nothing: what to purge next
@@ -56,7 +52,7 @@ pub const LOG_EXPIRY: Table = TableDefinition::new("logs_by_expiry");
 /// [tenant, period] -> Usage
 pub const USAGE: Table = TableDefinition::new("usage");
 
-pub const ALL_TABLES: [Table; 19] = [
+pub const ALL_TABLES: [Table; 17] = [
     TENANTS,
     SETTINGS,
     USERS,
@@ -71,8 +67,6 @@ pub const ALL_TABLES: [Table; 19] = [
     BY_CONNECTION,
     BY_CONNECTION_STATUS,
     BY_REFERENCE,
-    SEEN,
-    SEEN_EXPIRY,
     LOGS,
     LOG_EXPIRY,
     USAGE,

@@ -3,7 +3,7 @@
 //! Every call is one redb transaction: reads see one snapshot, writes commit
 //! whole or not at all (a transfer, its payloads, its index entries and the
 //! usage it counts). redb allows one writer at a time, which is what makes
-//! create-if-absent, compare-and-swap and seen-delivery markers atomic here.
+//! create-if-absent and compare-and-swap atomic here.
 //!
 //! redb is synchronous and a write commit waits for the disk (fsync), so
 //! reads run on tokio's blocking pool (`spawn_blocking`) and writes on one
@@ -23,7 +23,9 @@
 //! store opens and then at most every few minutes during writes, so a
 //! long-running ferry-local does not grow without bound.
 
+mod catalog;
 mod keys;
+mod records;
 mod transfers;
 mod writer;
 
@@ -150,7 +152,7 @@ impl EmbeddedStore {
         .await
     }
 
-    /// Removes seen-delivery markers and log events that expired before
+    /// Removes log events that expired before
     /// `now`; answers how many entries went.
     pub async fn purge_expired(&self, now: DateTime<Utc>) -> StoreResult<usize> {
         self.write(move |tx| purge_expired_in(tx, now, usize::MAX))
@@ -195,9 +197,8 @@ impl EmbeddedStore {
     }
 
     /// Like [`Self::write`], for data whose loss in a crash is harmless (a
-    /// seen-delivery marker: the delivery is recorded again, idempotently;
-    /// a log line): committed without waiting for the disk, made durable by
-    /// the next immediate commit. Saves a flush on every webhook.
+    /// log line): committed without waiting for the disk, made durable by
+    /// the next immediate commit.
     async fn write_eventually<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -300,11 +301,11 @@ fn get_in<T: DeserializeOwned>(
     value.map(|v| from_json(v.value(), what)).transpose()
 }
 
-/// Removes up to `max` expired markers and up to `max` expired log events.
+/// Removes up to `max` expired log events.
 fn purge_expired_in(tx: &WriteTransaction, now: DateTime<Utc>, max: usize) -> StoreResult<usize> {
     let end = expiry_bytes(now);
     let mut purged = 0;
-    for (by_expiry, items) in [(SEEN_EXPIRY, SEEN), (LOG_EXPIRY, LOGS)] {
+    for (by_expiry, items) in [(LOG_EXPIRY, LOGS)] {
         let mut by_expiry = tx.open_table(by_expiry).or_unavailable()?;
         let mut items = tx.open_table(items).or_unavailable()?;
         let expired: Vec<Vec<u8>> = by_expiry
@@ -604,47 +605,6 @@ impl Store for EmbeddedStore {
         Ok(self.list_transfers_counted(tenant, query).await?.0)
     }
 
-    async fn delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-    ) -> StoreResult<bool> {
-        let seen_key = key(&[connection.as_str()], delivery_id);
-        self.read(move |tx| {
-            let seen = tx.open_table(SEEN).or_unavailable()?;
-            let found = seen.get(seen_key.as_slice()).or_unavailable()?.is_some();
-            Ok(found)
-        })
-        .await
-    }
-
-    async fn mark_delivery_seen(
-        &self,
-        connection: &ConnectionId,
-        delivery_id: &str,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let seen_key = key(&[connection.as_str()], delivery_id);
-        let purge = self.purge_due();
-        self.write_eventually(move |tx| {
-            if purge {
-                purge_expired_in(tx, Utc::now(), PURGE_BATCH)?;
-            }
-            let mut seen = tx.open_table(SEEN).or_unavailable()?;
-            if seen.get(seen_key.as_slice()).or_unavailable()?.is_some() {
-                return Ok(false);
-            }
-            seen.insert(seen_key.as_slice(), expiry_bytes(expires_at).as_slice())
-                .or_unavailable()?;
-            tx.open_table(SEEN_EXPIRY)
-                .or_unavailable()?
-                .insert(expiry_key(expires_at, &seen_key).as_slice(), [].as_slice())
-                .or_unavailable()?;
-            Ok(true)
-        })
-        .await
-    }
-
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let log_key = key(&[event.tenant.as_str()], &time_id(event.at, &event.id));
         let encoded = to_json(event)?;
@@ -716,6 +676,55 @@ impl Store for EmbeddedStore {
             period: period.to_owned(),
             ..Usage::default()
         }))
+    }
+
+    async fn catalog_fingerprints(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
+        self.read_fingerprints(tenant, connection).await
+    }
+
+    async fn put_catalog_fingerprint(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<()> {
+        self.write_fingerprint(tenant, connection, key, fingerprint)
+            .await
+    }
+
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<crate::model::Directory> {
+        self.read_directory(tenant).await
+    }
+
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &crate::model::Directory,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_directory(tenant, directory, expected_version)
+            .await
+    }
+
+    async fn get_subscription(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Option<crate::subscription::Subscription>> {
+        self.read_subscription(tenant).await
+    }
+
+    async fn put_subscription(
+        &self,
+        subscription: &crate::subscription::Subscription,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_subscription(subscription, expected_version)
+            .await
     }
 }
 

@@ -1,0 +1,28 @@
+//! Products and stock, from the ERP to the webshop.
+//!
+//! The ERP (e-conomic, Fortnox) is the master of the catalogue; the webshop
+//! (Shopify, WooCommerce) must not sell what the warehouse does not have.
+//! A connection whose entity is `products` sends prices, one whose entity
+//! is `stock` sends stock levels.
+//!
+//! - [`pass`]: a poll of the connection's ERP on its schedule (or "sync
+//!   now"): every page of the catalogue is read, each item compared with
+//!   the fingerprint of what was last sent, and only the changes recorded.
+//!   An unchanged catalogue costs the paged reads and one store read.
+//! - [`record`]: a changed item becomes (or refreshes) its transfer, one
+//!   per connection and SKU, like an order: pending, enqueued, in the log.
+//! - [`deliver`]: the transfer worker's part for products and stock: find
+//!   the shop's variant by SKU (none, or several, fail with that reason),
+//!   set its price or its stock per location, and remember the fingerprint.
+//!
+//! Matching is by SKU, exactly. Stock goes to the shop's locations through
+//! the target system's `stock_locations` setting, a map from the ERP's
+//! warehouse to the shop's location id (`{"default": "655441491"}`); a shop
+//! with one location needs no map.
+
+pub mod deliver;
+pub mod pass;
+pub mod record;
+
+pub use deliver::{deliver_catalog_item, process};
+pub use pass::poll;

@@ -1,0 +1,279 @@
+//! Recording a changed catalogue item as a transfer.
+//!
+//! One transfer per connection and item key (the SKU), like one per order:
+//! - a new item becomes a pending transfer and is enqueued;
+//! - an item that changed again replaces the held data and goes (back) to
+//!   pending with fresh attempts, whatever its status, because the shop
+//!   must follow the ERP;
+//! - an item held exactly as it is changes nothing: a pending one is
+//!   enqueued again (a lost message loses nothing), a failed one waits for
+//!   a change or a retry by hand (a failure is not sent again every poll),
+//!   and a delivered one gets its fingerprint written again (it was lost).
+
+use crate::app::Ferry;
+use crate::model::{
+    CatalogItem, Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
+};
+use crate::pipeline::record::{RecordError, Recorded};
+use crate::queue::TransferMessage;
+use crate::store::StoreError;
+use std::time::Duration;
+
+const MAX_RACES: usize = 8;
+
+/// The transfer of an item on a connection.
+pub fn transfer_id(connection: &Connection, item: &CatalogItem) -> TransferId {
+    TransferId::for_record(&connection.id, &format!("catalog:{}", item.key()))
+}
+
+/// What the log shows as the item's number: its SKU, or its ERP number
+/// when it has none.
+fn reference(item: &CatalogItem) -> String {
+    item.sku.clone().unwrap_or_else(|| item.number.clone())
+}
+
+/// Records `item` as changed. `resend` (a backfill) sends it again even
+/// when the held transfer has the same data.
+pub async fn record_item(
+    ferry: &Ferry,
+    connection: &Connection,
+    item: &CatalogItem,
+    resend: bool,
+) -> Result<Recorded, RecordError> {
+    let id = transfer_id(connection, item);
+    let raw = serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for _ in 0..MAX_RACES {
+        let now = ferry.clock.now();
+        let Some(mut held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
+            let transfer = Transfer {
+                id: id.clone(),
+                tenant: connection.tenant.clone(),
+                connection: connection.id.clone(),
+                entity: connection.entity,
+                source_id: item.number.clone(),
+                source_ref: reference(item),
+                target_ref: None,
+                status: TransferStatus::Pending,
+                reason: None,
+                attempts: 0,
+                source_updated_at: Some(now),
+                lease_until: None,
+                received_at: now,
+                updated_at: now,
+                source_payload: Some(Payload::compress(&raw)),
+                target_payload: None,
+                version: 1,
+            };
+            match ferry.store.create_transfer(&transfer).await {
+                Ok(()) => {
+                    enqueue(ferry, &transfer).await?;
+                    return Ok(Recorded::Created(id));
+                }
+                Err(StoreError::AlreadyExists) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let same = held
+            .source_payload
+            .as_ref()
+            .and_then(|p| p.bytes().ok())
+            .is_some_and(|held_raw| held_raw == raw);
+        if same && held.status == TransferStatus::Pending {
+            enqueue(ferry, &held).await?;
+            return Ok(Recorded::Unchanged(id));
+        }
+        if same && !resend {
+            if held.status == TransferStatus::Delivered {
+                ferry
+                    .store
+                    .put_catalog_fingerprint(
+                        &connection.tenant,
+                        &connection.id,
+                        &item.key(),
+                        &item.fingerprint(connection.entity),
+                    )
+                    .await?;
+                return Ok(Recorded::AlreadyDelivered(id));
+            }
+            return Ok(Recorded::Unchanged(id));
+        }
+        let expected = held.version;
+        held.source_id = item.number.clone();
+        held.source_ref = reference(item);
+        held.source_updated_at = Some(now);
+        held.source_payload = Some(Payload::compress(&raw));
+        held.status = TransferStatus::Pending;
+        held.reason = None;
+        held.attempts = 0;
+        // A lease stays: a worker sending the older data finishes first, so
+        // the newer data is never overtaken by the older.
+        held.updated_at = now;
+        held.version = expected + 1;
+        match ferry
+            .store
+            .update_transfer(&held, expected, UsageDelta::default())
+            .await
+        {
+            Ok(()) => {
+                enqueue(ferry, &held).await?;
+                return Ok(Recorded::Refreshed(id));
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Unavailable("too many concurrent writes to one transfer".into()).into())
+}
+
+async fn enqueue(ferry: &Ferry, transfer: &Transfer) -> Result<(), crate::queue::QueueError> {
+    let message = TransferMessage {
+        tenant: transfer.tenant.clone(),
+        transfer: transfer.id.clone(),
+    };
+    ferry.queue.enqueue(&message, Duration::ZERO).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::connectors::{http::HttpClient, Connectors};
+    use crate::mail::outbox::OutboxMailer;
+    use crate::model::{
+        ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId, TenantId,
+        DEFAULT_WAREHOUSE,
+    };
+    use crate::queue::memory::{MemoryQueue, MemoryReceiver};
+    use crate::seal::Sealer;
+    use crate::store::embedded::EmbeddedStore;
+    use crate::Limits;
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn ferry() -> (Ferry, MemoryReceiver) {
+        let (queue, receiver) = MemoryQueue::new();
+        let ferry = Ferry {
+            store: Arc::new(EmbeddedStore::temporary().unwrap()),
+            queue: Arc::new(queue),
+            mailer: Arc::new(OutboxMailer::new(
+                std::env::temp_dir().join(format!("ferry-catalog-test-{}", ulid::Ulid::new())),
+            )),
+            clock: Arc::new(SystemClock),
+            sealer: Sealer::from_bytes(&[7; 32]).unwrap(),
+            connectors: Connectors::new(HttpClient::default()),
+            limits: Limits::default(),
+            public_url: "http://127.0.0.1:1".into(),
+            jwt_key: Arc::new(vec![1; 32]),
+            operator_token: None,
+            mail_from: "ferry@test.example".into(),
+        };
+        (ferry, receiver)
+    }
+
+    fn connection() -> Connection {
+        let now = chrono::Utc::now();
+        Connection {
+            id: ConnectionId::generate(),
+            tenant: TenantId::generate(),
+            name: "Books > shop (stock)".into(),
+            source: SystemId::generate(),
+            target: SystemId::generate(),
+            entity: Entity::Stock,
+            allowed_states: Vec::new(),
+            document: DocumentKind::DraftInvoice,
+            schedule: None,
+            active: true,
+            scope: Scope::default(),
+            next_run_at: None,
+            cursor: None,
+            last_run: RunOutcome::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn item(stock: i64) -> CatalogItem {
+        CatalogItem {
+            number: "100".into(),
+            sku: Some("MUG".into()),
+            name: "Mug".into(),
+            price: Some(Decimal::from(10)),
+            stock: BTreeMap::from([(DEFAULT_WAREHOUSE.to_owned(), Decimal::from(stock))]),
+        }
+    }
+
+    async fn set_status(ferry: &Ferry, connection: &Connection, status: TransferStatus) {
+        let id = transfer_id(connection, &item(0));
+        let mut held = ferry
+            .store
+            .get_transfer(&connection.tenant, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = held.version;
+        held.status = status;
+        held.attempts = 3;
+        held.version += 1;
+        ferry
+            .store
+            .update_transfer(&held, expected, UsageDelta::default())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn one_transfer_per_sku_follows_the_erp() {
+        // The receiver keeps the queue open.
+        let (ferry, _receiver) = ferry();
+        let connection = connection();
+        let id = transfer_id(&connection, &item(0));
+        let record = |stock, resend| {
+            let (ferry, connection) = (ferry.clone(), connection.clone());
+            async move {
+                record_item(&ferry, &connection, &item(stock), resend)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(record(5, false).await, Recorded::Created(id.clone()));
+        assert_eq!(record(5, false).await, Recorded::Unchanged(id.clone()));
+
+        // Failed: the same data waits; changed data starts afresh.
+        set_status(&ferry, &connection, TransferStatus::Failed).await;
+        assert_eq!(record(5, false).await, Recorded::Unchanged(id.clone()));
+        assert_eq!(record(4, false).await, Recorded::Refreshed(id.clone()));
+        let held = ferry
+            .store
+            .get_transfer(&connection.tenant, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((held.status, held.attempts), (TransferStatus::Pending, 0));
+
+        // Delivered, its fingerprint lost: written again, nothing resent;
+        // a backfill sends it again.
+        set_status(&ferry, &connection, TransferStatus::Delivered).await;
+        assert_eq!(
+            record(4, false).await,
+            Recorded::AlreadyDelivered(id.clone())
+        );
+        let sent = ferry
+            .store
+            .catalog_fingerprints(&connection.tenant, &connection.id)
+            .await
+            .unwrap();
+        assert_eq!(sent["MUG"], item(4).fingerprint(Entity::Stock));
+        assert_eq!(record(4, true).await, Recorded::Refreshed(id.clone()));
+        assert_eq!(
+            ferry
+                .store
+                .list_transfers(&connection.tenant, &Default::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+    }
+}

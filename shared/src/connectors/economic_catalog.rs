@@ -1,0 +1,285 @@
+//! e-conomic as the master of the catalogue: `GET /products`, paged with
+//! `skippages` and `pagesize` (at most 1,000 a page).
+//!
+//! - The SKU is the `productNumber` (e-conomic's product number is the
+//!   item's number everywhere), or the `barCode` when the system's
+//!   `sku_field` setting says `bar_code`.
+//! - The price is `salesPrice`; the stock is `inventory.inStock` when the
+//!   agreement has the inventory module (the product then carries an
+//!   `inventory` object), as one figure for the [`DEFAULT_WAREHOUSE`].
+//! - Barred products (`barred: true`) can no longer be sold and are left out.
+//! - Calls share the agreement's pacer with the order connector.
+
+use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
+use super::economic::{describe_error, token_key};
+use super::http::{HttpClient, Pacer};
+use super::{ConfigError, ConnectorError};
+use crate::model::{CatalogItem, System, DEFAULT_WAREHOUSE};
+use crate::seal::Credentials;
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+const SYSTEM: &str = "e-conomic";
+const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
+/// e-conomic's largest page: a catalogue of 5,000 is five calls.
+pub const PAGE_SIZE: usize = 1000;
+/// The order connector's default pace for the agreement (the pacer is
+/// shared by key, so whichever connector makes it first sets it).
+const CALLS_PER_SECOND: usize = 10;
+const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
+
+/// Where the SKU is taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SkuField {
+    ProductNumber,
+    BarCode,
+}
+
+/// Reads an e-conomic agreement's products.
+pub struct EconomicCatalog {
+    base: Url,
+    headers: HeaderMap,
+    sku_field: SkuField,
+    http: HttpClient,
+    pacer: Arc<Pacer>,
+}
+
+fn config_error(system: &System, field: &str, message: &str) -> ConfigError {
+    ConfigError {
+        system: system.name.clone(),
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn header(
+    system: &System,
+    credentials: &Credentials,
+    field: &str,
+    what: &str,
+) -> Result<HeaderValue, ConfigError> {
+    let value = credentials
+        .get(field)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            config_error(
+                system,
+                field,
+                &format!("{field} is missing: add the {what} under credentials"),
+            )
+        })?;
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        config_error(
+            system,
+            field,
+            &format!("the {what} contains characters a token cannot have"),
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+impl EconomicCatalog {
+    pub fn new(
+        system: &System,
+        credentials: &Credentials,
+        http: HttpClient,
+    ) -> Result<Self, ConfigError> {
+        let base_text = system
+            .config_str("base_url")
+            .map(str::trim)
+            .unwrap_or(DEFAULT_BASE_URL);
+        let base = Url::parse(base_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
+            .ok_or_else(|| {
+                config_error(
+                    system,
+                    "base_url",
+                    &format!("base_url '{base_text}' is not an http(s) address"),
+                )
+            })?;
+        let sku_field = match system.config_str("sku_field").map(str::trim) {
+            None | Some("") | Some("product_number") => SkuField::ProductNumber,
+            Some("bar_code") => SkuField::BarCode,
+            Some(_) => {
+                return Err(config_error(
+                    system,
+                    "sku_field",
+                    "sku_field must be product_number or bar_code",
+                ))
+            }
+        };
+        let app_secret = header(system, credentials, "app_secret_token", "app secret token")?;
+        let grant = header(
+            system,
+            credentials,
+            "agreement_grant_token",
+            "agreement grant token",
+        )?;
+        let pacer = http.pacer(
+            &token_key("economic", grant.as_bytes()),
+            CALLS_PER_SECOND,
+            Duration::from_secs(1),
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(HeaderName::from_static("x-appsecrettoken"), app_secret);
+        headers.insert(HeaderName::from_static("x-agreementgranttoken"), grant);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Ok(Self {
+            base,
+            headers,
+            sku_field,
+            http,
+            pacer,
+        })
+    }
+
+    fn item(&self, product: &Value) -> Option<CatalogItem> {
+        if product["barred"].as_bool() == Some(true) {
+            return None;
+        }
+        let number = text_of(&product["productNumber"])?;
+        let sku = match self.sku_field {
+            SkuField::ProductNumber => Some(number.clone()),
+            SkuField::BarCode => text_of(&product["barCode"]),
+        };
+        let mut stock = BTreeMap::new();
+        if let Some(in_stock) = decimal_of(&product["inventory"]["inStock"]) {
+            stock.insert(DEFAULT_WAREHOUSE.to_owned(), in_stock);
+        }
+        Some(CatalogItem {
+            sku,
+            name: text_of(&product["name"]).unwrap_or_else(|| number.clone()),
+            price: decimal_of(&product["salesPrice"]),
+            stock,
+            number,
+        })
+    }
+}
+
+#[async_trait]
+impl CatalogSource for EconomicCatalog {
+    async fn list_items(&self, page: Option<&str>) -> Result<CatalogPage, ConnectorError> {
+        let skip: u64 = match page {
+            None => 0,
+            Some(token) => token.parse().map_err(|_| {
+                ConnectorError::permanent(format!("'{token}' is not an e-conomic page number"))
+            })?,
+        };
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("products");
+        }
+        url.query_pairs_mut()
+            .append_pair("skippages", &skip.to_string())
+            .append_pair("pagesize", &PAGE_SIZE.to_string());
+        let request = self.http.client().get(url).headers(self.headers.clone());
+        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let body = json_of(SYSTEM, reply, "list of products", describe_error)?;
+        let Some(products) = body["collection"].as_array() else {
+            return Err(ConnectorError::transient(
+                "e-conomic's list of products had no collection; Ferry will try again",
+            ));
+        };
+        let items = products.iter().filter_map(|p| self.item(p)).collect();
+        // The envelope links the next page while there is one.
+        let next = body["pagination"]["nextPage"]
+            .as_str()
+            .filter(|link| !link.is_empty())
+            .map(|_| (skip + 1).to_string());
+        Ok(CatalogPage { items, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CredentialHealth, Scope, SystemId, TenantId};
+    use crate::seal::SealedCredentials;
+    use rust_decimal::Decimal;
+    use serde_json::json;
+
+    fn system(config: Value) -> System {
+        System {
+            id: SystemId::generate(),
+            tenant: TenantId::generate(),
+            kind: crate::model::SystemKind::Economic,
+            name: "Books".into(),
+            config: config.as_object().cloned().unwrap_or_default(),
+            credentials: SealedCredentials::default(),
+            health: CredentialHealth::default(),
+            scope: Scope::default(),
+            active: true,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn credentials() -> Credentials {
+        Credentials(
+            [("app_secret_token", "a"), ("agreement_grant_token", "g")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn reads_a_product_with_inventory_and_leaves_barred_ones_out() {
+        let reader = EconomicCatalog::new(
+            &system(json!({"base_url": "http://127.0.0.1:9"})),
+            &credentials(),
+            HttpClient::default(),
+        )
+        .unwrap();
+        let item = reader
+            .item(&json!({
+                "productNumber": "MUG-1", "name": "Mug", "salesPrice": 99.5,
+                "barred": false, "inventory": {"inStock": 12.0, "available": 10.0}
+            }))
+            .unwrap();
+        assert_eq!(item.sku.as_deref(), Some("MUG-1"));
+        assert_eq!(item.price, Some(Decimal::new(995, 1)));
+        assert_eq!(item.stock[DEFAULT_WAREHOUSE], Decimal::from(12));
+        assert!(reader
+            .item(&json!({"productNumber": "OLD", "name": "Old", "barred": true}))
+            .is_none());
+        let no_inventory = reader
+            .item(&json!({"productNumber": "SVC", "name": "Service"}))
+            .unwrap();
+        assert!(no_inventory.stock.is_empty());
+        assert_eq!(no_inventory.price, None);
+    }
+
+    #[test]
+    fn the_sku_can_come_from_the_bar_code() {
+        let reader = EconomicCatalog::new(
+            &system(json!({"sku_field": "bar_code"})),
+            &credentials(),
+            HttpClient::default(),
+        )
+        .unwrap();
+        let with = reader
+            .item(&json!({"productNumber": "1", "name": "A", "barCode": "5701234567890"}))
+            .unwrap();
+        assert_eq!(with.sku.as_deref(), Some("5701234567890"));
+        let without = reader
+            .item(&json!({"productNumber": "2", "name": "B"}))
+            .unwrap();
+        assert_eq!(without.sku, None);
+        assert_eq!(without.key(), "no-sku:2");
+        let wrong = EconomicCatalog::new(
+            &system(json!({"sku_field": "ean"})),
+            &credentials(),
+            HttpClient::default(),
+        );
+        assert_eq!(wrong.err().unwrap().field, "sku_field");
+    }
+}

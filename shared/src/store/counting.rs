@@ -1,0 +1,253 @@
+//! [`CountingStore`]: any store, with a count of the calls made to it, by
+//! kind (read or write) and by method. Benchmarks use it to show how much
+//! store work a pass does (e.g. a scheduler tick reads only what is due);
+//! nothing in production wraps a store in it.
+
+use super::{LogQuery, Page, Store, StoreResult, TransferQuery};
+use crate::model::{
+    Connection, ConnectionId, Directory, LogEvent, Settings, System, SystemId, Tenant, TenantId,
+    Transfer, TransferId, Usage, UsageDelta, User, UserId,
+};
+use crate::subscription::Subscription;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// What a [`CountingStore`] counted since it was made or last reset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreCalls {
+    pub reads: u64,
+    pub writes: u64,
+    /// Calls per store method, e.g. `get_connection: 500`.
+    pub by_method: BTreeMap<&'static str, u64>,
+}
+
+pub struct CountingStore {
+    inner: Arc<dyn Store>,
+    calls: Mutex<StoreCalls>,
+}
+
+impl CountingStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            calls: Mutex::default(),
+        }
+    }
+
+    /// The counts so far, and a fresh start.
+    pub fn take(&self) -> StoreCalls {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StoreCalls> {
+        match self.calls.lock() {
+            Ok(calls) => calls,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn read(&self, method: &'static str) {
+        let mut calls = self.lock();
+        calls.reads += 1;
+        *calls.by_method.entry(method).or_default() += 1;
+    }
+
+    fn write(&self, method: &'static str) {
+        let mut calls = self.lock();
+        calls.writes += 1;
+        *calls.by_method.entry(method).or_default() += 1;
+    }
+}
+
+/// Counts the call as `$kind` under the method's name, then makes it.
+macro_rules! counted {
+    ($self:ident, $kind:ident, $method:ident ( $($arg:expr),* )) => {{
+        $self.$kind(stringify!($method));
+        $self.inner.$method($($arg),*).await
+    }};
+}
+
+#[async_trait]
+impl Store for CountingStore {
+    async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        counted!(self, write, create_tenant(tenant))
+    }
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
+        counted!(self, read, get_tenant(id))
+    }
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        counted!(self, read, list_tenants())
+    }
+    async fn get_settings(&self, tenant: &TenantId) -> StoreResult<Settings> {
+        counted!(self, read, get_settings(tenant))
+    }
+    async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()> {
+        counted!(self, write, put_settings(tenant, settings))
+    }
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        counted!(self, write, put_user(user))
+    }
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        counted!(self, read, get_user(tenant, id))
+    }
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
+        counted!(self, read, list_users(tenant))
+    }
+    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
+        counted!(self, write, delete_user(tenant, id))
+    }
+    async fn put_system(&self, system: &System) -> StoreResult<()> {
+        counted!(self, write, put_system(system))
+    }
+    async fn get_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<Option<System>> {
+        counted!(self, read, get_system(tenant, id))
+    }
+    async fn list_systems(&self, tenant: &TenantId) -> StoreResult<Vec<System>> {
+        counted!(self, read, list_systems(tenant))
+    }
+    async fn delete_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<bool> {
+        counted!(self, write, delete_system(tenant, id))
+    }
+    async fn put_connection(&self, connection: &Connection) -> StoreResult<()> {
+        counted!(self, write, put_connection(connection))
+    }
+    async fn get_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> StoreResult<Option<Connection>> {
+        counted!(self, read, get_connection(tenant, id))
+    }
+    async fn find_connection(&self, id: &ConnectionId) -> StoreResult<Option<Connection>> {
+        counted!(self, read, find_connection(id))
+    }
+    async fn list_connections(&self, tenant: &TenantId) -> StoreResult<Vec<Connection>> {
+        counted!(self, read, list_connections(tenant))
+    }
+    async fn delete_connection(&self, tenant: &TenantId, id: &ConnectionId) -> StoreResult<bool> {
+        counted!(self, write, delete_connection(tenant, id))
+    }
+    async fn due_connections(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Connection>> {
+        counted!(self, read, due_connections(now, limit))
+    }
+    async fn create_transfer(&self, transfer: &Transfer) -> StoreResult<()> {
+        counted!(self, write, create_transfer(transfer))
+    }
+    async fn get_transfer(
+        &self,
+        tenant: &TenantId,
+        id: &TransferId,
+    ) -> StoreResult<Option<Transfer>> {
+        counted!(self, read, get_transfer(tenant, id))
+    }
+    async fn update_transfer(
+        &self,
+        transfer: &Transfer,
+        expected_version: u64,
+        usage: UsageDelta,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            update_transfer(transfer, expected_version, usage)
+        )
+    }
+    async fn list_transfers(
+        &self,
+        tenant: &TenantId,
+        query: &TransferQuery,
+    ) -> StoreResult<Page<Transfer>> {
+        counted!(self, read, list_transfers(tenant, query))
+    }
+    async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        counted!(self, write, append_log(event, expires_at))
+    }
+    async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
+        counted!(self, read, list_logs(tenant, query))
+    }
+    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
+        counted!(self, read, usage(tenant, period))
+    }
+    async fn catalog_fingerprints(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+    ) -> StoreResult<HashMap<String, String>> {
+        counted!(self, read, catalog_fingerprints(tenant, connection))
+    }
+    async fn put_catalog_fingerprint(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_catalog_fingerprint(tenant, connection, key, fingerprint)
+        )
+    }
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<Directory> {
+        counted!(self, read, get_directory(tenant))
+    }
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &Directory,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_directory(tenant, directory, expected_version)
+        )
+    }
+    async fn get_subscription(&self, tenant: &TenantId) -> StoreResult<Option<Subscription>> {
+        counted!(self, read, get_subscription(tenant))
+    }
+    async fn put_subscription(
+        &self,
+        subscription: &Subscription,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_subscription(subscription, expected_version)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::EmbeddedStore;
+
+    #[tokio::test]
+    async fn counts_reads_and_writes_by_method() {
+        let inner = EmbeddedStore::temporary().expect("store");
+        let store = CountingStore::new(Arc::new(inner));
+        let tenant = Tenant {
+            id: TenantId::generate(),
+            name: "Count ApS".into(),
+            email: "count@example.com".into(),
+            time_zone: "UTC".into(),
+            created_at: Utc::now(),
+        };
+        store.create_tenant(&tenant).await.expect("create");
+        assert!(store.get_tenant(&tenant.id).await.expect("get").is_some());
+        assert!(store.get_tenant(&tenant.id).await.expect("get").is_some());
+        let calls = store.take();
+        assert_eq!((calls.reads, calls.writes), (2, 1));
+        assert_eq!(calls.by_method.get("get_tenant"), Some(&2));
+        assert_eq!(calls.by_method.get("create_tenant"), Some(&1));
+        assert_eq!(store.take(), StoreCalls::default(), "take starts afresh");
+    }
+}
