@@ -334,11 +334,12 @@ fn unreadable_key(raw: &[u8]) -> String {
     }
 }
 
-/// Writes the cursor onto the newest copy of the connection.
-async fn save_cursor(
+/// Writes the cursor onto the newest copy of the connection (orders' and
+/// the catalogue's polls both keep theirs there).
+pub(crate) async fn save_cursor(
     ferry: &Ferry,
     connection: &Connection,
-    cursor: &Cursor,
+    cursor: &impl serde::Serialize,
 ) -> Result<(), StoreError> {
     let Some(mut fresh) = ferry
         .store
@@ -352,7 +353,7 @@ async fn save_cursor(
 }
 
 /// Stores the outcome as the connection's last run and sets its next run.
-async fn finish(
+pub(crate) async fn finish(
     ferry: &Ferry,
     connection: &Connection,
     outcome: &mut PollOutcome,

@@ -14,10 +14,10 @@ use crate::app::Ferry;
 use crate::connectors::catalog::{CatalogPage, CatalogSource};
 use crate::connectors::ConnectorError;
 use crate::health;
-use crate::model::{Connection, Level, RunOutcome, System};
+use crate::model::{Connection, Level, System};
 use crate::pipeline::events;
 use crate::pipeline::record::{RecordError, Recorded};
-use crate::polling::{next_run, Budget, PollOutcome};
+use crate::polling::{finish, save_cursor, Budget, PollOutcome};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -270,47 +270,6 @@ async fn record_page(
         }
     }
     Ok(())
-}
-
-/// Writes the cursor onto the newest copy of the connection.
-async fn save_cursor(
-    ferry: &Ferry,
-    connection: &Connection,
-    cursor: &CatalogCursor,
-) -> Result<(), StoreError> {
-    let Some(mut fresh) = ferry
-        .store
-        .get_connection(&connection.tenant, &connection.id)
-        .await?
-    else {
-        return Ok(());
-    };
-    fresh.cursor = Some(serde_json::to_string(cursor).unwrap_or_default());
-    ferry.store.put_connection(&fresh).await
-}
-
-/// Stores the outcome as the connection's last run and sets its next run.
-async fn finish(
-    ferry: &Ferry,
-    connection: &Connection,
-    outcome: &mut PollOutcome,
-) -> Result<(), StoreError> {
-    let now = ferry.clock.now();
-    let Some(mut fresh) = ferry
-        .store
-        .get_connection(&connection.tenant, &connection.id)
-        .await?
-    else {
-        return Ok(());
-    };
-    fresh.last_run = RunOutcome {
-        at: Some(now),
-        records_found: outcome.records_found,
-        error: outcome.error.clone(),
-    };
-    fresh.next_run_at = next_run(&fresh, now);
-    outcome.next_run_at = fresh.next_run_at;
-    ferry.store.put_connection(&fresh).await
 }
 
 #[cfg(test)]
