@@ -277,10 +277,57 @@ PY
     stop_background "$pid"
 }
 
+# --- The dashboard ------------------------------------------------------------
+
+# The single-page dashboard in dashboard/ (TypeScript, Preact, Vite).
+#   run_dashboard_tests build    npm ci, typecheck, the unit tests (vitest) and
+#                                the production build into dashboard/dist; runs
+#                                before any Rust build, since release builds
+#                                embed dist/ (the ferry-dashboard crate).
+#   run_dashboard_tests browser  the browser tests: Debian's Chromium (installed
+#                                with apt-get when missing), driven by
+#                                playwright-core against target/debug/ferry-local
+#                                --demo on a free port; screenshots of every
+#                                screen go to target/ferry-test/screenshots/.
+run_dashboard_tests() {
+    local phase=$1 started=$SECONDS
+    command -v npm >/dev/null || fail "npm is missing: install Node.js 20.19 or newer (it brings npm)"
+    case "$phase" in
+    build)
+        step "dashboard: npm ci, typecheck, unit tests, build"
+        (
+            cd dashboard
+            npm ci --no-audit --no-fund --loglevel=error
+            npm run --silent typecheck
+            npm test --silent
+            npm run --silent build
+        )
+        ;;
+    browser)
+        step "dashboard: browser tests (Chromium, playwright-core) against ferry-local --demo"
+        if [ ! -x /usr/bin/chromium ]; then
+            local sudo=()
+            [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+            "${sudo[@]}" apt-get update -qq
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+        fi
+        [ -x /usr/bin/chromium ] || fail "Chromium is missing and could not be installed (apt-get install chromium)"
+        rm -rf "$WORK/screenshots"
+        (cd dashboard && FERRY_LOCAL="$ROOT/target/debug/ferry-local" npm run --silent e2e)
+        echo "screenshots: ${WORK#"$ROOT"/}/screenshots/"
+        ;;
+    *) fail "run_dashboard_tests: unknown phase '$phase'" ;;
+    esac
+    echo "dashboard $phase took $((SECONDS - started))s"
+}
+
 # --- The run ----------------------------------------------------------------
 
 mkdir -p "$WORK"
 install_tools
+
+# Before any Rust build: release builds embed dashboard/dist.
+run_dashboard_tests build
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -307,5 +354,7 @@ else
 fi
 
 run_schemathesis
+
+run_dashboard_tests browser
 
 run_lambda_emulator_tests

@@ -2,6 +2,7 @@
 //! sandboxes of the external systems for demos and tests.
 
 pub mod cli;
+pub mod cost;
 pub mod demo;
 pub mod dynamodb;
 pub mod keys;

@@ -1,13 +1,10 @@
 //! ferry-local's one port: the webhook door, the API and the dashboard.
 
-use axum::response::Html;
-use axum::routing::get;
 use axum::Router;
 use ferry::Ferry;
 
-/// Until the single-page dashboard lands, a small page over the API.
-const PAGE: &str = include_str!("page.html");
-
+/// The webhooks and `/api/v1` (Ferry's router) and the dashboard at `/`
+/// (`dashboard/dist`, see the `ferry-dashboard` crate).
 pub fn router(ferry: Ferry) -> Router {
-    ferry::api::router(ferry).route("/", get(|| async { Html(PAGE) }))
+    ferry::api::router(ferry).merge(ferry_dashboard::router())
 }

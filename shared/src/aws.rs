@@ -1,6 +1,13 @@
 //! Building Ferry on AWS adapters from the environment, once per cold start.
 //! The SDK honours `AWS_ENDPOINT_URL`, so the same binary talks to the
 //! emulator in tests.
+//!
+//! Everything is made ready during the function's init, before the runtime
+//! asks for the first event: the SDK configuration, the clients, the HTTP
+//! client for the connectors (its TLS roots loaded), and one read from the
+//! table so that credentials, endpoint and the connection to DynamoDB (TLS
+//! handshake included) are settled too. The first event then costs what
+//! any later one does. `local/benches/cold_start.rs` measures it.
 
 use crate::app::{Ferry, Limits};
 use crate::clock::SystemClock;
@@ -12,6 +19,12 @@ use crate::queue::sqs::SqsQueue;
 use crate::store::dynamodb::DynamoStore;
 use aws_config::BehaviorVersion;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long init may spend warming the connection to DynamoDB. A table that
+/// cannot be reached is reported by the first event that needs it, in
+/// words; init does not fail for it.
+const WARM_UP_LIMIT: Duration = Duration::from_secs(2);
 
 /// Reads the configuration and builds the clients. A missing variable is an
 /// error naming it.
@@ -27,8 +40,10 @@ pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
     let sealer = config::sealer_from_env()?;
     let jwt_key = config::jwt_key_from_env()?;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    warm_up(&store).await;
     Ok(Ferry {
-        store: Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)),
+        store: Arc::new(store),
         queue: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url)),
         mailer: Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
         clock: Arc::new(SystemClock),
@@ -40,6 +55,18 @@ pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
         operator_token: config::optional("FERRY_OPERATOR_TOKEN").map(Arc::new),
         mail_from: config::optional("FERRY_MAIL_FROM").unwrap_or_else(|| "ferry@localhost".into()),
     })
+}
+
+/// One read from the table during init (see the module docs), bounded by
+/// [`WARM_UP_LIMIT`]; a failure is logged and left to the first event.
+async fn warm_up(store: &DynamoStore) {
+    match tokio::time::timeout(WARM_UP_LIMIT, store.warm_up()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "DynamoDB could not be reached during init"),
+        Err(_) => {
+            tracing::warn!("DynamoDB did not answer during init; the first event will try again")
+        }
+    }
 }
 
 /// For a function's `main`: the services, or one clear line and exit code 1.

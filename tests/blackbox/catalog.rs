@@ -679,6 +679,126 @@ async fn fortnox_prices_and_stock_reach_woocommerce_by_sku() {
     assert_eq!(shop.catalog_writes(), 5);
 }
 
+/// Variations of a variable WooCommerce product are found by their own SKU
+/// and changed under their product; the variable product is left alone.
+#[tokio::test]
+async fn woocommerce_variations_get_their_price_and_stock_by_sku() {
+    let mut bench = Bench::start().await;
+    let ledger = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let books = bench
+        .system(
+            SystemKind::Fortnox,
+            ledger.system_config(),
+            ledger.credentials(),
+        )
+        .await;
+    let shop = woocommerce::spawn(woocommerce::Config::default())
+        .await
+        .unwrap();
+    let webshop = bench
+        .system(
+            SystemKind::Woocommerce,
+            shop.system_config(),
+            shop.credentials(),
+        )
+        .await;
+    ledger.put_article("TEE-M", "Tee M", money("149.00"), Decimal::from(4), None);
+    ledger.put_article("TEE-L", "Tee L", money("159.00"), Decimal::from(0), None);
+    let (tee, sizes) = shop.add_variable_product(
+        "Tee",
+        &[
+            ("M", "TEE-M", money("120.00")),
+            ("L", "TEE-L", money("120.00")),
+        ],
+    );
+    let prices = bench.connect(Entity::Products, &books, &webshop).await;
+    let stock = bench.connect(Entity::Stock, &books, &webshop).await;
+
+    bench.poll(&prices).await;
+    bench.poll(&stock).await;
+    bench.deliver(Duration::from_secs(30)).await;
+    for sku in ["TEE-M", "TEE-L"] {
+        for connection in [&prices, &stock] {
+            let sent = bench.transfer_of(connection, sku).await;
+            assert_eq!(sent.status, TransferStatus::Delivered, "{:?}", sent.reason);
+            assert_eq!(
+                sent.target_ref.as_deref(),
+                Some(sizes[usize::from(sku == "TEE-L")].to_string().as_str())
+            );
+        }
+    }
+    let medium = shop.product(sizes[0]).unwrap();
+    assert_eq!(medium.regular_price, Some(money("149.00")));
+    assert_eq!(
+        (medium.manage_stock, medium.stock_quantity),
+        (true, Some(4))
+    );
+    let large = shop.product(sizes[1]).unwrap();
+    assert_eq!(large.regular_price, Some(money("159.00")));
+    assert_eq!(large.stock_quantity, Some(0));
+    let parent = shop.product(tee).unwrap();
+    assert_eq!(
+        (parent.regular_price, parent.stock_quantity),
+        (None, None),
+        "the variable product itself is not changed"
+    );
+    assert_eq!(shop.catalog_writes(), 4);
+}
+
+/// With Fortnox's warehouse module, each stock point's available stock
+/// goes to the Shopify location the map names.
+#[tokio::test]
+async fn fortnox_stock_points_reach_the_mapped_shopify_locations() {
+    let mut bench = Bench::start().await;
+    let ledger = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let mut config = ledger.system_config();
+    config.insert("stock_points".into(), json!(true));
+    let books = bench
+        .system(SystemKind::Fortnox, config, ledger.credentials())
+        .await;
+    let (shop, mut webshop) = shopify_shop(&bench).await;
+    ledger.put_article("A-1", "Red mug", money("129"), Decimal::from(30), None);
+    ledger.put_article("A-2", "Blue mug", money("129"), Decimal::from(30), None);
+    ledger.set_stock_point("A-1", "CPH", Decimal::from(12));
+    ledger.set_stock_point("A-1", "AAR", Decimal::from(3));
+    let red = shop.add_product("Mug", &[("Red", "A-1", money("129.00"))])[0];
+    let blue = shop.add_product("Blue mug", &[("Blue", "A-2", money("129.00"))])[0];
+    let main = shop.locations()[0].id;
+    let outlet = shop.add_location("Outlet");
+    webshop.config.insert(
+        "stock_locations".into(),
+        json!({ "CPH": main.to_string(), "AAR": outlet.to_string() }),
+    );
+    bench.ferry.store.put_system(&webshop).await.unwrap();
+    let stock = bench.connect(Entity::Stock, &books, &webshop).await;
+
+    bench.poll(&stock).await;
+    bench.deliver(Duration::from_secs(30)).await;
+    for sku in ["A-1", "A-2"] {
+        let sent = bench.transfer_of(&stock, sku).await;
+        assert_eq!(sent.status, TransferStatus::Delivered, "{:?}", sent.reason);
+    }
+    assert_eq!(
+        shop.available(red, main),
+        Some(12),
+        "QuantityInStock is not used"
+    );
+    assert_eq!(shop.available(red, outlet), Some(3));
+    assert_eq!(
+        shop.available(blue, main),
+        Some(0),
+        "no balance: none anywhere"
+    );
+    assert_eq!(shop.available(blue, outlet), Some(0));
+
+    ledger.set_stock_point("A-1", "AAR", Decimal::from(1));
+    let changed = bench.poll(&stock).await;
+    assert_eq!((changed.updated, changed.unchanged), (1, 1), "{changed:?}");
+    bench.deliver(Duration::from_secs(30)).await;
+    assert_eq!(shop.available(red, outlet), Some(1));
+    assert_eq!(shop.available(red, main), Some(12));
+}
+
 /// A pass stopped by its page budget resumes where it stopped; the ERP's
 /// 429 on a page is waited out and the page read again.
 #[tokio::test]

@@ -211,18 +211,24 @@ async fn an_order_whose_lines_miss_its_total_is_delivered_with_the_warning_shown
         reason.contains("its lines add up to") && reason.contains("check the order in the webshop"),
         "the transfer must show the warning: {reason:?}"
     );
-    let logs = world.api("/logs?level=warn").await;
-    assert!(
-        logs["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["message"]
+    // The log line is written just after the transfer is settled.
+    let has_warning = |logs: &Value| {
+        logs["items"].as_array().unwrap().iter().any(|e| {
+            e["message"]
                 .as_str()
                 .unwrap_or_default()
-                .contains("with a warning")),
-        "the warning is in the log: {logs}"
-    );
+                .contains("with a warning")
+        })
+    };
+    let mut logs = world.api("/logs?level=warn").await;
+    for _ in 0..50 {
+        if has_warning(&logs) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        logs = world.api("/logs?level=warn").await;
+    }
+    assert!(has_warning(&logs), "the warning is in the log: {logs}");
     world.running.stop().await;
 }
 

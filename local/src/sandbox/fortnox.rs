@@ -26,7 +26,7 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -116,6 +116,8 @@ pub struct Document {
 struct Ledger {
     customers: Vec<Customer>,
     articles: Vec<Article>,
+    /// The warehouse module's available stock per (article, stock point).
+    stock_points: BTreeMap<(String, String), Decimal>,
     invoices: Vec<Document>,
     orders: Vec<Document>,
     last_customer: u64,
@@ -226,6 +228,25 @@ impl Handle {
     pub fn too_many_requests(&self) -> u64 {
         self.shared.ledger().too_many_requests
     }
+
+    /// How many documents (invoices and orders together) carry each
+    /// `ExternalInvoiceReference1`: an exactly-once check expects 1 for
+    /// every order. Documents without one are counted under the empty text.
+    pub fn documents_per_reference(&self) -> BTreeMap<String, usize> {
+        let ledger = self.shared.ledger();
+        let mut counts = BTreeMap::new();
+        for document in ledger.invoices.iter().chain(&ledger.orders) {
+            *counts
+                .entry(
+                    document
+                        .external_invoice_reference1
+                        .clone()
+                        .unwrap_or_default(),
+                )
+                .or_default() += 1;
+        }
+        counts
+    }
 }
 
 fn router(shared: Shared) -> Router {
@@ -238,6 +259,10 @@ fn router(shared: Shared) -> Router {
             get(catalog::list_articles).post(create_article),
         )
         .route("/3/articles/{number}", get(get_article))
+        .route(
+            "/api/warehouse/status-v1/stockbalance",
+            get(catalog::stock_balance),
+        )
         .route("/3/invoices", get(list_invoices).post(create_invoice))
         .route("/3/invoices/{number}", get(get_invoice))
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))

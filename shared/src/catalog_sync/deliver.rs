@@ -1,22 +1,26 @@
-//! Delivering one products or stock transfer to the webshop.
+//! Delivering one products, stock or customers transfer to the webshop.
 //!
 //! The same guarantees as for orders, through the same store operations: a
 //! worker claims the transfer (attempts + 1 and a lease, compare-and-swap)
 //! before it calls the shop; transient failures are retried with back-off,
 //! permanent ones fail at once with words a merchant can act on. Setting a
 //! price or a stock level is idempotent (an absolute value), so a retry
-//! after a crash sets the same value again and nothing is made twice.
+//! after a crash sets the same value again and nothing is made twice; a
+//! customer is looked up by e-mail before it is created (see [`super::customers`]).
 //!
 //! Once delivered, the fingerprint of what was sent is stored, so the next
 //! poll sends the item only when it changes again.
 
+use super::customers::deliver_customer;
 use crate::app::Ferry;
 use crate::connectors::catalog::{shop_quantity, CatalogTarget, ShopVariant, StockLocation};
+use crate::connectors::customers::CustomerTarget;
 use crate::connectors::ConnectorError;
 use crate::health;
+use crate::model::catalog::Synced;
 use crate::model::{
-    CatalogItem, Connection, Entity, HealthStatus, Level, Payload, System, Transfer,
-    TransferStatus, UsageDelta,
+    CatalogItem, Connection, CustomerRecord, Entity, HealthStatus, Level, Payload, System,
+    Transfer, TransferStatus, UsageDelta,
 };
 use crate::pipeline::events;
 use crate::pipeline::worker::{Outcome, WorkerError};
@@ -37,10 +41,12 @@ pub const STOCK_LOCATIONS: &str = "stock_locations";
 /// What was done in the shop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogDelivery {
-    /// The shop's id of the variant (or product) that was updated.
-    pub variant_id: String,
+    /// The shop's id of what was updated (variant, product, customer).
+    pub target_ref: String,
     /// What was sent (or, when nothing needed sending, why not).
     pub sent: Value,
+    /// It was made in the shop (a new customer), not updated.
+    pub created: bool,
 }
 
 /// Finds the item's variant by SKU and sends the price (`products`) or the
@@ -65,8 +71,9 @@ pub async fn deliver_catalog_item(
         _ => send_price(target, item, &variant).await?,
     };
     Ok(CatalogDelivery {
-        variant_id: variant.id,
+        target_ref: variant.id,
         sent,
+        created: false,
     })
 }
 
@@ -216,11 +223,40 @@ pub fn location_map(system: &System) -> Result<BTreeMap<String, String>, String>
 
 /// Everything needed to call the shop.
 struct Plan {
-    item: CatalogItem,
+    /// The key and fingerprint of what is sent, remembered once delivered.
+    key: String,
+    fingerprint: String,
+    sending: Sending,
     connection: Connection,
     target_system: System,
-    target: Arc<dyn CatalogTarget>,
-    locations: BTreeMap<String, String>,
+}
+
+/// What goes to the shop, and the shop's side that takes it.
+enum Sending {
+    Item {
+        item: CatalogItem,
+        target: Arc<dyn CatalogTarget>,
+        locations: BTreeMap<String, String>,
+    },
+    Customer {
+        customer: CustomerRecord,
+        target: Arc<dyn CustomerTarget>,
+    },
+}
+
+impl Sending {
+    async fn send(&self, shop: &str, entity: Entity) -> Result<CatalogDelivery, ConnectorError> {
+        match self {
+            Sending::Item {
+                item,
+                target,
+                locations,
+            } => deliver_catalog_item(target.as_ref(), shop, entity, item, locations).await,
+            Sending::Customer { customer, target } => {
+                deliver_customer(target.as_ref(), shop, customer).await
+            }
+        }
+    }
 }
 
 enum Decision {
@@ -230,8 +266,8 @@ enum Decision {
     Deliver(Box<Plan>),
 }
 
-/// Handles one queue message about a products or stock transfer, as
-/// `pipeline::worker::process` does for orders.
+/// Handles one queue message about a products, stock or customers
+/// transfer, as `pipeline::worker::process` does for orders.
 pub async fn process(ferry: &Ferry, message: &TransferMessage) -> Result<Outcome, WorkerError> {
     for _ in 0..MAX_RACES {
         let Some(transfer) = ferry
@@ -297,6 +333,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
     }
     let module_on = match transfer.entity {
         Entity::Stock => settings.stock_active,
+        Entity::Customers => settings.customers_active,
         _ => settings.products_active,
     };
     if !module_on {
@@ -323,15 +360,19 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
             target_system.name
         )));
     }
-    let item = match transfer
+    let record = match transfer
         .source_payload
         .as_ref()
         .map(Payload::bytes)
         .and_then(Result::ok)
-        .map(|raw| serde_json::from_slice::<CatalogItem>(&raw))
+        .map(|raw| Synced::read(transfer.entity, &raw))
     {
-        Some(Ok(item)) => item,
-        Some(Err(e)) => return Ok(Decision::Fail(format!("the item could not be read: {e}"))),
+        Some(Ok(record)) => record,
+        Some(Err(e)) => {
+            return Ok(Decision::Fail(format!(
+                "the received data could not be read: {e}"
+            )))
+        }
         None => return Ok(Decision::Fail("the received data is missing".into())),
     };
     if target_system.health.status == HealthStatus::Unhealthy {
@@ -349,30 +390,42 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
             after: ferry.limits.unhealthy_retry,
         });
     }
-    let locations = match location_map(&target_system) {
-        Ok(map) => map,
-        Err(reason) => return Ok(Decision::Fail(reason)),
-    };
-    let target = match ferry
-        .sealer
-        .open(&target_system.credentials)
-        .map_err(|e| e.to_string())
-        .and_then(|creds| {
-            ferry
-                .connectors
-                .catalog_target(&target_system, &creds)
-                .map_err(|e| e.to_string())
-        }) {
-        Ok(target) => target,
+    let (key, fingerprint) = (record.key(), record.fingerprint(transfer.entity));
+    let sending = match shop_side(ferry, &target_system, record) {
+        Ok(sending) => sending,
         Err(reason) => return Ok(Decision::Fail(reason)),
     };
     Ok(Decision::Deliver(Box::new(Plan {
-        item,
+        key,
+        fingerprint,
+        sending,
         connection,
         target_system,
-        target,
-        locations,
     })))
+}
+
+/// The shop's side for the record, or why it cannot be reached (in words).
+fn shop_side(ferry: &Ferry, target_system: &System, record: Synced) -> Result<Sending, String> {
+    let credentials = ferry
+        .sealer
+        .open(&target_system.credentials)
+        .map_err(|e| e.to_string())?;
+    let connectors = &ferry.connectors;
+    Ok(match record {
+        Synced::Item(item) => Sending::Item {
+            locations: location_map(target_system)?,
+            target: connectors
+                .catalog_target(target_system, &credentials)
+                .map_err(|e| e.to_string())?,
+            item,
+        },
+        Synced::Customer(customer) => Sending::Customer {
+            target: connectors
+                .customer_target(target_system, &credentials)
+                .map_err(|e| e.to_string())?,
+            customer,
+        },
+    })
 }
 
 /// Claims the transfer, calls the shop, records the result. `None`: a race
@@ -414,14 +467,7 @@ async fn deliver(
     }
 
     let shop = plan.target_system.kind.display_name();
-    let result = deliver_catalog_item(
-        plan.target.as_ref(),
-        shop,
-        claimed.entity,
-        &plan.item,
-        &plan.locations,
-    )
-    .await;
+    let result = plan.sending.send(shop, claimed.entity).await;
     match result {
         Ok(delivery) => {
             let landed = record_delivered(ferry, claimed, &delivery).await?;
@@ -435,12 +481,12 @@ async fn deliver(
                 .put_catalog_fingerprint(
                     &plan.connection.tenant,
                     &plan.connection.id,
-                    &plan.item.key(),
-                    &plan.item.fingerprint(plan.connection.entity),
+                    &plan.key,
+                    &plan.fingerprint,
                 )
                 .await?;
             Ok(Some(Outcome::Delivered {
-                target_ref: delivery.variant_id,
+                target_ref: delivery.target_ref,
                 linked: false,
             }))
         }
@@ -508,7 +554,7 @@ async fn record_delivered(
         let expected = current.version;
         let mut done = current.clone();
         done.status = TransferStatus::Delivered;
-        done.target_ref = Some(delivery.variant_id.clone());
+        done.target_ref = Some(delivery.target_ref.clone());
         done.target_payload = Some(Payload::compress(
             &serde_json::to_vec(&delivery.sent).unwrap_or_default(),
         ));
@@ -516,15 +562,18 @@ async fn record_delivered(
         done.lease_until = None;
         done.updated_at = ferry.clock.now();
         done.version = expected + 1;
+        // Customers have no counter of their own: they count as created
+        // or updated only.
         let usage = UsageDelta {
             products: u64::from(done.entity == Entity::Products),
             stock: u64::from(done.entity == Entity::Stock),
-            updated: 1,
+            created: u64::from(delivery.created),
+            updated: u64::from(!delivery.created),
             ..UsageDelta::default()
         };
         match ferry.store.update_transfer(&done, expected, usage).await {
             Ok(()) => {
-                tracing::info!(target_ref = %delivery.variant_id, "catalogue item delivered");
+                tracing::info!(target_ref = %delivery.target_ref, "catalogue item delivered");
                 return Ok(true);
             }
             Err(StoreError::Conflict) => {
@@ -574,15 +623,16 @@ async fn settle(
         _ => (Level::Info, "skipped"),
     };
     let what = match transfer.entity {
-        Entity::Stock => "stock of",
-        _ => "price of",
+        Entity::Stock => "stock of SKU",
+        Entity::Customers => "customer",
+        _ => "price of SKU",
     };
     events::log(
         ferry,
         &transfer.tenant,
         SERVICE,
         level,
-        format!("{what} SKU {} {verb}: {reason}", transfer.source_ref),
+        format!("{what} {} {verb}: {reason}", transfer.source_ref),
         Some(&transfer.connection),
         Some(&transfer.id),
     )
@@ -709,7 +759,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(done.variant_id, "1");
+        assert_eq!(done.target_ref, "1");
         assert_eq!(*shop.calls.lock().unwrap(), vec!["price 1 99.50"]);
     }
 

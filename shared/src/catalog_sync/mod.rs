@@ -1,9 +1,10 @@
-//! Products and stock, from the ERP to the webshop.
+//! Products, stock and customers, from the ERP to the webshop.
 //!
-//! The ERP (e-conomic, Fortnox) is the master of the catalogue; the webshop
-//! (Shopify, WooCommerce) must not sell what the warehouse does not have.
-//! A connection whose entity is `products` sends prices, one whose entity
-//! is `stock` sends stock levels.
+//! The ERP (e-conomic, Fortnox) is the master of the catalogue and of the
+//! customers; the webshop (Shopify, WooCommerce) must not sell what the
+//! warehouse does not have. A connection whose entity is `products` sends
+//! prices, one whose entity is `stock` sends stock levels, one whose entity
+//! is `customers` creates and updates the shop's customer accounts.
 //!
 //! - [`pass`]: a poll of the connection's ERP on its schedule (or "sync
 //!   now"): every page of the catalogue is read, each item compared with
@@ -14,12 +15,15 @@
 //! - [`deliver`]: the transfer worker's part for products and stock: find
 //!   the shop's variant by SKU (none, or several, fail with that reason),
 //!   set its price or its stock per location, and remember the fingerprint.
+//! - [`customers`]: the same for a customer: found by e-mail, created when
+//!   the shop has none, updated when it has one (several fail).
 //!
 //! Matching is by SKU, exactly. Stock goes to the shop's locations through
 //! the target system's `stock_locations` setting, a map from the ERP's
 //! warehouse to the shop's location id (`{"default": "655441491"}`); a shop
 //! with one location needs no map.
 
+pub mod customers;
 pub mod deliver;
 pub mod pass;
 pub mod record;

@@ -1,5 +1,6 @@
-//! One poll of a products or stock connection: read the ERP's catalogue
-//! page by page and record the items that changed since they were last sent.
+//! One poll of a products, stock or customers connection: read the ERP's
+//! catalogue (or customers) page by page and record the items that changed
+//! since they were last sent.
 //!
 //! - The fingerprints of what was sent are read once per poll (one store
 //!   query); an item whose fingerprint matches costs nothing more.
@@ -14,7 +15,8 @@ use crate::app::Ferry;
 use crate::connectors::catalog::{CatalogPage, CatalogSource};
 use crate::connectors::ConnectorError;
 use crate::health;
-use crate::model::{Connection, Level, System};
+use crate::model::catalog::Synced;
+use crate::model::{Connection, Entity, Level, System};
 use crate::pipeline::events;
 use crate::pipeline::record::{RecordError, Recorded};
 use crate::polling::{finish, save_cursor, Budget, PollOutcome};
@@ -102,7 +104,14 @@ pub async fn poll(
                 if outcome.pages >= budget.max_pages || started.elapsed() >= budget.max_time {
                     break;
                 }
-                let page = match fetch(ferry, source.as_ref(), cursor.page.as_deref()).await {
+                let page = match fetch(
+                    ferry,
+                    source.as_ref(),
+                    connection.entity,
+                    cursor.page.as_deref(),
+                )
+                .await
+                {
                     Ok(page) => page,
                     // A saved page position the ERP no longer takes: start
                     // the pass again, once.
@@ -201,12 +210,13 @@ async fn source_of(
 async fn fetch(
     ferry: &Ferry,
     source: &dyn CatalogSource,
+    entity: Entity,
     page: Option<&str>,
-) -> Result<CatalogPage, ConnectorError> {
+) -> Result<CatalogPage<Synced>, ConnectorError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match source.list_items(page).await {
+        match read_page(source, entity, page).await {
             Err(ConnectorError::Transient { retry_after, .. }) if attempt < PAGE_TRIES => {
                 let wait = retry_after.unwrap_or_else(|| ferry.limits.backoff(attempt));
                 tokio::time::sleep(wait).await;
@@ -214,6 +224,30 @@ async fn fetch(
             answer => return answer,
         }
     }
+}
+
+/// A page of what the connection sends: customers, or catalogue items.
+async fn read_page(
+    source: &dyn CatalogSource,
+    entity: Entity,
+    page: Option<&str>,
+) -> Result<CatalogPage<Synced>, ConnectorError> {
+    Ok(match entity {
+        Entity::Customers => {
+            let page = source.list_customers(page).await?;
+            CatalogPage {
+                items: page.items.into_iter().map(Synced::Customer).collect(),
+                next: page.next,
+            }
+        }
+        _ => {
+            let page = source.list_items(page).await?;
+            CatalogPage {
+                items: page.items.into_iter().map(Synced::Item).collect(),
+                next: page.next,
+            }
+        }
+    })
 }
 
 /// What an item is compared with: the fingerprints sent, unless a backfill
@@ -225,13 +259,13 @@ struct Check<'a> {
 }
 
 /// Records the items of the page whose fingerprint differs from the one
-/// sent. `seen` holds the keys of this pass (key -> ERP number): a SKU on
-/// two items of the ERP would otherwise send each in turn, for ever, so
-/// the second is left out and the merchant told.
+/// sent. `seen` holds the keys of this pass (key -> ERP number): a SKU (or
+/// e-mail) on two items of the ERP would otherwise send each in turn, for
+/// ever, so the second is left out and the merchant told.
 async fn record_page(
     ferry: &Ferry,
     connection: &Connection,
-    page: &CatalogPage,
+    page: &CatalogPage<Synced>,
     check: Check<'_>,
     seen: &mut HashMap<String, String>,
     outcome: &mut PollOutcome,
@@ -239,16 +273,20 @@ async fn record_page(
     for item in &page.items {
         outcome.records_found += 1;
         let key = item.key();
-        if let Some(first) = seen.get(&key).filter(|first| **first != item.number) {
+        if let Some(first) = seen
+            .get(&key)
+            .filter(|first| first.as_str() != item.number())
+        {
             outcome.unreadable += 1;
+            let (key_word, noun) = item.words();
             events::log(
                 ferry,
                 &connection.tenant,
                 SERVICE,
                 Level::Warn,
                 format!(
-                    "SKU {key} is on two items in the ERP ({first} and {}); Ferry sends {first} only: give each item its own SKU",
-                    item.number
+                    "{key_word} {key} is on two {noun}s in the ERP ({first} and {}); Ferry sends {first} only: give each {noun} its own {key_word}",
+                    item.number()
                 ),
                 Some(&connection.id),
                 None,
@@ -256,7 +294,7 @@ async fn record_page(
             .await;
             continue;
         }
-        seen.insert(key.clone(), item.number.clone());
+        seen.insert(key.clone(), item.number().to_owned());
         let fingerprint = item.fingerprint(connection.entity);
         if !check.resend && check.sent.get(&key) == Some(&fingerprint) {
             outcome.unchanged += 1;

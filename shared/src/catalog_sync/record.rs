@@ -1,6 +1,7 @@
-//! Recording a changed catalogue item as a transfer.
+//! Recording a changed catalogue item (or customer) as a transfer.
 //!
-//! One transfer per connection and item key (the SKU), like one per order:
+//! One transfer per connection and key (the SKU, the customer's e-mail),
+//! like one per order:
 //! - a new item becomes a pending transfer and is enqueued;
 //! - an item that changed again replaces the held data and goes (back) to
 //!   pending with fresh attempts, whatever its status, because the shop
@@ -11,9 +12,8 @@
 //!   and a delivered one gets its fingerprint written again (it was lost).
 
 use crate::app::Ferry;
-use crate::model::{
-    CatalogItem, Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
-};
+use crate::model::catalog::Synced;
+use crate::model::{Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta};
 use crate::pipeline::record::{RecordError, Recorded};
 use crate::queue::TransferMessage;
 use crate::store::StoreError;
@@ -21,15 +21,9 @@ use std::time::Duration;
 
 const MAX_RACES: usize = 8;
 
-/// The transfer of an item on a connection.
-pub fn transfer_id(connection: &Connection, item: &CatalogItem) -> TransferId {
+/// The transfer of an item (or customer) on a connection.
+pub fn transfer_id(connection: &Connection, item: &Synced) -> TransferId {
     TransferId::for_record(&connection.id, &format!("catalog:{}", item.key()))
-}
-
-/// What the log shows as the item's number: its SKU, or its ERP number
-/// when it has none.
-fn reference(item: &CatalogItem) -> String {
-    item.sku.clone().unwrap_or_else(|| item.number.clone())
 }
 
 /// Records `item` as changed. `resend` (a backfill) sends it again even
@@ -37,7 +31,7 @@ fn reference(item: &CatalogItem) -> String {
 pub async fn record_item(
     ferry: &Ferry,
     connection: &Connection,
-    item: &CatalogItem,
+    item: &Synced,
     resend: bool,
 ) -> Result<Recorded, RecordError> {
     let id = transfer_id(connection, item);
@@ -50,8 +44,8 @@ pub async fn record_item(
                 tenant: connection.tenant.clone(),
                 connection: connection.id.clone(),
                 entity: connection.entity,
-                source_id: item.number.clone(),
-                source_ref: reference(item),
+                source_id: item.number().to_owned(),
+                source_ref: item.reference(),
                 target_ref: None,
                 status: TransferStatus::Pending,
                 reason: None,
@@ -98,8 +92,8 @@ pub async fn record_item(
             return Ok(Recorded::Unchanged(id));
         }
         let expected = held.version;
-        held.source_id = item.number.clone();
-        held.source_ref = reference(item);
+        held.source_id = item.number().to_owned();
+        held.source_ref = item.reference();
         held.source_updated_at = Some(now);
         held.source_payload = Some(Payload::compress(&raw));
         held.status = TransferStatus::Pending;
@@ -140,7 +134,7 @@ mod tests {
     use crate::connectors::{http::HttpClient, Connectors};
     use crate::mail::outbox::OutboxMailer;
     use crate::model::{
-        ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId, TenantId,
+        CatalogItem, ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId, TenantId,
         DEFAULT_WAREHOUSE,
     };
     use crate::queue::memory::{MemoryQueue, MemoryReceiver};
@@ -193,14 +187,14 @@ mod tests {
         }
     }
 
-    fn item(stock: i64) -> CatalogItem {
-        CatalogItem {
+    fn item(stock: i64) -> Synced {
+        Synced::Item(CatalogItem {
             number: "100".into(),
             sku: Some("MUG".into()),
             name: "Mug".into(),
             price: Some(Decimal::from(10)),
             stock: BTreeMap::from([(DEFAULT_WAREHOUSE.to_owned(), Decimal::from(stock))]),
-        }
+        })
     }
 
     async fn set_status(ferry: &Ferry, connection: &Connection, status: TransferStatus) {

@@ -8,7 +8,7 @@
 
 use super::http::{retry_after, status_error, transport_error, Pacer};
 use super::ConnectorError;
-use crate::model::CatalogItem;
+use crate::model::{CatalogItem, CustomerRecord};
 use async_trait::async_trait;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -17,20 +17,27 @@ use serde::Serialize;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// One page of the catalogue.
+/// One page of the catalogue (or, with [`CustomerRecord`]s, of the customers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CatalogPage {
-    pub items: Vec<CatalogItem>,
+pub struct CatalogPage<T = CatalogItem> {
+    pub items: Vec<T>,
     /// The token of the next page (the connector's own); `None` on the last.
     pub next: Option<String>,
 }
 
-/// An accounting or ERP system as the master of products and stock.
+/// An accounting or ERP system as the master of products, stock and
+/// customers.
 #[async_trait]
 pub trait CatalogSource: Send + Sync {
     /// One page of the catalogue. `page` is `None` for the first page, else
     /// the `next` token of the page before.
     async fn list_items(&self, page: Option<&str>) -> Result<CatalogPage, ConnectorError>;
+    /// One page of the customers that can still buy (barred or inactive
+    /// ones are left out), paged like [`Self::list_items`].
+    async fn list_customers(
+        &self,
+        page: Option<&str>,
+    ) -> Result<CatalogPage<CustomerRecord>, ConnectorError>;
 }
 
 /// A variant (or simple product) of the webshop that carries a SKU.

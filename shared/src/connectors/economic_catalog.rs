@@ -1,5 +1,6 @@
-//! e-conomic as the master of the catalogue: `GET /products`, paged with
-//! `skippages` and `pagesize` (at most 1,000 a page).
+//! e-conomic as the master of the catalogue: `GET /products` (and, for
+//! `customers` connections, `GET /customers`), paged with `skippages` and
+//! `pagesize` (at most 1,000 a page).
 //!
 //! - The SKU is the `productNumber` (e-conomic's product number is the
 //!   item's number everywhere), or the `barCode` when the system's
@@ -8,13 +9,17 @@
 //!   agreement has the inventory module (the product then carries an
 //!   `inventory` object), as one figure for the [`DEFAULT_WAREHOUSE`].
 //! - Barred products (`barred: true`) can no longer be sold and are left out.
+//! - A customer is sent with its `name`, `email` (the first, when it lists
+//!   several), `telephoneAndFaxNumber` (else `mobilePhone`), `address`,
+//!   `zip`, `city` and `country` (in words); barred customers are left out.
 //! - Calls share the agreement's pacer with the order connector.
 
 use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
 use super::economic::{describe_error, token_key};
 use super::http::{HttpClient, Pacer};
 use super::{ConfigError, ConnectorError};
-use crate::model::{CatalogItem, System, DEFAULT_WAREHOUSE};
+use crate::model::customer_record::email_key;
+use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT};
@@ -164,9 +169,35 @@ impl EconomicCatalog {
     }
 }
 
-#[async_trait]
-impl CatalogSource for EconomicCatalog {
-    async fn list_items(&self, page: Option<&str>) -> Result<CatalogPage, ConnectorError> {
+/// A customer as the shop is sent it; barred customers can no longer buy
+/// and are left out. e-conomic names the country in words.
+fn customer(body: &Value) -> Option<CustomerRecord> {
+    if body["barred"].as_bool() == Some(true) {
+        return None;
+    }
+    let number = text_of(&body["customerNumber"])?;
+    let phone = text_of(&body["telephoneAndFaxNumber"]).or_else(|| text_of(&body["mobilePhone"]));
+    Some(CustomerRecord {
+        name: text_of(&body["name"]).unwrap_or_else(|| number.clone()),
+        email: body["email"].as_str().and_then(email_key),
+        phone,
+        address: text_of(&body["address"]),
+        zip: text_of(&body["zip"]),
+        city: text_of(&body["city"]),
+        country_code: None,
+        country: text_of(&body["country"]),
+        number,
+    })
+}
+
+impl EconomicCatalog {
+    /// One page of a collection (`products`, `customers`): its elements
+    /// and the token of the next page.
+    async fn collection_page(
+        &self,
+        resource: &str,
+        page: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), ConnectorError> {
         let skip: u64 = match page {
             None => 0,
             Some(token) => token.parse().map_err(|_| {
@@ -175,25 +206,43 @@ impl CatalogSource for EconomicCatalog {
         };
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().push("products");
+            path.pop_if_empty().push(resource);
         }
         url.query_pairs_mut()
             .append_pair("skippages", &skip.to_string())
             .append_pair("pagesize", &PAGE_SIZE.to_string());
         let request = self.http.client().get(url).headers(self.headers.clone());
         let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
-        let body = json_of(SYSTEM, reply, "list of products", describe_error)?;
-        let Some(products) = body["collection"].as_array() else {
-            return Err(ConnectorError::transient(
-                "e-conomic's list of products had no collection; Ferry will try again",
-            ));
-        };
-        let items = products.iter().filter_map(|p| self.item(p)).collect();
+        let what = format!("list of {resource}");
+        let mut body = json_of(SYSTEM, reply, &what, describe_error)?;
         // The envelope links the next page while there is one.
         let next = body["pagination"]["nextPage"]
             .as_str()
             .filter(|link| !link.is_empty())
             .map(|_| (skip + 1).to_string());
+        match body["collection"].take() {
+            Value::Array(elements) => Ok((elements, next)),
+            _ => Err(ConnectorError::transient(format!(
+                "e-conomic's {what} had no collection; Ferry will try again"
+            ))),
+        }
+    }
+}
+
+#[async_trait]
+impl CatalogSource for EconomicCatalog {
+    async fn list_items(&self, page: Option<&str>) -> Result<CatalogPage, ConnectorError> {
+        let (products, next) = self.collection_page("products", page).await?;
+        let items = products.iter().filter_map(|p| self.item(p)).collect();
+        Ok(CatalogPage { items, next })
+    }
+
+    async fn list_customers(
+        &self,
+        page: Option<&str>,
+    ) -> Result<CatalogPage<CustomerRecord>, ConnectorError> {
+        let (customers, next) = self.collection_page("customers", page).await?;
+        let items = customers.iter().filter_map(customer).collect();
         Ok(CatalogPage { items, next })
     }
 }
@@ -256,6 +305,39 @@ mod tests {
             .unwrap();
         assert!(no_inventory.stock.is_empty());
         assert_eq!(no_inventory.price, None);
+    }
+
+    #[test]
+    fn reads_a_customer_and_leaves_barred_ones_out() {
+        let read = customer(&json!({
+            "customerNumber": 1002, "name": "Jens Hansen", "email": " Jens@Example.DK; bogholderi@example.dk",
+            "address": "Nørregade 1", "zip": "1165", "city": "København K", "country": "Denmark",
+            "telephoneAndFaxNumber": "+45 12 34 56 78", "barred": false, "currency": "DKK"
+        }))
+        .unwrap();
+        assert_eq!(read.number, "1002");
+        assert_eq!(read.email.as_deref(), Some("jens@example.dk"));
+        assert_eq!(read.phone.as_deref(), Some("+45 12 34 56 78"));
+        assert_eq!(
+            (
+                read.address.as_deref(),
+                read.zip.as_deref(),
+                read.city.as_deref()
+            ),
+            (Some("Nørregade 1"), Some("1165"), Some("København K"))
+        );
+        assert_eq!(
+            (read.country.as_deref(), read.country_code.as_deref()),
+            (Some("Denmark"), None)
+        );
+        assert!(customer(&json!({"customerNumber": 9, "name": "Old", "barred": true})).is_none());
+        let bare =
+            customer(&json!({"customerNumber": 10, "name": "Acme ApS", "mobilePhone": "22334455"}))
+                .unwrap();
+        assert_eq!(
+            (bare.email, bare.phone.as_deref()),
+            (None, Some("22334455"))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! URL (`config.base_url`) so that tests and demos point it at a sandbox.
 
 pub mod catalog;
+pub mod customers;
 pub mod economic;
 pub mod economic_catalog;
 pub mod fortnox;

@@ -7,6 +7,7 @@
 //! and `webhook_secret` (needed to accept webhooks; polling works without).
 
 pub mod catalog;
+pub mod customers;
 mod order;
 pub mod poll;
 

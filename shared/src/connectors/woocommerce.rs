@@ -11,6 +11,7 @@
 //! this machine's own (sandboxes, tests).
 
 pub mod catalog;
+pub mod customers;
 mod html;
 mod order;
 mod poll;

@@ -1,12 +1,15 @@
 //! The catalogue as the ERP keeps it: what flows from the books to the shop
-//! on `products` and `stock` connections.
+//! on `products`, `stock` and `customers` connections.
 //!
 //! The ERP is the master. One [`CatalogItem`] is one product (or article)
 //! with its SKU, name, sales price and stock per warehouse. A `products`
 //! connection sends the price, a `stock` connection the stock; each sends an
 //! item again only when the part it sends changed (see [`CatalogItem::fingerprint`]).
+//! A `customers` connection sends [`CustomerRecord`]s the same way; [`Synced`]
+//! is either, as the catalogue machinery handles them.
 
 use super::connection::Entity;
+use super::customer_record::CustomerRecord;
 use super::system::SystemKind;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -80,10 +83,73 @@ impl CatalogItem {
     }
 }
 
+/// What a catalogue connection keeps the shop in step with: an item of the
+/// catalogue (`products`, `stock`) or a customer (`customers`). Stored as
+/// the inner record's JSON; [`Synced::read`] reads it back by entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Synced {
+    Item(CatalogItem),
+    Customer(CustomerRecord),
+}
+
+impl Synced {
+    /// Reads a record stored for a connection of `entity`.
+    pub fn read(entity: Entity, raw: &[u8]) -> Result<Synced, serde_json::Error> {
+        Ok(match entity {
+            Entity::Customers => Synced::Customer(serde_json::from_slice(raw)?),
+            _ => Synced::Item(serde_json::from_slice(raw)?),
+        })
+    }
+
+    /// The key it is tracked by on a connection (SKU, e-mail).
+    pub fn key(&self) -> String {
+        match self {
+            Synced::Item(item) => item.key(),
+            Synced::Customer(customer) => customer.key(),
+        }
+    }
+
+    /// The ERP's own number.
+    pub fn number(&self) -> &str {
+        match self {
+            Synced::Item(item) => &item.number,
+            Synced::Customer(customer) => &customer.number,
+        }
+    }
+
+    /// What the log shows: the SKU or e-mail, else the ERP's number.
+    pub fn reference(&self) -> String {
+        match self {
+            Synced::Item(item) => item.sku.as_ref(),
+            Synced::Customer(customer) => customer.email.as_ref(),
+        }
+        .cloned()
+        .unwrap_or_else(|| self.number().to_owned())
+    }
+
+    /// The digest of what a connection of `entity` sends of it.
+    pub fn fingerprint(&self, entity: Entity) -> String {
+        match self {
+            Synced::Item(item) => item.fingerprint(entity),
+            Synced::Customer(customer) => customer.fingerprint(),
+        }
+    }
+
+    /// What the key is, and what the records are, in the merchant's words:
+    /// ("SKU", "item"), ("e-mail", "customer").
+    pub fn words(&self) -> (&'static str, &'static str) {
+        match self {
+            Synced::Item(_) => ("SKU", "item"),
+            Synced::Customer(_) => ("e-mail", "customer"),
+        }
+    }
+}
+
 impl Entity {
-    /// Products and stock flow from the ERP to the webshop.
+    /// Products, stock and customers flow from the ERP to the webshop.
     pub fn is_catalog(self) -> bool {
-        matches!(self, Entity::Products | Entity::Stock)
+        matches!(self, Entity::Products | Entity::Stock | Entity::Customers)
     }
 
     /// The word a merchant reads: "orders", "products", "stock", "customers".
@@ -221,6 +287,13 @@ mod tests {
                 .0,
             "source"
         );
+        assert!(check_direction(Entity::Customers, Economic, Woocommerce).is_ok());
+        assert_eq!(
+            check_direction(Entity::Customers, Shopify, Fortnox)
+                .unwrap_err()
+                .0,
+            "source"
+        );
         assert!(check_direction(Entity::Orders, Shopify, Economic).is_ok());
         assert_eq!(
             check_direction(Entity::Orders, Economic, Shopify)
@@ -228,6 +301,28 @@ mod tests {
                 .0,
             "source"
         );
+    }
+
+    #[test]
+    fn a_stored_record_is_read_back_by_entity() {
+        let synced = Synced::Item(item());
+        let raw = serde_json::to_vec(&synced).unwrap();
+        assert_eq!(
+            raw,
+            serde_json::to_vec(&item()).unwrap(),
+            "stored as the item itself"
+        );
+        assert_eq!(Synced::read(Entity::Stock, &raw).unwrap(), synced);
+        let customer = Synced::Customer(CustomerRecord {
+            number: "7".into(),
+            name: "Acme".into(),
+            email: Some("a@acme.dk".into()),
+            ..CustomerRecord::default()
+        });
+        let raw = serde_json::to_vec(&customer).unwrap();
+        assert_eq!(Synced::read(Entity::Customers, &raw).unwrap(), customer);
+        assert_eq!(customer.reference(), "a@acme.dk");
+        assert_eq!(Synced::Item(item()).reference(), "MUG-RED");
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 pub mod catalog;
 pub mod connection;
+pub mod customer_record;
 pub mod ids;
 pub mod log;
 pub mod order;
 pub mod payload;
+pub mod reminder;
 pub mod system;
 pub mod tenant;
 pub mod transfer;
@@ -13,10 +15,14 @@ pub mod usage;
 
 pub use catalog::{CatalogItem, DEFAULT_WAREHOUSE};
 pub use connection::{Connection, DocumentKind, Entity, RunOutcome};
+pub use customer_record::CustomerRecord;
 pub use ids::{ConnectionId, InvalidId, SystemId, TenantId, TransferId, UserId};
 pub use log::{Level, LogEvent};
 pub use order::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
 pub use payload::Payload;
+pub use reminder::{
+    Incident, Incidents, Notice, NoticeStatus, Recipient, ReminderKind, ReminderSettings,
+};
 pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
 pub use tenant::{Directory, Role, Settings, Tenant, User};
 pub use transfer::{Transfer, TransferStatus};

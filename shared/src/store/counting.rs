@@ -5,8 +5,8 @@
 
 use super::{LogQuery, Page, Store, StoreResult, TransferQuery};
 use crate::model::{
-    Connection, ConnectionId, Directory, LogEvent, Settings, System, SystemId, Tenant, TenantId,
-    Transfer, TransferId, Usage, UsageDelta, User, UserId,
+    Connection, ConnectionId, Directory, Incidents, LogEvent, Notice, ReminderSettings, Settings,
+    System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta, User, UserId,
 };
 use crate::subscription::Subscription;
 use async_trait::async_trait;
@@ -222,6 +222,45 @@ impl Store for CountingStore {
             write,
             put_subscription(subscription, expected_version)
         )
+    }
+    async fn get_reminder_settings(&self, tenant: &TenantId) -> StoreResult<ReminderSettings> {
+        counted!(self, read, get_reminder_settings(tenant))
+    }
+    async fn put_reminder_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &ReminderSettings,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_reminder_settings(tenant, settings, expected_version)
+        )
+    }
+    async fn get_incidents(&self, tenant: &TenantId) -> StoreResult<Incidents> {
+        counted!(self, read, get_incidents(tenant))
+    }
+    async fn put_incidents(
+        &self,
+        tenant: &TenantId,
+        incidents: &Incidents,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_incidents(tenant, incidents, expected_version)
+        )
+    }
+    async fn get_notice(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<Notice>> {
+        counted!(self, read, get_notice(tenant, key))
+    }
+    async fn put_notice(&self, notice: &Notice, expected_version: u64) -> StoreResult<()> {
+        counted!(self, write, put_notice(notice, expected_version))
+    }
+    async fn list_notices(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Notice>> {
+        counted!(self, read, list_notices(tenant, limit))
     }
 }
 

@@ -15,8 +15,9 @@ pub mod dynamodb;
 pub mod embedded;
 
 use crate::model::{
-    Connection, ConnectionId, Directory, Level, LogEvent, Settings, System, SystemId, Tenant,
-    TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+    Connection, ConnectionId, Directory, Incidents, Level, LogEvent, Notice, ReminderSettings,
+    Settings, System, SystemId, Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage,
+    UsageDelta, User, UserId,
 };
 use crate::subscription::Subscription;
 use async_trait::async_trait;
@@ -195,7 +196,39 @@ pub trait Store: Send + Sync {
         subscription: &Subscription,
         expected_version: u64,
     ) -> StoreResult<()>;
+
+    // Reminders ------------------------------------------------------------------
+    /// Who gets which reminders (default, version 0, when never saved).
+    async fn get_reminder_settings(&self, tenant: &TenantId) -> StoreResult<ReminderSettings>;
+    /// Compare-and-swap as [`Store::put_directory`].
+    async fn put_reminder_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &ReminderSettings,
+        expected_version: u64,
+    ) -> StoreResult<()>;
+    /// The tenant's open incidents (none, version 0, when never saved).
+    async fn get_incidents(&self, tenant: &TenantId) -> StoreResult<Incidents>;
+    /// Compare-and-swap as [`Store::put_directory`].
+    async fn put_incidents(
+        &self,
+        tenant: &TenantId,
+        incidents: &Incidents,
+        expected_version: u64,
+    ) -> StoreResult<()>;
+    async fn get_notice(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<Notice>>;
+    /// Saves the notice if the stored one still has `expected_version` (0:
+    /// none stored yet), else [`StoreError::Conflict`]; of two runs claiming
+    /// the same key, exactly one wins. The caller sets `notice.version` to
+    /// `expected_version + 1`. Notices are kept at least [`NOTICE_DAYS`] days.
+    async fn put_notice(&self, notice: &Notice, expected_version: u64) -> StoreResult<()>;
+    /// The tenant's notices, the most recently changed first, at most `limit`.
+    async fn list_notices(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Notice>>;
 }
+
+/// How long reminder notices are kept after their last change (the keys of
+/// the longest period, a month, must outlive it).
+pub const NOTICE_DAYS: i64 = 90;
 
 /// The day and month periods that `at` counts towards.
 pub fn usage_periods(at: DateTime<Utc>) -> [String; 2] {

@@ -1,6 +1,8 @@
 //! What the e-conomic and Fortnox sandboxes share: the server loop with
-//! switchable faults (503, 429 with `Retry-After`, slow answers, dropped
-//! connections, cut bodies), and JSON number helpers.
+//! switchable faults (500, 503, 429 with `Retry-After`, slow answers,
+//! dropped connections, cut bodies) and a seeded chaos mode
+//! ([`super::chaos`]), and JSON number helpers.
+use super::chaos::{Chaos, Storm};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,6 +11,7 @@ use hyper_util::rt::TokioIo;
 use rand::Rng;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +26,8 @@ use tower::ServiceExt;
 pub enum Fault {
     /// `503 Service Unavailable`; nothing is done.
     Unavailable,
+    /// `500 Internal Server Error`; nothing is done.
+    ServerError,
     /// `429 Too Many Requests` with `Retry-After`; nothing is done.
     TooManyRequests { retry_after_secs: u64 },
     /// The request is carried out, and answered after this delay.
@@ -44,11 +49,30 @@ struct Rule {
     path_prefix: Option<String>,
 }
 
+impl Fault {
+    /// A short name for counting faults by kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Unavailable => "503",
+            Fault::ServerError => "500",
+            Fault::TooManyRequests { .. } => "429",
+            Fault::Slow(_) => "slow answer",
+            Fault::DropConnection => "connection dropped",
+            Fault::CutBody => "answer cut",
+        }
+    }
+}
+
+/// What [`Faults::injected_by_kind`] calls a connection closed on accept.
+pub const REFUSED: &str = "connection refused";
+
 /// The faults switched on for one sandbox. Cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     rules: Arc<Mutex<Vec<Rule>>>,
+    chaos: Arc<Mutex<Option<Storm>>>,
     injected: Arc<AtomicU64>,
+    by_kind: Arc<Mutex<BTreeMap<&'static str, u64>>>,
 }
 
 impl Faults {
@@ -90,17 +114,62 @@ impl Faults {
         });
     }
 
-    /// Switches every fault off.
-    pub fn heal(&self) {
-        self.rules.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    /// Switches chaos mode on (replacing an earlier one) until healed.
+    /// Rules added with [`Faults::next`] and friends are drawn first.
+    pub fn chaos(&self, chaos: Chaos) {
+        *self.chaos.lock().unwrap_or_else(|p| p.into_inner()) = Some(Storm::new(chaos));
     }
 
-    /// How many requests met a fault so far.
+    /// Switches every fault off, chaos mode included.
+    pub fn heal(&self) {
+        self.rules.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        *self.chaos.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// How many requests met a fault so far (refused connections excluded).
     pub fn injected(&self) -> u64 {
         self.injected.load(Ordering::Relaxed)
     }
 
+    /// Faults injected so far by kind ([`Fault::kind`], and [`REFUSED`]
+    /// for connections closed on accept).
+    pub fn injected_by_kind(&self) -> BTreeMap<&'static str, u64> {
+        self.by_kind
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn count(&self, kind: &'static str) {
+        let mut by_kind = self.by_kind.lock().unwrap_or_else(|p| p.into_inner());
+        *by_kind.entry(kind).or_default() += 1;
+    }
+
+    /// Whether chaos mode closes this new connection at once.
+    fn refuse_connection(&self) -> bool {
+        let refuse = self
+            .chaos
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+            .is_some_and(Storm::refuse);
+        if refuse {
+            self.count(REFUSED);
+        }
+        refuse
+    }
+
     fn draw(&self, method: &Method, path: &str) -> Option<Fault> {
+        let fault = self.draw_rule(method, path).or_else(|| {
+            let mut chaos = self.chaos.lock().unwrap_or_else(|p| p.into_inner());
+            chaos.as_mut().and_then(Storm::draw)
+        })?;
+        self.injected.fetch_add(1, Ordering::Relaxed);
+        self.count(fault.kind());
+        Some(fault)
+    }
+
+    fn draw_rule(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
         let mut rng = rand::thread_rng();
         let index = rules.iter().position(|rule| {
@@ -120,7 +189,6 @@ impl Faults {
                 rules.remove(index);
             }
         }
-        self.injected.fetch_add(1, Ordering::Relaxed);
         Some(fault)
     }
 }
@@ -175,6 +243,10 @@ pub fn serve(listener: TcpListener, router: Router, faults: Faults) -> std::io::
                     continue;
                 }
             };
+            if faults.refuse_connection() {
+                drop(stream);
+                continue;
+            }
             let _ = stream.set_nodelay(true);
             let router = router.clone();
             let faults = faults.clone();
@@ -211,6 +283,11 @@ async fn answer(
         Some(Fault::Unavailable) => Ok((
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({ "message": "The service is temporarily unavailable." })),
+        )
+            .into_response()),
+        Some(Fault::ServerError) => Ok((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({ "message": "An error occurred on the server." })),
         )
             .into_response()),
         Some(Fault::TooManyRequests { retry_after_secs }) => {

@@ -25,10 +25,11 @@ use axum::{Json, Router};
 use harness::{decimal, log_id, number, Faults, Server};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub mod catalog;
+pub mod chaos;
 mod filter;
 pub mod harness;
 mod rules;
@@ -261,6 +262,26 @@ impl Handle {
     /// Requests that reached the ledger (those answered by a fault excluded).
     pub fn requests(&self) -> u64 {
         self.shared.ledger().requests
+    }
+
+    /// How many documents (draft and booked invoices and draft orders
+    /// together) carry each `references.other`: an exactly-once check
+    /// expects 1 for every order. Documents without a reference are
+    /// counted under the empty text.
+    pub fn documents_per_reference(&self) -> BTreeMap<String, usize> {
+        let ledger = self.shared.ledger();
+        let mut counts = BTreeMap::new();
+        for document in ledger
+            .drafts
+            .iter()
+            .chain(&ledger.booked)
+            .chain(&ledger.orders)
+        {
+            *counts
+                .entry(document.reference.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        counts
     }
 }
 

@@ -148,3 +148,48 @@ impl Handle {
         })
     }
 }
+
+/// `GET /api/warehouse/status-v1/stockbalance?itemIds=A,B`: the warehouse
+/// module's stock per stock point, a plain list (no envelope) of `itemId`,
+/// `stockPointCode`, `inStock` and `availableStock`. Fortnox takes one
+/// filter per request; the sandbox knows `itemIds` (and, without it,
+/// answers every balance).
+pub(super) async fn stock_balance(
+    State(shared): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let wanted: Option<Vec<&str>> = query
+        .get("itemIds")
+        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ledger = shared.ledger();
+    let rows: Vec<Value> = ledger
+        .stock_points
+        .iter()
+        .filter(|((item, _), _)| {
+            wanted
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&item.as_str()))
+        })
+        .map(|((item, point), available)| {
+            json!({
+                "itemId": item,
+                "stockPointCode": point,
+                "stockPointId": format!("sp-{}", point.to_lowercase()),
+                "inStock": super::number(*available),
+                "availableStock": super::number(*available),
+            })
+        })
+        .collect();
+    Json(Value::Array(rows)).into_response()
+}
+
+impl Handle {
+    /// Sets the warehouse module's available stock of an article at a
+    /// stock point (as stock points are read when the module is on).
+    pub fn set_stock_point(&self, article_number: &str, stock_point: &str, available: Decimal) {
+        self.shared.ledger().stock_points.insert(
+            (article_number.to_owned(), stock_point.to_owned()),
+            available,
+        );
+    }
+}

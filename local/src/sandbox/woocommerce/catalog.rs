@@ -2,7 +2,13 @@
 //! products endpoints: `GET products` (with `sku`, `per_page`, `page`; the
 //! SKU matched exactly, as WooCommerce does) and `PUT products/{id}`
 //! (`regular_price`, `manage_stock`, `stock_quantity`). WooCommerce keeps
-//! one stock figure per product.
+//! one stock figure per product, or per variation of a variable product.
+//!
+//! Variations are posts of their own (`product_variation`): like
+//! WooCommerce, a search by SKU finds them too (with `type: "variation"`
+//! and the variable product as `parent_id`), a plain listing does not, and
+//! they are changed through `PUT products/{parent}/variations/{id}` only —
+//! `PUT products/{id}` with a variation's id is refused as an invalid id.
 
 use super::api::{gate, invalid_param, wp_error};
 use super::{lock, Handle, Shop};
@@ -30,6 +36,27 @@ pub struct Product {
     pub regular_price: Option<Decimal>,
     pub manage_stock: bool,
     pub stock_quantity: Option<i64>,
+    /// The variable product a variation belongs to; 0 for other products.
+    pub parent_id: u64,
+    pub kind: Kind,
+}
+
+/// WooCommerce's product `type`, as far as the sandbox keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Simple,
+    Variable,
+    Variation,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Simple => "simple",
+            Kind::Variable => "variable",
+            Kind::Variation => "variation",
+        }
+    }
 }
 
 /// The catalogue part of the shop's state.
@@ -41,12 +68,44 @@ pub(super) struct Catalog {
     writes: u64,
 }
 
+impl Catalog {
+    fn insert(
+        &mut self,
+        name: &str,
+        sku: &str,
+        regular_price: Option<Decimal>,
+        parent_id: u64,
+        kind: Kind,
+    ) -> u64 {
+        let id = self.next_id.max(FIRST_PRODUCT_ID);
+        self.next_id = id + 1;
+        self.products.insert(
+            id,
+            Product {
+                id,
+                name: name.to_owned(),
+                sku: sku.to_owned(),
+                regular_price,
+                manage_stock: false,
+                stock_quantity: None,
+                parent_id,
+                kind,
+            },
+        );
+        id
+    }
+}
+
 pub(super) fn router(shop: SharedShop) -> Router {
     Router::new()
         .route("/wp-json/wc/v3/products", get(list_products))
         .route(
             "/wp-json/wc/v3/products/{id}",
             get(one_product).put(update_product),
+        )
+        .route(
+            "/wp-json/wc/v3/products/{parent}/variations/{id}",
+            get(one_variation).put(update_variation),
         )
         .with_state(shop)
 }
@@ -55,7 +114,7 @@ fn product_json(product: &Product) -> Value {
     json!({
         "id": product.id,
         "name": product.name,
-        "type": "simple",
+        "type": product.kind.word(),
         "status": "publish",
         "sku": product.sku,
         "price": product.regular_price.map(|p| p.to_string()).unwrap_or_default(),
@@ -66,7 +125,7 @@ fn product_json(product: &Product) -> Value {
             Some(q) if product.manage_stock && q <= 0 => "outofstock",
             _ => "instock",
         },
-        "parent_id": 0,
+        "parent_id": product.parent_id,
     })
 }
 
@@ -105,9 +164,10 @@ async fn list_products(
         .catalog
         .products
         .values()
-        .filter(|p| {
-            skus.as_ref()
-                .is_none_or(|skus| skus.contains(&p.sku.as_str()))
+        .filter(|p| match &skus {
+            // A search by SKU looks at variations too; a listing does not.
+            Some(skus) => skus.contains(&p.sku.as_str()),
+            None => p.kind != Kind::Variation,
         })
         .collect();
     let total = matching.len();
@@ -147,10 +207,69 @@ async fn one_product(
         .parse::<u64>()
         .ok()
         .and_then(|id| shop.catalog.products.get(&id))
+        .filter(|p| p.kind != Kind::Variation)
     {
         Some(product) => axum::Json(product_json(product)).into_response(),
         None => invalid_id(),
     }
+}
+
+/// `GET products/{parent}/variations/{id}`.
+async fn one_variation(
+    State(shop): State<SharedShop>,
+    Path((parent, id)): Path<(String, String)>,
+    Query(raw): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    let params: BTreeMap<String, String> = raw.into_iter().collect();
+    let mut shop = lock(&shop);
+    if let Some(refused) = gate(
+        &mut shop,
+        &headers,
+        &params,
+        "Sorry, you cannot view this resource.",
+    ) {
+        return refused;
+    }
+    match variation_id(&shop.catalog, &parent, &id) {
+        Ok(id) => match shop.catalog.products.get(&id) {
+            Some(variation) => axum::Json(product_json(variation)).into_response(),
+            None => invalid_variation_id(),
+        },
+        Err(refused) => *refused,
+    }
+}
+
+/// The id of variation `id` of variable product `parent`, or WooCommerce's
+/// refusal.
+fn variation_id(catalog: &Catalog, parent: &str, id: &str) -> Result<u64, Box<Response>> {
+    let parent = parent
+        .parse::<u64>()
+        .ok()
+        .filter(|p| {
+            catalog
+                .products
+                .get(p)
+                .is_some_and(|p| p.kind == Kind::Variable)
+        })
+        .ok_or_else(|| Box::new(invalid_id()))?;
+    id.parse::<u64>()
+        .ok()
+        .filter(|id| {
+            catalog
+                .products
+                .get(id)
+                .is_some_and(|v| v.kind == Kind::Variation && v.parent_id == parent)
+        })
+        .ok_or_else(|| Box::new(invalid_variation_id()))
+}
+
+fn invalid_variation_id() -> Response {
+    wp_error(
+        StatusCode::NOT_FOUND,
+        "woocommerce_rest_product_variation_invalid_id",
+        "Invalid ID.",
+    )
 }
 
 fn invalid_id() -> Response {
@@ -178,7 +297,46 @@ async fn update_product(
     ) {
         return refused;
     }
-    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
+    let id = id.parse::<u64>().ok().filter(|id| {
+        shop.catalog
+            .products
+            .get(id)
+            .is_some_and(|p| p.kind != Kind::Variation)
+    });
+    match id {
+        Some(id) => apply_changes(&mut shop.catalog, id, &body),
+        None => invalid_id(),
+    }
+}
+
+/// `PUT products/{parent}/variations/{id}`.
+async fn update_variation(
+    State(shop): State<SharedShop>,
+    Path((parent, id)): Path<(String, String)>,
+    Query(raw): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params: BTreeMap<String, String> = raw.into_iter().collect();
+    let mut shop = lock(&shop);
+    if let Some(refused) = gate(
+        &mut shop,
+        &headers,
+        &params,
+        "Sorry, you are not allowed to edit this resource.",
+    ) {
+        return refused;
+    }
+    match variation_id(&shop.catalog, &parent, &id) {
+        Ok(id) => apply_changes(&mut shop.catalog, id, &body),
+        Err(refused) => *refused,
+    }
+}
+
+/// Applies a product or variation update body to product `id` (which
+/// exists) and answers it as WooCommerce does.
+fn apply_changes(catalog: &mut Catalog, id: u64, body: &[u8]) -> Response {
+    let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(body) else {
         return wp_error(
             StatusCode::BAD_REQUEST,
             "rest_invalid_json",
@@ -206,12 +364,7 @@ async fn update_product(
         },
     };
     let manage = changes.get("manage_stock").and_then(Value::as_bool);
-    let shop = &mut *shop;
-    let Some(product) = id
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| shop.catalog.products.get_mut(&id))
-    else {
+    let Some(product) = catalog.products.get_mut(&id) else {
         return invalid_id();
     };
     if let Some(price) = price {
@@ -224,7 +377,7 @@ async fn update_product(
         product.stock_quantity = Some(quantity);
     }
     let answer = product_json(product);
-    shop.catalog.writes += 1;
+    catalog.writes += 1;
     axum::Json(answer).into_response()
 }
 
@@ -232,21 +385,34 @@ impl Handle {
     /// Adds a simple product; answers its id.
     pub fn add_product(&self, name: &str, sku: &str, regular_price: Decimal) -> u64 {
         let mut shop = lock(&self.shop);
+        shop.catalog
+            .insert(name, sku, Some(regular_price), 0, Kind::Simple)
+    }
+
+    /// Adds a variable product (no SKU of its own) with one variation per
+    /// `(name, sku, regular_price)`; answers the product's id and the
+    /// variations' ids in order.
+    pub fn add_variable_product(
+        &self,
+        name: &str,
+        variations: &[(&str, &str, Decimal)],
+    ) -> (u64, Vec<u64>) {
+        let mut shop = lock(&self.shop);
         let catalog = &mut shop.catalog;
-        let id = catalog.next_id.max(FIRST_PRODUCT_ID);
-        catalog.next_id = id + 1;
-        catalog.products.insert(
-            id,
-            Product {
-                id,
-                name: name.to_owned(),
-                sku: sku.to_owned(),
-                regular_price: Some(regular_price),
-                manage_stock: false,
-                stock_quantity: None,
-            },
-        );
-        id
+        let parent = catalog.insert(name, "", None, 0, Kind::Variable);
+        let ids = variations
+            .iter()
+            .map(|(variation, sku, price)| {
+                catalog.insert(
+                    &format!("{name} - {variation}"),
+                    sku,
+                    Some(*price),
+                    parent,
+                    Kind::Variation,
+                )
+            })
+            .collect();
+        (parent, ids)
     }
 
     pub fn product(&self, id: u64) -> Option<Product> {

@@ -30,7 +30,8 @@ productVariants(first: $first, query: $query) { nodes { legacyResourceId sku tit
 product { legacyResourceId title } inventoryItem { legacyResourceId } } } }";
 
 impl Shopify {
-    async fn call(
+    /// A call to the Admin REST API (or `graphql.json`), paced.
+    pub(super) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -52,8 +53,13 @@ impl Shopify {
 
 /// Quotes a SKU for Shopify's search syntax.
 pub fn sku_query(sku: &str) -> String {
-    let escaped = sku.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("sku:\"{escaped}\"")
+    search_term("sku", sku)
+}
+
+/// `field:"value"` in Shopify's search syntax, the value quoted.
+pub fn search_term(field: &str, value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("{field}:\"{escaped}\"")
 }
 
 /// The variants of a `productVariants` answer whose SKU is exactly `sku`.

@@ -2,12 +2,13 @@
 //! the REST v3 products endpoints.
 //!
 //! - Products are found with `GET products?sku=…` (WooCommerce matches the
-//!   SKU exactly); only exact SKUs are kept.
+//!   SKU exactly, and the search finds the variations of variable products
+//!   too); only exact SKUs are kept.
 //! - The price is the `regular_price`, the stock the `stock_quantity` with
-//!   `manage_stock` switched on, each set with `PUT products/{id}`.
-//! - WooCommerce keeps one stock figure per product: it has no locations.
-//! - Variations of variable products are not searched yet: give each sold
-//!   variation's SKU to a simple product, or keep stock on the parent.
+//!   `manage_stock` switched on, each set with `PUT products/{id}`, or for a
+//!   variation `PUT products/{parent_id}/variations/{id}`.
+//! - WooCommerce keeps one stock figure per product or variation: it has no
+//!   locations.
 
 use super::{error_words, WooCommerce, SYSTEM};
 use crate::connectors::catalog::{
@@ -24,7 +25,7 @@ use std::time::Duration;
 const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
 impl WooCommerce {
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -51,18 +52,31 @@ impl WooCommerce {
         body: Value,
         what: &str,
     ) -> Result<Value, ConnectorError> {
-        let id: u64 = variant.id.parse().map_err(|_| {
-            ConnectorError::permanent(format!(
-                "{SYSTEM} gave the product an id that is not a number: '{}'",
-                variant.id
-            ))
-        })?;
         let reply = self
-            .call(Method::PUT, &format!("products/{id}"), &[], Some(&body))
+            .call(Method::PUT, &product_path(variant)?, &[], Some(&body))
             .await?;
         json_of(SYSTEM, reply, what, error_words)?;
         Ok(body)
     }
+}
+
+/// Where a product is changed: `products/{id}`, or for a variation (whose
+/// `product_id` is its variable product) `products/{parent}/variations/{id}`.
+fn product_path(variant: &ShopVariant) -> Result<String, ConnectorError> {
+    let number = |id: &str| {
+        id.parse::<u64>().map_err(|_| {
+            ConnectorError::permanent(format!(
+                "{SYSTEM} gave the product an id that is not a number: '{id}'"
+            ))
+        })
+    };
+    let id = number(&variant.id)?;
+    let parent = number(&variant.product_id)?;
+    Ok(if parent == id {
+        format!("products/{id}")
+    } else {
+        format!("products/{parent}/variations/{id}")
+    })
 }
 
 /// The products of a `products?sku=` answer whose SKU is exactly `sku`.
@@ -162,5 +176,26 @@ mod tests {
         );
         assert_eq!(found[0].price, Some(Decimal::new(9950, 2)));
         assert!(exact_products(&json!({"code": "x"}), "MUG").is_err());
+    }
+
+    #[test]
+    fn a_variation_is_changed_under_its_variable_product() {
+        let answer = json!([
+            {"id": 812, "parent_id": 810, "type": "variation", "sku": "TEE-L", "name": "Tee - L", "regular_price": "150"}
+        ]);
+        let found = exact_products(&answer, "TEE-L").unwrap();
+        assert_eq!(
+            product_path(&found[0]).unwrap(),
+            "products/810/variations/812"
+        );
+        let simple = exact_products(
+            &json!([{"id": 799, "parent_id": 0, "sku": "MUG", "name": "Mug"}]),
+            "MUG",
+        )
+        .unwrap();
+        assert_eq!(product_path(&simple[0]).unwrap(), "products/799");
+        let mut odd = simple[0].clone();
+        odd.id = "x".into();
+        assert!(product_path(&odd).is_err());
     }
 }

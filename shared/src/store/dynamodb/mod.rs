@@ -54,6 +54,8 @@
 //! | payload part | `T#<tenant>#TR#<transfer>` | `P#<payload key>#<nnnn>` | `data` (binary, at most 350 KB) |
 //! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event, `expires_at` |
 //! | catalogue fingerprint | `T#<tenant>#CAT#<connection>` | the item's key (its SKU) | `fp`: what was last sent to the shop |
+//! | reminder recipients / open incidents | `T#<tenant>` | `REM#SET` / `REM#INC` | `version` |
+//! | reminder notice | `T#<tenant>#REM` | the notice's key (`usage_80#2026-11`) | `version`, `expires_at` |
 //!
 //! Configuration lives in the tenant's partition, so a tenant's id only ever
 //! reaches its own items. Tenants themselves sit in one `TENANTS` partition:
@@ -125,12 +127,13 @@ mod errors;
 mod keys;
 mod reads;
 mod records;
+mod reminders;
 mod table;
 mod transfers;
 
 use self::errors::unavailable;
 use self::keys::*;
-use self::reads::{item_of, n, parse, s, text, IndexStream, Item, Merged};
+use self::reads::{item_of, key_item, n, parse, s, text, IndexStream, Item, Merged};
 use super::{page_limit, LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
 use crate::model::{
     Connection, ConnectionId, Level, LogEvent, Settings, System, SystemId, Tenant, TenantId,
@@ -166,6 +169,22 @@ impl DynamoStore {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// One eventually consistent read of a key that never exists (half a
+    /// read unit): made during a function's init, so that the first event
+    /// does not pay for resolving credentials and the endpoint, loading the
+    /// TLS roots, connecting and the TLS handshake. The connection stays in
+    /// the client's pool for the events.
+    pub async fn warm_up(&self) -> StoreResult<()> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item("warm-up", "warm-up")))
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        Ok(())
     }
 
     /// Writes an item; with a condition, `Ok(false)` when it failed.
@@ -660,6 +679,61 @@ impl Store for DynamoStore {
     ) -> StoreResult<()> {
         self.write_subscription(subscription, expected_version)
             .await
+    }
+
+    async fn get_reminder_settings(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<crate::model::ReminderSettings> {
+        self.read_reminder_settings(tenant).await
+    }
+
+    async fn put_reminder_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &crate::model::ReminderSettings,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_reminder_settings(tenant, settings, expected_version)
+            .await
+    }
+
+    async fn get_incidents(&self, tenant: &TenantId) -> StoreResult<crate::model::Incidents> {
+        self.read_incidents(tenant).await
+    }
+
+    async fn put_incidents(
+        &self,
+        tenant: &TenantId,
+        incidents: &crate::model::Incidents,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_incidents(tenant, incidents, expected_version)
+            .await
+    }
+
+    async fn get_notice(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<crate::model::Notice>> {
+        self.read_notice(tenant, key).await
+    }
+
+    async fn put_notice(
+        &self,
+        notice: &crate::model::Notice,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_notice(notice, expected_version).await
+    }
+
+    async fn list_notices(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::model::Notice>> {
+        self.read_notices(tenant, limit).await
     }
 }
 

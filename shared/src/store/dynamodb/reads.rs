@@ -33,7 +33,7 @@ pub fn key_of(item: &Item) -> Option<Key> {
     Some((text(item, PK)?.to_owned(), text(item, SK)?.to_owned()))
 }
 
-fn key_item(pk: &str, sk: &str) -> Item {
+pub(super) fn key_item(pk: &str, sk: &str) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 

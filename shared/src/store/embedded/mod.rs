@@ -26,6 +26,7 @@
 mod catalog;
 mod keys;
 mod records;
+mod reminders;
 mod transfers;
 mod writer;
 
@@ -725,6 +726,61 @@ impl Store for EmbeddedStore {
     ) -> StoreResult<()> {
         self.write_subscription(subscription, expected_version)
             .await
+    }
+
+    async fn get_reminder_settings(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<crate::model::ReminderSettings> {
+        self.read_reminder_settings(tenant).await
+    }
+
+    async fn put_reminder_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &crate::model::ReminderSettings,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_reminder_settings(tenant, settings, expected_version)
+            .await
+    }
+
+    async fn get_incidents(&self, tenant: &TenantId) -> StoreResult<crate::model::Incidents> {
+        self.read_incidents(tenant).await
+    }
+
+    async fn put_incidents(
+        &self,
+        tenant: &TenantId,
+        incidents: &crate::model::Incidents,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_incidents(tenant, incidents, expected_version)
+            .await
+    }
+
+    async fn get_notice(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<crate::model::Notice>> {
+        self.read_notice(tenant, key).await
+    }
+
+    async fn put_notice(
+        &self,
+        notice: &crate::model::Notice,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_notice(notice, expected_version).await
+    }
+
+    async fn list_notices(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::model::Notice>> {
+        self.read_notices(tenant, limit).await
     }
 }
 

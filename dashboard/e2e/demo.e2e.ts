@@ -1,0 +1,214 @@
+// The dashboard against ferry-local --demo, as a merchant uses it: sign in
+// with the printed link, watch orders arrive, find one, switch a connection
+// and the whole integration off and on. Every screen is photographed into
+// target/ferry-test/screenshots/ for review.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCREENSHOTS, startBrowser, startDemo, type Demo } from "./ferry.ts";
+
+let demo: Demo;
+let browser: BrowserContext;
+let page: Page;
+
+async function shot(name: string, target: Page = page) {
+  // Let polling and fonts settle, then photograph the whole page.
+  await target.waitForLoadState("networkidle").catch(() => undefined);
+  await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function open(path: string) {
+  await page.goto(`${demo.base}/#${path}`);
+  await page.locator("#page-title").waitFor();
+}
+
+/** The API, as the signed-in user, for checks the screen makes hard to read. */
+async function apiGet<T>(path: string): Promise<T> {
+  return page.evaluate(async (p) => {
+    const r = await fetch(`/api/v1${p}`, { headers: { Authorization: `Bearer ${localStorage.getItem("ferry-token")}` } });
+    return r.json();
+  }, path) as Promise<T>;
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  demo = await startDemo("demo");
+  browser = await startBrowser("demo");
+  page = await browser.newPage();
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+describe("the dashboard on ferry-local --demo", () => {
+  it("opens Home from the printed link within a second, and orders arrive", async () => {
+    const started = Date.now();
+    await page.goto(demo.dashboard);
+    await page.getByRole("heading", { name: "Home", level: 1 }).waitFor();
+    const interactive = Date.now() - started;
+    // The sign-in link's token is kept, and the address is tidied to Home.
+    expect(page.url()).toBe(`${demo.base}/#/`);
+    expect(await page.evaluate(() => localStorage.getItem("ferry-token"))).toMatch(/^ey/);
+
+    await page.getByTestId("orders-today").waitFor();
+    const withData = Date.now() - started;
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      return { domInteractive: Math.round(nav.domInteractive), loaded: Math.round(nav.loadEventEnd) };
+    });
+    console.log(`Home: shell in ${interactive} ms, numbers in ${withData} ms (browser: DOM interactive at ${timing.domInteractive} ms)`);
+    expect(interactive).toBeLessThan(1000);
+
+    // The demo shop orders every 4 seconds: wait for one to be delivered.
+    await expect
+      .poll(async () => Number((await page.getByTestId("orders-today").locator(".counter-value").textContent())?.replace(/\D/g, "")), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
+    await page.getByTestId("recent-transfers").getByText("Delivered").first().waitFor();
+    await shot("01-home");
+  });
+
+  it("shows every screen", async () => {
+    for (const [name, path, ready] of [
+      ["02-systems", "/systems", "system-card"],
+      ["03-connections", "/connections", "connection-card"],
+      ["04-schedules", "/schedules", null],
+      ["05-transfers", "/transfers", "transfer-row"],
+      ["06-board", "/board", null],
+      ["07-logs", "/logs", null],
+      ["08-subscription", "/subscription", "quota-used"],
+      ["09-settings", "/settings", null],
+      ["10-reminders", "/reminders", null],
+    ] as const) {
+      await open(path);
+      if (ready) await page.getByTestId(ready).first().waitFor();
+      await expect.poll(() => page.locator(".loading").count()).toBe(0);
+      expect(await page.locator(".problem").count(), `${path} shows a problem`).toBe(0);
+      await shot(name);
+    }
+    // The flow reads the way merchants say it.
+    await open("/connections");
+    expect(await page.getByTestId("flow").first().textContent()).toContain("Shopify > e-conomic");
+  });
+
+  it("finds a transfer by its webshop number and folds out what was received and sent", async () => {
+    await open("/transfers?status=delivered");
+    const row = page.getByTestId("transfer-row").first();
+    await row.waitFor();
+    const number = (await row.locator(".disclose").textContent())!.replace("▸", "").trim();
+    expect(number).toMatch(/^#\d+$/);
+
+    await open("/transfers");
+    await page.keyboard.press("/"); // the shortcut to the search box
+    await page.keyboard.type(number);
+    await expect.poll(() => page.url()).toContain(`q=${encodeURIComponent(number)}`);
+    await expect.poll(() => page.getByTestId("transfer-row").count()).toBe(1);
+
+    await page.getByTestId("transfer-row").locator(".disclose").click();
+    const foldout = page.getByTestId("foldout");
+    await foldout.waitFor();
+    await expect.poll(() => page.getByTestId("payload-received").textContent()).toContain(number);
+    expect(await page.getByTestId("payload-sent").textContent()).toMatch(/^\s*\{/);
+    await shot("11-transfer-foldout");
+
+    // A search that finds nothing says so and how to get back.
+    await open("/transfers?q=%23999999");
+    await page.getByText("No transfer matches “#999999”").waitFor();
+    await shot("12-transfers-no-match");
+  });
+
+  it("switches a connection off, and the next order is skipped with the reason", async () => {
+    await open("/connections");
+    const toggle = page.getByTestId("connection-card").first().getByRole("switch");
+    expect(await toggle.getAttribute("aria-checked")).toBe("true");
+    const since = new Date().toISOString();
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("false");
+    await page.locator(".toast").filter({ hasText: "is off" }).waitFor();
+    await shot("13-connection-off");
+
+    await open("/transfers?status=skipped");
+    const skipped = page.getByTestId("transfer-row").filter({ hasText: "is switched off" }).first();
+    await skipped.waitFor({ timeout: 30_000 });
+    const transfers = await apiGet<{ items: { received_at: string; reason: string }[] }>("/transfers?status=skipped");
+    expect(transfers.items.some((t) => t.received_at >= since && /connection '.*' is switched off/.test(t.reason))).toBe(true);
+    await shot("14-transfer-skipped");
+
+    await open("/connections");
+    await page.getByTestId("connection-card").first().getByRole("switch").click();
+    await expect.poll(() => page.getByTestId("connection-card").first().getByRole("switch").getAttribute("aria-checked")).toBe("true");
+  });
+
+  it("switches the integration off and on, and every screen says when it is off", async () => {
+    await open("/settings");
+    const main = page.getByRole("switch", { name: /Integration (on|off)/ });
+    await expect.poll(() => main.getAttribute("aria-checked")).toBe("true");
+    await main.click();
+    await expect.poll(() => main.getAttribute("aria-checked")).toBe("false");
+    await shot("15-integration-off");
+
+    await open("/");
+    await page.getByText("The integration is switched off:").waitFor();
+    await page.getByRole("link", { name: "Switch it on in Settings" }).click();
+    await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
+    const again = page.getByRole("switch", { name: /Integration (on|off)/ });
+    await again.click();
+    await expect.poll(() => again.getAttribute("aria-checked")).toBe("true");
+    await open("/");
+    expect(await page.getByText("The integration is switched off:").count()).toBe(0);
+  });
+
+  it("moves between screens with the keyboard", async () => {
+    await open("/");
+    await page.locator("body").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("g");
+    await page.keyboard.press("b");
+    await page.getByRole("heading", { name: "Board", level: 1 }).waitFor();
+    expect(page.url()).toContain("#/board");
+  });
+
+  it("reads on a phone", async () => {
+    const phone = await browser.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${demo.base}/#/`);
+    await phone.getByTestId("orders-today").waitFor();
+    await shot("16-phone-home", phone);
+    await phone.getByRole("button", { name: "Menu" }).click();
+    await shot("17-phone-menu", phone);
+    await phone.getByRole("link", { name: "Transfers" }).click();
+    await phone.getByTestId("transfer-row").first().waitFor();
+    await shot("18-phone-transfers", phone);
+    await phone.close();
+  });
+
+  it("shows a new tenant what to do first, and a bad sign-in in words", async () => {
+    const created = await page.evaluate(async (operator) => {
+      const r = await fetch("/api/v1/tenants", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${operator}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "Empty Shop", email: "new@empty.example" }),
+      });
+      return r.json();
+    }, demo.operatorToken);
+    const fresh = await browser.newPage();
+    await fresh.goto(`${demo.base}/#token=${created.token}`);
+    await fresh.getByText("Nothing is connected yet").waitFor();
+    await shot("19-new-tenant-home", fresh);
+    await fresh.goto(`${demo.base}/#/connections`);
+    await fresh.getByText("No connections yet").waitFor();
+    await shot("20-new-tenant-connections", fresh);
+
+    // A token that stopped working: back to sign-in, with the reason.
+    await fresh.evaluate(() => localStorage.setItem("ferry-token", "eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnQiOiJ0XzEiLCJyb2xlIjoiYWRtaW4ifQ.bad"));
+    await fresh.goto(`${demo.base}/#/transfers`);
+    await fresh.getByText("Your sign-in token is no longer valid.").waitFor();
+    await shot("21-signed-out", fresh);
+    await fresh.close();
+  });
+});

@@ -1,0 +1,216 @@
+// The shapes /api/v1 answers with (see GET /api/v1/openapi.json).
+
+export type Role = "admin" | "viewer";
+export type SystemKind = "shopify" | "woocommerce" | "economic" | "fortnox";
+export type Scope = "global" | "client";
+export type TransferStatus = "pending" | "delivered" | "failed" | "skipped";
+export type DocumentKind = "draft_invoice" | "booked_invoice" | "order";
+export type Entity = "orders" | "products" | "stock" | "customers";
+export type Level = "debug" | "info" | "warn" | "error";
+
+export interface List<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface Health {
+  status: "unknown" | "healthy" | "unhealthy";
+  reason?: string | null;
+  checked_at?: string | null;
+}
+
+export interface System {
+  id: string;
+  kind: SystemKind;
+  name: string;
+  config: Record<string, unknown>;
+  credentials_set: boolean;
+  health: Health;
+  scope: Scope;
+  client: string | null;
+  warehouse: string | null;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RunOutcome {
+  at: string | null;
+  records_found: number;
+  error: string | null;
+}
+
+export interface Connection {
+  id: string;
+  name: string;
+  source: string;
+  target: string;
+  entity: Entity;
+  allowed_states: string[];
+  document: DocumentKind;
+  schedule: string | null;
+  active: boolean;
+  scope: Scope;
+  client: string | null;
+  warehouse: string | null;
+  webhook_url: string;
+  next_run_at: string | null;
+  last_run: RunOutcome;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PollOutcome {
+  connection: string;
+  records_found: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  unreadable: number;
+  complete: boolean;
+  error: string | null;
+  next_run_at: string | null;
+}
+
+export interface Transfer {
+  id: string;
+  connection: string;
+  entity: Entity;
+  source_ref: string;
+  source_id: string;
+  target_ref: string | null;
+  status: TransferStatus;
+  reason: string | null;
+  attempts: number;
+  received_at: string;
+  updated_at: string;
+  source_payload?: unknown;
+  target_payload?: unknown;
+}
+
+export interface Usage {
+  period: string;
+  orders: number;
+  products: number;
+  stock: number;
+  created: number;
+  updated: number;
+  errors: number;
+}
+
+export interface Overview {
+  today: Usage;
+  this_month: Usage;
+  days: Usage[];
+  months: Usage[];
+}
+
+export type Board = Record<TransferStatus, Transfer[]>;
+
+export interface Job {
+  expression: string;
+  description: string;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  last_outcome: { records_found: number; error: string | null } | null;
+}
+
+export interface ScheduleRow {
+  connection: string;
+  name: string;
+  active: boolean;
+  job: Job | null;
+}
+
+export interface LogEvent {
+  id: string;
+  at: string;
+  service: string;
+  level: Level;
+  message: string;
+  connection: string | null;
+  transfer: string | null;
+}
+
+export interface Plan {
+  id: string;
+  name: string;
+  monthly_orders: number;
+  price: string;
+  pack_orders: number;
+  pack_price: string;
+}
+
+export interface Purchase {
+  id: string;
+  period: string;
+  orders: number;
+  price: string;
+  currency: string;
+  at: string;
+  automatic: boolean;
+}
+
+export interface Subscription {
+  plan: Plan;
+  monthly_orders: number;
+  period: string;
+  used: number;
+  extra_orders: number;
+  allowance: number;
+  remaining: number;
+  auto_buy: boolean;
+  purchases: Purchase[];
+  plans: Plan[];
+  updated_at: string;
+  resumed: number;
+}
+
+export interface Settings {
+  integration_active: boolean;
+  orders_active: boolean;
+  products_active: boolean;
+  stock_active: boolean;
+  customers_active: boolean;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface Invited {
+  user: User;
+  token: string;
+  invitation_sent: boolean;
+}
+
+export interface ScopeName {
+  name: string;
+  systems: number;
+  connections: number;
+}
+
+export type ReminderKind = "usage" | "failed_transfers" | "unhealthy_credentials" | "all_clear";
+
+export interface Recipient {
+  email: string;
+  kinds: ReminderKind[];
+}
+
+export interface SentReminder {
+  kind: ReminderKind;
+  subject: string;
+  status: string;
+  at: string;
+  recipients: string[];
+}
+
+export interface Reminders {
+  recipients: Recipient[];
+  default: boolean;
+  kinds: ReminderKind[];
+  recent: SentReminder[];
+}
