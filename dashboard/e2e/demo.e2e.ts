@@ -92,9 +92,32 @@ describe("the dashboard on ferry-local --demo", () => {
       expect(await page.locator(".problem").count(), `${path} shows a problem`).toBe(0);
       await shot(name);
     }
-    // The flow reads the way merchants say it.
-    await open("/connections");
-    expect(await page.getByTestId("flow").first().textContent()).toContain("Shopify > e-conomic");
+    // The flow reads the way merchants say it, once the systems it names have
+    // arrived; until then it says it is loading, never "?" for them. The
+    // systems' answer is held back until the connections are on screen, so
+    // both orders of arrival are seen.
+    let release = () => {};
+    const held = new Promise<void>((ok) => (release = ok));
+    await page.route(
+      (url) => url.pathname === "/api/v1/systems",
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    try {
+      await open("/connections");
+      const flow = page.getByTestId("flow").first();
+      await flow.waitFor();
+      expect(await flow.getAttribute("aria-busy")).toBe("true");
+      expect(await flow.textContent()).not.toContain("?");
+      release();
+      await expect.poll(() => flow.textContent(), { timeout: 10_000 }).toContain("Shopify > e-conomic");
+      expect(await flow.getAttribute("aria-busy")).toBe("false");
+    } finally {
+      release();
+      await page.unrouteAll({ behavior: "wait" });
+    }
   });
 
   it("finds a transfer by its webshop number and folds out what was received and sent", async () => {
@@ -181,7 +204,7 @@ describe("the dashboard on ferry-local --demo", () => {
     await shot("16-phone-home", phone);
     await phone.getByRole("button", { name: "Menu" }).click();
     await shot("17-phone-menu", phone);
-    await phone.getByRole("link", { name: "Transfers" }).click();
+    await phone.getByRole("navigation", { name: "Screens" }).getByRole("link", { name: "Transfers", exact: true }).click();
     await phone.getByTestId("transfer-row").first().waitFor();
     await shot("18-phone-transfers", phone);
     await phone.close();
@@ -204,10 +227,17 @@ describe("the dashboard on ferry-local --demo", () => {
     await fresh.getByText("No connections yet").waitFor();
     await shot("20-new-tenant-connections", fresh);
 
-    // A token that stopped working: back to sign-in, with the reason.
+    // A token that stopped working, found in the browser's storage when the
+    // dashboard is opened again: back to sign-in, with the reason. (goto to
+    // another `#/…` of the open page only changes the hash and keeps the app,
+    // and the token it holds, running: reload so it starts from storage.)
     await fresh.evaluate(() => localStorage.setItem("ferry-token", "eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnQiOiJ0XzEiLCJyb2xlIjoiYWRtaW4ifQ.bad"));
     await fresh.goto(`${demo.base}/#/transfers`);
+    await fresh.reload();
     await fresh.getByText("Your sign-in token is no longer valid.").waitFor();
+    await fresh.getByRole("heading", { name: "Sign in to Ferry", level: 1 }).waitFor();
+    expect(await fresh.getByRole("navigation", { name: "Screens" }).count()).toBe(0);
+    expect(await fresh.evaluate(() => localStorage.getItem("ferry-token"))).toBeNull();
     await shot("21-signed-out", fresh);
     await fresh.close();
   });

@@ -77,6 +77,9 @@ export interface ClientOptions {
   onSignedOut?: () => void;
 }
 
+/** The most items Ferry answers per list page (`limit` 1–500). */
+export const LIST_LIMIT = 500;
+
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export class Client {
@@ -118,6 +121,27 @@ export class Client {
 
   get<T>(path: string, query?: Record<string, string | number | null | undefined>): Promise<T> {
     return this.request<T>("GET", path + queryString(query));
+  }
+  /**
+   * Every item of a list, page after page (`next` → `cursor`), for the
+   * lookups that must be complete: a connection names its systems by id, and
+   * a system beyond the first page must still be found.
+   */
+  async all<T>(path: string, query: Record<string, string | number | null | undefined> = {}): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: { items: T[]; next: string | null } = await this.get(path, { ...query, limit: LIST_LIMIT, cursor });
+      items.push(...page.items);
+      cursor = page.next;
+      if (cursor !== null) {
+        // A cursor seen before would go round in circles: say so rather than show half a list.
+        if (seen.has(cursor)) throw new ApiError(200, "bad_answer", "Ferry's list kept answering the same page. Try again in a moment.");
+        seen.add(cursor);
+      }
+    } while (cursor !== null);
+    return items;
   }
   post<T>(path: string, body: unknown = {}): Promise<T> {
     return this.request<T>("POST", path, body);

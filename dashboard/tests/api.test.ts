@@ -56,6 +56,31 @@ describe("the API client", () => {
     );
   });
 
+  it("reads a whole list page after page, following the cursor", async () => {
+    const pages: Record<string, string> = {
+      "": '{"items":[{"id":"sys_1"},{"id":"sys_2"}],"next":"c2"}',
+      c2: '{"items":[{"id":"sys_3"}],"next":"c3"}',
+      c3: '{"items":[],"next":null}',
+    };
+    const fetch = vi.fn(async (url: string) => new Response(pages[new URL(url, "http://x").searchParams.get("cursor") ?? ""]!, { status: 200 }));
+    const client = new Client({ token: () => "t", fetch: fetch as unknown as typeof globalThis.fetch });
+    await expect(client.all<{ id: string }>("/systems", { scope: "global" })).resolves.toEqual([{ id: "sys_1" }, { id: "sys_2" }, { id: "sys_3" }]);
+    expect(fetch.mock.calls.map(([url]) => url)).toEqual([
+      "/api/v1/systems?scope=global&limit=500",
+      "/api/v1/systems?scope=global&limit=500&cursor=c2",
+      "/api/v1/systems?scope=global&limit=500&cursor=c3",
+    ]);
+  });
+
+  it("refuses a list whose cursor goes round in circles", async () => {
+    const fetch = vi.fn(async () => new Response('{"items":[{"id":"a"}],"next":"same"}', { status: 200 }));
+    const client = new Client({ token: () => "t", fetch: fetch as unknown as typeof globalThis.fetch });
+    const error = (await client.all("/systems").catch((e: unknown) => e)) as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe("bad_answer");
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
   it("leaves empty values out of query strings", () => {
     expect(queryString({ status: "failed", q: "", connection: null, limit: 50 })).toBe("?status=failed&limit=50");
     expect(queryString({ q: "#1001" })).toBe("?q=%231001");

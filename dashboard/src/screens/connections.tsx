@@ -146,13 +146,20 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
   );
 }
 
-function ConnectionCard(props: { connection: Connection; systems: Map<string, System>; onChange: (c: Connection | null) => void; onEdit: () => void }) {
+function ConnectionCard(props: {
+  connection: Connection;
+  /** Every system of the tenant, or undefined while they load (or when they could not be loaded). */
+  systems: Map<string, System> | undefined;
+  onChange: (c: Connection | null) => void;
+  onEdit: () => void;
+}) {
   const c = props.connection;
   const { busy, run } = useAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const writable = canWrite();
-  const source = props.systems.get(c.source);
-  const target = props.systems.get(c.target);
+  const source = props.systems?.get(c.source);
+  const target = props.systems?.get(c.target);
+  const systemName = (system: System | undefined) => (system ? system.name : props.systems ? "unknown system" : "…");
   const setActive = (on: boolean) =>
     run("active", () => api.post<Connection>(`/connections/${c.id}/${on ? "activate" : "deactivate"}`), (after) => {
       props.onChange(after);
@@ -172,12 +179,12 @@ function ConnectionCard(props: { connection: Connection; systems: Map<string, Sy
     <article class={`card connection${c.active ? "" : " inactive"}`} data-testid="connection-card">
       <header class="system-head">
         <div>
-          <p class="flow" data-testid="flow">
-            {flow(c, props.systems)} <span class="muted">({c.entity})</span>
+          <p class="flow" data-testid="flow" aria-busy={!props.systems}>
+            {props.systems ? flow(c, props.systems) : <span class="muted">…</span>} <span class="muted">({c.entity})</span>
           </p>
           <h2>{c.name}</h2>
           <p class="muted">
-            {source?.name ?? "unknown system"} → {target?.name ?? "unknown system"} · {c.client ? `Client ${c.client}` : "Global"}
+            {systemName(source)} → {systemName(target)} · {c.client ? `Client ${c.client}` : "Global"}
           </p>
         </div>
         <Switch on={c.active} label={c.active ? "On" : "Off"} busy={busy === "active"} disabled={!writable} onChange={setActive} />
@@ -264,8 +271,9 @@ export function Connections({ params }: { params: URLSearchParams }) {
     return () => clearTimeout(timer);
   }, [typed]);
   const list = useResource(() => api.get<List<Connection>>("/connections", { q, limit: 500 }), [q], 10000);
-  const systems = useResource(() => api.get<List<System>>("/systems", { limit: 500 }), []);
-  const systemMap = byId(systems.data?.items);
+  // All of them, not a first page: every connection's flow names two of them.
+  const systems = useResource(() => api.all<System>("/systems"), []);
+  const systemMap = systems.data ? byId(systems.data) : undefined;
   const items = list.data?.items ?? [];
   const replace = (id: string, next: Connection | null) => {
     if (!list.data) return;
@@ -292,6 +300,7 @@ export function Connections({ params }: { params: URLSearchParams }) {
       </div>
       {(list.error || systems.error) && <Problem message={(list.error ?? systems.error)!} retry={() => (list.reload(), systems.reload())} />}
       {!list.data && !list.error && <Loading what="connections" />}
+      {list.data && items.length > 0 && !systems.data && !systems.error && <Loading what="the systems they connect" />}
       {list.data && items.length === 0 &&
         (q ? (
           <Empty title={`No connection is called “${q}”`} action={<a class="btn" href={href("/connections")}>Show all</a>} />
@@ -320,9 +329,10 @@ export function Connections({ params }: { params: URLSearchParams }) {
         onClose={() => setEditing(null)}
         wide
       >
-        {editing !== null && (
+        {editing !== null && !systems.data && (systems.error ? <Problem compact message={systems.error} retry={systems.reload} /> : <Loading what="your systems" />)}
+        {editing !== null && systems.data && (
           <ConnectionForm
-            systems={systems.data?.items ?? []}
+            systems={systems.data}
             existing={editing === "new" ? undefined : editing}
             onDone={(saved) => {
               setEditing(null);

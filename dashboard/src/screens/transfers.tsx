@@ -103,8 +103,9 @@ export function Transfers({ params }: { params: URLSearchParams }) {
     [status, q, connection, limit],
     4000,
   );
-  const connections = useResource(() => api.get<List<Connection>>("/connections", { limit: 500 }), []);
-  const names = byId(connections.data?.items);
+  // All of them: a row names its connection, and the filter offers every one.
+  const connections = useResource(() => api.all<Connection>("/connections"), []);
+  const names = byId(connections.data);
   const items = list.data?.items ?? [];
   const filtered = Boolean(status || q || connection);
 
@@ -127,7 +128,7 @@ export function Transfers({ params }: { params: URLSearchParams }) {
           <span class="visually-hidden">Connection</span>
           <select value={connection} onChange={(e) => set({ connection: e.currentTarget.value, open: null })}>
             <option value="">All connections</option>
-            {connections.data?.items.map((c) => (
+            {connections.data?.map((c) => (
               <option value={c.id}>{c.name}</option>
             ))}
           </select>
