@@ -206,6 +206,8 @@ export interface SentReminder {
   status: string;
   at: string;
   recipients: string[];
+  /** Why the last try failed (tried again by the next run). */
+  error?: string | null;
 }
 
 export interface Reminders {

@@ -57,6 +57,16 @@ async fn tenant_b_never_sees_changes_or_infers_tenant_a() {
     )
     .await;
     let user = api.invite(&a, "viewer@alpha.example", "viewer").await;
+    api.expect(
+        200,
+        "PUT",
+        "/reminders",
+        &a.token,
+        Some(
+            json!({"recipients": [{"email": "ops@alpha.example", "kinds": ["failed_transfers"]}]}),
+        ),
+    )
+    .await;
 
     let a_state = snapshot(
         &api,
@@ -185,6 +195,9 @@ async fn tenant_b_never_sees_changes_or_infers_tenant_a() {
     assert!(!overview.to_string().contains("Alpha"));
     let settings = api.expect(200, "GET", "/settings", &b.token, None).await;
     assert_eq!(settings["integration_active"], true);
+    let reminders = api.expect(200, "GET", "/reminders", &b.token, None).await;
+    assert_eq!(reminders["default"], true, "{reminders}");
+    assert!(!reminders.to_string().contains("alpha"), "{reminders}");
 
     // B cannot wire A's systems into a connection of its own, and the
     // refusal reads as for a system that does not exist.

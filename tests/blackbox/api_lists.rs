@@ -120,6 +120,7 @@ async fn every_write_refuses_unknown_fields_naming_them() {
         ("PATCH", "/subscription".to_owned()),
         ("POST", "/subscription/upgrade".to_owned()),
         ("POST", "/subscription/purchases".to_owned()),
+        ("PUT", "/reminders".to_owned()),
     ] {
         let answer = api
             .expect(400, method, &path, &t, Some(json!({"surprise": 1})))

@@ -123,6 +123,11 @@ pub fn writes(
             "/subscription/purchases".into(),
             Some(json!({"packs": 1})),
         ),
+        (
+            "PUT",
+            "/reminders".into(),
+            Some(json!({"recipients": [{"email": "ops@roles.example", "kinds": ["usage"]}]})),
+        ),
     ]
 }
 
@@ -144,6 +149,7 @@ pub fn reads(shop: &str, connection: &str, transfer: &str) -> Vec<String> {
         "/clients".into(),
         "/warehouses".into(),
         "/subscription".into(),
+        "/reminders".into(),
     ]
 }
 

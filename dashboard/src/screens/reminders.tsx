@@ -135,7 +135,10 @@ export function RemindersScreen() {
                       <td data-label="Kind">{kindLabel(m.kind)}</td>
                       <td data-label="Subject">{m.subject}</td>
                       <td data-label="To">{m.recipients.join(", ")}</td>
-                      <td data-label="Status">{m.status}</td>
+                      <td data-label="Status">
+                        {m.status}
+                        {m.error && <span class="muted"> — {m.error}; tried again within the hour</span>}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

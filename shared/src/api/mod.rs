@@ -9,6 +9,7 @@ pub mod error;
 pub mod openapi;
 pub mod page;
 pub mod query;
+pub mod reminders;
 pub mod schedules;
 pub mod scopes;
 pub mod screens;
@@ -105,6 +106,7 @@ pub fn api_router(ferry: Ferry) -> Router {
         )
         .route("/subscription/upgrade", post(subscription::upgrade))
         .route("/subscription/purchases", post(subscription::purchase))
+        .route("/reminders", get(reminders::get).put(reminders::replace))
         // Every tenant route: authenticated once, viewers read only.
         .route_layer(middleware::from_fn_with_state(ferry.clone(), auth::guard));
     let v1 = Router::new()

@@ -3,7 +3,8 @@
 //! the code.
 
 use super::{
-    connections, schedules, scopes, screens, subscription, systems, tenants, transfers, users,
+    connections, reminders, schedules, scopes, screens, subscription, systems, tenants, transfers,
+    users,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         screens::overview, schedules::list,
         users::list, users::invite, users::get, users::update, users::remove,
         subscription::get, subscription::update, subscription::upgrade, subscription::purchase,
+        reminders::get, reminders::replace,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -58,6 +58,7 @@ async fn run(store: &dyn Store) {
     catalog_fingerprints(store).await;
     directory_compare_and_swap(store).await;
     subscription_compare_and_swap(store).await;
+    reminder_state(store).await;
 }
 
 // Sample data -------------------------------------------------------------------
@@ -1743,4 +1744,130 @@ pub async fn subscription_compare_and_swap(store: &dyn Store) {
     let stored = store.get_subscription(&tenant).await.unwrap().unwrap();
     assert_eq!(stored, second);
     assert_eq!(stored.purchases[0].price.to_string(), "5.00");
+}
+
+/// Reminder state: who gets reminders and the open incidents are saved by
+/// compare-and-swap; of two runs claiming one notice exactly one wins;
+/// notices list the most recently changed first, per tenant.
+pub async fn reminder_state(store: &dyn Store) {
+    use crate::model::{
+        Incident, Incidents, Notice, NoticeStatus, Recipient, ReminderKind, ReminderSettings,
+    };
+    let tenant = new_tenant(store, "Reminded").await;
+    let other = new_tenant(store, "Reminded other").await;
+
+    assert_eq!(
+        store.get_reminder_settings(&tenant).await.unwrap(),
+        ReminderSettings::default(),
+        "never saved: no choice, version 0"
+    );
+    let chosen = ReminderSettings {
+        recipients: Some(vec![Recipient {
+            email: "ops@shop.example".into(),
+            kinds: vec![ReminderKind::FailedTransfers, ReminderKind::AllClear],
+        }]),
+        version: 1,
+    };
+    store
+        .put_reminder_settings(&tenant, &chosen, 0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.put_reminder_settings(&tenant, &chosen, 0).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.get_reminder_settings(&tenant).await.unwrap(), chosen);
+    assert_eq!(
+        store.get_reminder_settings(&other).await.unwrap(),
+        ReminderSettings::default()
+    );
+
+    let mut incidents = Incidents {
+        failed_reported_until: Some(at(2026, 11, 23, 10, 0)),
+        version: 1,
+        ..Incidents::default()
+    };
+    incidents.open.insert(
+        "failed_transfers".into(),
+        Incident {
+            opened_at: at(2026, 11, 23, 9, 0),
+            label: "failed transfers".into(),
+        },
+    );
+    store.put_incidents(&tenant, &incidents, 0).await.unwrap();
+    assert_eq!(store.get_incidents(&tenant).await.unwrap(), incidents);
+    let mut closed = incidents.clone();
+    closed.open.clear();
+    closed.version = 2;
+    assert!(matches!(
+        store.put_incidents(&tenant, &closed, 0).await,
+        Err(StoreError::Conflict)
+    ));
+    store.put_incidents(&tenant, &closed, 1).await.unwrap();
+    assert_eq!(store.get_incidents(&tenant).await.unwrap(), closed);
+    assert_eq!(
+        store.get_incidents(&other).await.unwrap(),
+        Incidents::default()
+    );
+
+    let notice = |key: &str, minute: u32, version: u64| Notice {
+        tenant: tenant.clone(),
+        key: key.to_owned(),
+        kind: ReminderKind::Usage,
+        status: NoticeStatus::Claimed,
+        subject: format!("Ferry: {key}"),
+        recipients: vec!["ops@shop.example".into()],
+        at: at(2026, 11, 23, 10, minute),
+        lease_until: Some(at(2026, 11, 23, 10, minute + 10)),
+        attempts: 1,
+        error: None,
+        version,
+    };
+    assert!(store
+        .get_notice(&tenant, "usage_80#2026-11")
+        .await
+        .unwrap()
+        .is_none());
+    let rivals: Vec<Notice> = (0..4).map(|_| notice("usage_80#2026-11", 1, 1)).collect();
+    let claims = join_all(rivals.iter().map(|n| store.put_notice(n, 0))).await;
+    assert_eq!(
+        claims.iter().filter(|c| c.is_ok()).count(),
+        1,
+        "of four runs claiming one notice exactly one wins: {claims:?}"
+    );
+    assert!(claims
+        .iter()
+        .all(|c| c.is_ok() || matches!(c, Err(StoreError::Conflict))));
+    let sent = Notice {
+        status: NoticeStatus::Sent,
+        lease_until: None,
+        ..notice("usage_80#2026-11", 2, 2)
+    };
+    store.put_notice(&sent, 1).await.unwrap();
+    assert!(matches!(
+        store.put_notice(&notice("usage_80#2026-11", 3, 2), 1).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_notice(&tenant, "usage_80#2026-11").await.unwrap(),
+        Some(sent.clone())
+    );
+    store
+        .put_notice(&notice("usage_100#2026-11", 5, 1), 0)
+        .await
+        .unwrap();
+    let listed = store.list_notices(&tenant, 10).await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["usage_100#2026-11", "usage_80#2026-11"],
+        "newest first"
+    );
+    assert_eq!(store.list_notices(&tenant, 1).await.unwrap().len(), 1);
+    assert!(store.list_notices(&other, 10).await.unwrap().is_empty());
+    assert!(store
+        .get_notice(&other, "usage_80#2026-11")
+        .await
+        .unwrap()
+        .is_none());
 }

@@ -47,6 +47,7 @@ conformance_tests!(
     catalog_fingerprints,
     directory_compare_and_swap,
     subscription_compare_and_swap,
+    reminder_state,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
