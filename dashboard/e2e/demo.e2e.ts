@@ -168,6 +168,19 @@ describe("the dashboard on ferry-local --demo", () => {
     await expect.poll(() => page.getByTestId("connection-card").first().getByRole("switch").getAttribute("aria-checked")).toBe("true");
   });
 
+  it("chooses the document per order state, and the connection shows and keeps it", async () => {
+    await open("/connections");
+    const card = page.getByTestId("connection-card").first();
+    await card.getByRole("button", { name: "Edit" }).click();
+    await page.getByTestId("document-authorized").selectOption("order");
+    await shot("14b-connection-document-per-state");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await card.getByText("authorized → Order", { exact: true }).waitFor();
+    await card.getByText("paid → Draft invoice", { exact: true }).waitFor();
+    const saved = await apiGet<{ items: { documents: Record<string, string> }[] }>("/connections");
+    expect(saved.items[0]!.documents).toEqual({ authorized: "order" });
+  });
+
   it("switches the integration off and on, and every screen says when it is off", async () => {
     await open("/settings");
     const main = page.getByRole("switch", { name: /Integration (on|off)/ });

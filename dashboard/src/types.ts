@@ -47,7 +47,10 @@ export interface Connection {
   target: string;
   entity: Entity;
   allowed_states: string[];
+  /** The document made for an allowed state… */
   document: DocumentKind;
+  /** …unless named here for that state. */
+  documents: Record<string, DocumentKind>;
   schedule: string | null;
   active: boolean;
   scope: Scope;

@@ -235,6 +235,7 @@ async fn fill(
                 entity: Entity::Orders,
                 allowed_states: vec!["processing".into()],
                 document: DocumentKind::DraftInvoice,
+                documents: Default::default(),
                 schedule: Some("*/5 * * * *".into()),
                 active: true,
                 scope: Scope::default(),

@@ -115,6 +115,7 @@ impl Bench {
             entity,
             allowed_states: Vec::new(),
             document: DocumentKind::DraftInvoice,
+            documents: Default::default(),
             schedule: Some("*/5 * * * *".into()),
             active: true,
             scope: Scope::default(),

@@ -7,6 +7,7 @@ use ferry::Limits;
 use ferry_local::cli::StoreKind;
 use ferry_local::demo::{self, Demo};
 use ferry_local::runtime::{self, Options, Running};
+use ferry_local::sandbox::economic;
 use ferry_local::sandbox::economic::harness::Fault;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -383,6 +384,69 @@ async fn an_order_in_a_state_not_allowed_is_skipped_with_the_reason() {
         .unwrap();
     world.wait_for_status(&e_number, "delivered").await;
     assert_eq!(documents_for(&world, &e_number), 1);
+    world.running.stop().await;
+}
+
+#[tokio::test]
+async fn each_allowed_state_makes_the_document_chosen_for_it() {
+    let world = World::start("documents").await;
+    let connection = world.api("/connections").await["items"][0].clone();
+    let path = format!(
+        "{}/api/v1/connections/{}",
+        world.running.base_url(),
+        connection["id"].as_str().unwrap()
+    );
+    let patch = |body: Value| {
+        world
+            .http
+            .patch(&path)
+            .bearer_auth(&world.demo.token)
+            .json(&body)
+            .send()
+    };
+    // Only allowed states may have a document of their own.
+    let refused = patch(serde_json::json!({"documents": {"pending": "order"}}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "documents.pending", "{error}");
+    let changed: Value = patch(serde_json::json!({"documents": {"authorized": "order"}}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["document"], "draft_invoice");
+    assert_eq!(
+        changed["documents"],
+        serde_json::json!({"authorized": "order"})
+    );
+
+    let paid = world.paid_order();
+    let authorized = world.demo.shop.add_order();
+    assert!(world
+        .demo
+        .shop
+        .set_financial_status(authorized, "authorized"));
+    for id in [paid, authorized] {
+        let status = world
+            .demo
+            .shop
+            .send_webhook(&world.demo.webhook_url, id, "orders/create")
+            .await
+            .unwrap();
+        assert_eq!(status.as_u16(), 200);
+    }
+    let (paid, authorized) = (world.e_number(paid), world.e_number(authorized));
+    world.wait_for_status(&paid, "delivered").await;
+    world.wait_for_status(&authorized, "delivered").await;
+    let references = |documents: Vec<economic::Document>| -> Vec<String> {
+        documents.into_iter().filter_map(|d| d.reference).collect()
+    };
+    assert_eq!(references(world.demo.ledger.draft_invoices()), [paid]);
+    assert_eq!(references(world.demo.ledger.orders()), [authorized]);
+    assert!(world.demo.ledger.booked_invoices().is_empty());
     world.running.stop().await;
 }
 

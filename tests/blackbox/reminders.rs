@@ -69,6 +69,7 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
         entity: Entity::Orders,
         allowed_states: vec!["paid".into()],
         document: DocumentKind::DraftInvoice,
+        documents: Default::default(),
         schedule: None,
         active: true,
         scope: Scope::default(),

@@ -22,7 +22,14 @@ interface Draft {
   target: string;
   allowed_states: string[];
   document: DocumentKind;
+  /** Per allowed state, another document than `document`. */
+  documents: Record<string, DocumentKind>;
   schedule: string;
+}
+
+/** The per-state documents that still apply: only allowed states keep one. */
+function documentsOf(draft: Draft): Record<string, DocumentKind> {
+  return Object.fromEntries(Object.entries(draft.documents).filter(([state]) => draft.allowed_states.includes(state)));
 }
 
 function ConnectionForm(props: { systems: System[]; existing?: Connection; onDone: (c: Connection) => void }) {
@@ -35,6 +42,7 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
     target: e?.target ?? targets[0]?.id ?? "",
     allowed_states: e?.allowed_states ?? ["paid"],
     document: e?.document ?? "draft_invoice",
+    documents: { ...(e?.documents ?? {}) },
     schedule: e?.schedule ?? "",
   });
   const [error, setError] = useState<ApiError | null>(null);
@@ -58,6 +66,7 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
             name: draft.name.trim(),
             allowed_states: draft.allowed_states,
             document: draft.document,
+            documents: documentsOf(draft),
             schedule,
           })
         : await api.post<Connection>("/connections", {
@@ -67,6 +76,7 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
             entity: "orders",
             allowed_states: draft.allowed_states,
             document: draft.document,
+            documents: documentsOf(draft),
             schedule,
             active: true,
           });
@@ -85,7 +95,13 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
       </Empty>
     );
   }
-  const known = new Set(["name", "allowed_states", "document", "schedule", "source", "target"]);
+  const known = new Set(["name", "allowed_states", "document", "documents", "schedule", "source", "target"]);
+  const setStateDocument = (state: string, value: string) => {
+    const documents = { ...draft.documents };
+    if (value === "") delete documents[state];
+    else documents[state] = value as DocumentKind;
+    setDraft({ ...draft, documents });
+  };
   return (
     <form class="form" onSubmit={submit}>
       <div class="grid2">
@@ -114,7 +130,7 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
         <Field label="Name" error={fieldError("name")}>
           <input value={draft.name} placeholder="Shopify > e-conomic (orders)" onInput={(ev) => setDraft({ ...draft, name: ev.currentTarget.value })} />
         </Field>
-        <Field label="Document to make" error={fieldError("document")} hint="Made for every allowed state">
+        <Field label="Document to make" error={fieldError("document")} hint="For every allowed state, unless chosen per state below">
           <select value={draft.document} onChange={(ev) => setDraft({ ...draft, document: ev.currentTarget.value as DocumentKind })}>
             {DOCUMENTS.map((d) => (
               <option value={d}>{fmt.documentKind(d)}</option>
@@ -135,6 +151,24 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
         </div>
         {fieldError("allowed_states") && <span class="field-error">{fieldError("allowed_states")}</span>}
       </fieldset>
+      {draft.allowed_states.length > 0 && (
+        <fieldset class={`per-state${fieldError("documents") ? " invalid" : ""}`}>
+          <legend>Document per state</legend>
+          <p class="field-hint">E.g. a booked invoice for paid orders and a draft order for authorized ones.</p>
+          <div class="grid2">
+            {draft.allowed_states.map((state) => (
+              <Field label={fmt.words(state)} error={fieldError(`documents.${state}`)}>
+                <select data-testid={`document-${state}`} value={draft.documents[state] ?? ""} onChange={(ev) => setStateDocument(state, ev.currentTarget.value)}>
+                  <option value="">Same as above ({fmt.documentKind(draft.document)})</option>
+                  {DOCUMENTS.map((d) => (
+                    <option value={d}>{fmt.documentKind(d)}</option>
+                  ))}
+                </select>
+              </Field>
+            ))}
+          </div>
+        </fieldset>
+      )}
       <ScheduleField value={draft.schedule} onChange={(schedule) => setDraft({ ...draft, schedule })} error={fieldError("schedule")} />
       {error && !known.has((error.field ?? "").replace(/\[.*$/, "")) && <Problem compact message={error.message} />}
       <div class="form-actions">
@@ -196,7 +230,7 @@ function ConnectionCard(props: {
             {c.allowed_states.length === 0 && <span class="muted">none: every order is skipped</span>}
             {c.allowed_states.map((s) => (
               <span class="chip static">
-                {fmt.words(s)} → {fmt.documentKind(c.document)}
+                {fmt.words(s)} → {fmt.documentKind(c.documents?.[s] ?? c.document)}
               </span>
             ))}
           </dd>

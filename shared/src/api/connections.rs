@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +28,9 @@ pub struct NewConnection {
     pub allowed_states: Vec<String>,
     #[serde(default = "draft_invoice")]
     pub document: DocumentKind,
+    /// Per allowed state, another document than `document`.
+    #[serde(default)]
+    pub documents: BTreeMap<String, DocumentKind>,
     #[serde(default)]
     pub schedule: Option<String>,
     #[serde(default = "yes")]
@@ -54,6 +58,8 @@ pub struct ConnectionChanges {
     pub name: Option<String>,
     pub allowed_states: Option<Vec<String>>,
     pub document: Option<DocumentKind>,
+    /// Replaces the per-state documents (`{}`: every state gets `document`).
+    pub documents: Option<BTreeMap<String, DocumentKind>>,
     #[serde(default, deserialize_with = "super::body::present")]
     pub schedule: Option<Option<String>>,
     pub active: Option<bool>,
@@ -120,6 +126,7 @@ pub async fn create(
     let now = ferry.clock.now();
     let schedule = parse_schedule(body.schedule.as_deref())?;
     let allowed_states = clean_states(body.allowed_states)?;
+    let documents = check_documents(body.documents, &allowed_states)?;
     scopes::check(
         &ferry,
         &caller,
@@ -136,6 +143,7 @@ pub async fn create(
         entity: body.entity,
         allowed_states,
         document: body.document,
+        documents,
         next_run_at: next_run(schedule.as_ref(), now),
         schedule: schedule.map(|s| s.expression().to_owned()),
         active: body.active,
@@ -186,6 +194,13 @@ pub async fn update(
     if let Some(document) = changes.document {
         connection.document = document;
     }
+    if let Some(documents) = changes.documents {
+        connection.documents = documents;
+    }
+    connection.documents = check_documents(
+        std::mem::take(&mut connection.documents),
+        &connection.allowed_states,
+    )?;
     if let Some(schedule) = changes.schedule {
         let schedule = parse_schedule(schedule.as_deref())?;
         connection.next_run_at = next_run(schedule.as_ref(), now);
@@ -317,6 +332,22 @@ fn clean_states(states: Vec<String>) -> Result<Vec<String>, ApiError> {
         }
     }
     Ok(clean)
+}
+
+/// Per-state documents name allowed states only (the field names the state).
+fn check_documents(
+    documents: BTreeMap<String, DocumentKind>,
+    allowed_states: &[String],
+) -> Result<BTreeMap<String, DocumentKind>, ApiError> {
+    if let Some(state) = documents.keys().find(|s| !allowed_states.contains(s)) {
+        return Err(ApiError::invalid(
+            format!("documents.{state}"),
+            format!(
+                "'{state}' is not one of the connection's allowed states: add it to allowed_states or leave it out here"
+            ),
+        ));
+    }
+    Ok(documents)
 }
 
 /// The optional body of `POST /connections/{id}/sync`.

@@ -7,6 +7,7 @@ use crate::model::{
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SystemView {
@@ -78,7 +79,10 @@ pub struct ConnectionView {
     pub target: String,
     pub entity: Entity,
     pub allowed_states: Vec<String>,
+    /// The document made for an allowed state...
     pub document: DocumentKind,
+    /// ...unless named here for that state.
+    pub documents: BTreeMap<String, DocumentKind>,
     pub schedule: Option<String>,
     pub active: bool,
     /// `global` (tenant-wide) or `client` (belongs to `client`).
@@ -103,6 +107,7 @@ impl ConnectionView {
             entity: c.entity,
             allowed_states: c.allowed_states.clone(),
             document: c.document,
+            documents: c.documents.clone(),
             schedule: c.schedule.clone(),
             active: c.active,
             scope: ScopeFilter::of(&c.scope),

@@ -176,6 +176,7 @@ mod tests {
             entity: Entity::Stock,
             allowed_states: Vec::new(),
             document: DocumentKind::DraftInvoice,
+            documents: Default::default(),
             schedule: None,
             active: true,
             scope: Scope::default(),

@@ -4,6 +4,7 @@ use super::ids::{ConnectionId, SystemId, TenantId};
 use super::system::Scope;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -41,7 +42,13 @@ pub struct Connection {
     pub entity: Entity,
     /// The source's own words for the states that may be transferred.
     pub allowed_states: Vec<String>,
+    /// The document made for an allowed state, unless `documents` names
+    /// another for that state.
     pub document: DocumentKind,
+    /// Per allowed state, the document to make instead of `document`
+    /// (`{"paid": "booked_invoice", "authorized": "order"}`).
+    #[serde(default)]
+    pub documents: BTreeMap<String, DocumentKind>,
     /// Crontab expression for polling; `None` for a webhook-only connection.
     pub schedule: Option<String>,
     pub active: bool,
@@ -56,6 +63,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The document to make for an order in `state`.
+    pub fn document_for(&self, state: &str) -> DocumentKind {
+        self.documents.get(state).copied().unwrap_or(self.document)
+    }
+
     pub fn allows_state(&self, state: &str) -> bool {
         self.allowed_states.iter().any(|s| s == state)
     }

@@ -288,7 +288,13 @@ async fn deliver(
     }
 
     let target_name = plan.target_system.kind.display_name();
-    match send(plan.target.as_ref(), &plan.order, plan.connection.document).await {
+    match send(
+        plan.target.as_ref(),
+        &plan.order,
+        plan.connection.document_for(&plan.order.state),
+    )
+    .await
+    {
         Ok((document, linked)) => {
             let warnings = mapping::order_warnings(&plan.order);
             record_delivered(ferry, claimed, &document, linked, &warnings).await?;

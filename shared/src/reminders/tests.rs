@@ -132,6 +132,7 @@ async fn world() -> World {
         entity: Entity::Orders,
         allowed_states: vec!["paid".into()],
         document: DocumentKind::DraftInvoice,
+        documents: Default::default(),
         schedule: None,
         active: true,
         scope: Scope::default(),

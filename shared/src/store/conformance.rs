@@ -139,6 +139,7 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         entity: Entity::Orders,
         allowed_states: vec!["paid".to_owned(), "partially_refunded".to_owned()],
         document: DocumentKind::DraftInvoice,
+        documents: [("partially_refunded".to_owned(), DocumentKind::Order)].into(),
         schedule: Some("*/5 * * * *".to_owned()),
         active: true,
         scope: Scope::default(),
