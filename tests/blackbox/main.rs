@@ -8,6 +8,7 @@ mod api_quota;
 mod api_roles;
 mod api_scopes;
 mod catalog;
+mod customers;
 mod dynamodb;
 mod emulator;
 mod flows;
