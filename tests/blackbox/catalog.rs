@@ -34,18 +34,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Ferry on an embedded store with the in-process queue, and one tenant.
-struct Bench {
-    ferry: Ferry,
+pub(crate) struct Bench {
+    pub(crate) ferry: Ferry,
     receiver: MemoryReceiver,
-    tenant: TenantId,
+    pub(crate) tenant: TenantId,
 }
 
-fn money(text: &str) -> Decimal {
+pub(crate) fn money(text: &str) -> Decimal {
     text.parse().expect("an amount")
 }
 
 impl Bench {
-    async fn start() -> Bench {
+    pub(crate) async fn start() -> Bench {
         let (queue, receiver) = MemoryQueue::new();
         let ferry = Ferry {
             store: Arc::new(EmbeddedStore::temporary().expect("a store")),
@@ -80,7 +80,7 @@ impl Bench {
         }
     }
 
-    async fn system(
+    pub(crate) async fn system(
         &self,
         kind: SystemKind,
         config: Map<String, Value>,
@@ -104,7 +104,12 @@ impl Bench {
         system
     }
 
-    async fn connect(&self, entity: Entity, source: &System, target: &System) -> Connection {
+    pub(crate) async fn connect(
+        &self,
+        entity: Entity,
+        source: &System,
+        target: &System,
+    ) -> Connection {
         let now = Utc::now();
         let connection = Connection {
             id: ConnectionId::generate(),
@@ -134,11 +139,11 @@ impl Bench {
     }
 
     /// One poll, as the scheduler or "sync now" runs it.
-    async fn poll(&self, connection: &Connection) -> PollOutcome {
+    pub(crate) async fn poll(&self, connection: &Connection) -> PollOutcome {
         self.poll_with(connection, None).await
     }
 
-    async fn poll_with(
+    pub(crate) async fn poll_with(
         &self,
         connection: &Connection,
         backfill: Option<chrono::DateTime<Utc>>,
@@ -147,7 +152,7 @@ impl Bench {
             .await
     }
 
-    async fn poll_within(
+    pub(crate) async fn poll_within(
         &self,
         connection: &Connection,
         backfill: Option<chrono::DateTime<Utc>>,
@@ -168,7 +173,7 @@ impl Bench {
 
     /// Delivers queued transfers until none is pending (waiting out
     /// retries), at most `within`.
-    async fn deliver(&mut self, within: Duration) {
+    pub(crate) async fn deliver(&mut self, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
             if self.pending().await == 0 {
@@ -184,7 +189,7 @@ impl Bench {
         }
     }
 
-    async fn pending(&self) -> usize {
+    pub(crate) async fn pending(&self) -> usize {
         self.transfers()
             .await
             .iter()
@@ -192,7 +197,7 @@ impl Bench {
             .count()
     }
 
-    async fn transfers(&self) -> Vec<Transfer> {
+    pub(crate) async fn transfers(&self) -> Vec<Transfer> {
         let mut all = Vec::new();
         let mut query = TransferQuery {
             limit: 500,
@@ -213,7 +218,7 @@ impl Bench {
         }
     }
 
-    async fn transfer_of(&self, connection: &Connection, sku: &str) -> Transfer {
+    pub(crate) async fn transfer_of(&self, connection: &Connection, sku: &str) -> Transfer {
         self.transfers()
             .await
             .into_iter()
@@ -221,7 +226,7 @@ impl Bench {
             .unwrap_or_else(|| panic!("no transfer for SKU {sku}"))
     }
 
-    async fn usage(&self) -> ferry::model::Usage {
+    pub(crate) async fn usage(&self) -> ferry::model::Usage {
         let month = Utc::now().format("%Y-%m").to_string();
         self.ferry
             .store
@@ -231,7 +236,7 @@ impl Bench {
     }
 }
 
-async fn economic_ledger(bench: &Bench) -> (economic::Handle, System) {
+pub(crate) async fn economic_ledger(bench: &Bench) -> (economic::Handle, System) {
     let ledger = economic::spawn(economic::Settings::default())
         .await
         .expect("a ledger");
@@ -244,7 +249,7 @@ async fn economic_ledger(bench: &Bench) -> (economic::Handle, System) {
     (ledger, system)
 }
 
-async fn shopify_shop(bench: &Bench) -> (shopify::Handle, System) {
+pub(crate) async fn shopify_shop(bench: &Bench) -> (shopify::Handle, System) {
     let shop = shopify::spawn(shopify::Config::default())
         .await
         .expect("a shop");

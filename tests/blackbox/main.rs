@@ -9,6 +9,7 @@ mod api_reminders;
 mod api_roles;
 mod api_scopes;
 mod catalog;
+mod customers;
 mod dynamodb;
 mod emulator;
 mod flows;

@@ -15,6 +15,7 @@
 //! own, in Fortnox's shape.
 
 mod catalog;
+pub mod customers;
 
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
 use axum::body::Bytes;
@@ -252,7 +253,10 @@ impl Handle {
 fn router(shared: Shared) -> Router {
     Router::new()
         .route("/3/companyinformation", get(company_information))
-        .route("/3/customers", get(list_customers).post(create_customer))
+        .route(
+            "/3/customers",
+            get(customers::list_customers).post(create_customer),
+        )
         .route("/3/customers/{number}", get(get_customer))
         .route(
             "/3/articles",
@@ -411,25 +415,6 @@ fn loosely(value: Option<&str>, wanted: &str) -> bool {
 }
 
 // ---------- customers and articles ----------
-
-async fn list_customers(
-    State(shared): State<Shared>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let ledger = shared.ledger();
-    let items = ledger
-        .customers
-        .iter()
-        .filter(|c| {
-            query
-                .get("email")
-                .is_none_or(|e| loosely(c.email.as_deref(), e))
-        })
-        .filter(|c| query.get("name").is_none_or(|n| loosely(Some(&c.name), n)))
-        .map(|c| c.body.clone())
-        .collect();
-    list("Customers", items)
-}
 
 async fn get_customer(State(shared): State<Shared>, Path(number): Path<String>) -> Response {
     match shared

@@ -1,5 +1,6 @@
 //! A Shopify shop on loopback: the Admin REST endpoints Ferry reads (orders
-//! one by one and listed with `page_info` cursors, `shop.json`), the access
+//! one by one and listed with `page_info` cursors, `shop.json`) and writes
+//! (prices, stock levels, customers: [`catalog`], [`customers`]), the access
 //! token check, the leaky-bucket rate limit with its call-limit header, and
 //! webhooks signed and addressed as Shopify sends them.
 //!
@@ -14,6 +15,7 @@
 
 mod api;
 pub mod catalog;
+pub mod customers;
 mod order_json;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
@@ -76,6 +78,8 @@ struct Shop {
     faults: Faults,
     /// Products, variants, locations and stock levels.
     catalog: catalog::Catalog,
+    /// Customer accounts and their addresses.
+    customers: customers::Customers,
 }
 
 /// Shopify's REST leaky bucket: every call adds one; it drains steadily.
@@ -108,8 +112,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         },
         faults: Faults::default(),
         catalog: catalog::Catalog::default(),
+        customers: customers::Customers::default(),
     }));
-    let router = api::router(shop.clone()).merge(catalog::router(shop.clone()));
+    let router = api::router(shop.clone())
+        .merge(catalog::router(shop.clone()))
+        .merge(customers::router(shop.clone()));
     let (address, server) = webshop::serve(router).await?;
     let base_url = format!("http://{address}");
     lock(&shop).base_url = base_url.clone();

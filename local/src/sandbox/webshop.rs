@@ -583,6 +583,53 @@ pub async fn serve(
     Ok((address, task))
 }
 
+/// The countries the sandbox shops know by code and by English name (what
+/// shops answer as `country` / `country_name`).
+const COUNTRIES: &[(&str, &str)] = &[
+    ("DK", "Denmark"),
+    ("SE", "Sweden"),
+    ("NO", "Norway"),
+    ("FI", "Finland"),
+    ("IS", "Iceland"),
+    ("DE", "Germany"),
+    ("NL", "Netherlands"),
+    ("BE", "Belgium"),
+    ("FR", "France"),
+    ("PL", "Poland"),
+    ("GB", "United Kingdom"),
+    ("US", "United States"),
+];
+
+/// The English name of a two-letter country code (any case).
+pub fn country_name(code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code.trim()))
+        .map(|(_, name)| *name)
+}
+
+/// The two-letter code of a country named in English (any case).
+pub fn country_code(name: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name.trim()))
+        .map(|(code, _)| *code)
+}
+
+/// A plausible e-mail address, as shops check one: one `@` with text on
+/// both sides, a dot in the domain, no spaces.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
 /// Locks the shop's state, also after a panic elsewhere (the state is plain
 /// data that stays usable).
 pub fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -645,6 +692,24 @@ mod tests {
             assert_eq!(skus.len(), x.lines.len(), "no product twice");
         }
         assert_eq!(a.uuid().len(), 36);
+    }
+
+    #[test]
+    fn knows_countries_and_emails_as_shops_check_them() {
+        assert_eq!(country_name("dk"), Some("Denmark"));
+        assert_eq!(country_code(" sweden "), Some("SE"));
+        assert_eq!(country_code("Danmark"), None, "English names only");
+        assert!(is_email("jens@example.dk"));
+        for bad in [
+            "jens",
+            "jens@",
+            "@example.dk",
+            "jens@localhost",
+            "a b@x.dk",
+            "a@b@x.dk",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! A WooCommerce shop on loopback: the REST v3 order endpoints with Basic
-//! authentication and WordPress's error bodies, `X-WP-Total` paging, and
+//! authentication and WordPress's error bodies, `X-WP-Total` paging, the
+//! products and customers Ferry keeps up to date ([`catalog`],
+//! [`customers`]), and
 //! webhooks as WooCommerce delivers them (PHP-encoded JSON body, `X-WC-*`
 //! headers, the unsigned `webhook_id=N` ping).
 //!
@@ -14,6 +16,7 @@
 
 mod api;
 pub mod catalog;
+pub mod customers;
 mod order_json;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
@@ -68,6 +71,8 @@ struct Shop {
     faults: Faults,
     /// Products with SKU, price and stock.
     catalog: catalog::Catalog,
+    /// WordPress users: customers and the shop's staff.
+    customers: customers::Customers,
 }
 
 /// A running sandbox shop; stops serving when dropped.
@@ -89,8 +94,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         next_id: FIRST_ORDER_ID,
         faults: Faults::default(),
         catalog: catalog::Catalog::default(),
+        customers: customers::Customers::default(),
     }));
-    let router = api::router(shop.clone()).merge(catalog::router(shop.clone()));
+    let router = api::router(shop.clone())
+        .merge(catalog::router(shop.clone()))
+        .merge(customers::router(shop.clone()));
     let (address, server) = webshop::serve(router).await?;
     let base_url = format!("http://{address}");
     lock(&shop).base_url = base_url.clone();

@@ -17,8 +17,10 @@
 //!   anywhere.
 //! - Inactive articles (`Active: false`) are left out.
 //! - For `customers` connections, `GET /3/customers?filter=active` (paged
-//!   the same way): `Name`, `Email`, `Phone1`/`Phone`, `Address1`,
-//!   `ZipCode`, `City`, `CountryCode`.
+//!   the same way): `Name`, `Email`, `Phone`, `Address1`, `ZipCode`,
+//!   `City`. The list carries Fortnox's short form of a customer, without
+//!   the country (`CountryCode` is only on the customer read one by one,
+//!   and is taken should a list carry it).
 //! - Calls share the access token's pacer (25 requests per 5 seconds) with
 //!   the order connector.
 
@@ -315,9 +317,10 @@ fn next_page(body: &Value, number: u64) -> Option<String> {
     (current < total_pages).then(|| (current + 1).to_string())
 }
 
-/// A customer as the shop is sent it; inactive customers (`Active: false`)
-/// are left out. The list names the phone `Phone` (the customer itself
-/// `Phone1`); the country comes as `CountryCode`, or `Country` in words.
+/// A customer as the shop is sent it; inactive customers (`Active: false`,
+/// should a list carry the flag) are left out. The list names the phone
+/// `Phone` (the customer itself `Phone1`); a country, when given, comes as
+/// `CountryCode`, or `Country` in words.
 fn customer(body: &Value) -> Option<CustomerRecord> {
     if body["Active"].as_bool() == Some(false) {
         return None;

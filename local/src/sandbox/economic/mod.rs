@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub mod catalog;
 pub mod chaos;
+pub mod customers;
 mod filter;
 pub mod harness;
 mod rules;
