@@ -14,7 +14,7 @@ export const SCREENSHOTS = join(WORK, "screenshots");
 
 export const CHROMIUM = process.env.FERRY_CHROMIUM ?? "/usr/bin/chromium";
 /** Without the background-networking flags Chromium keeps calling home. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
