@@ -39,7 +39,20 @@ it(`opens Home ${RUNS} times from an empty cache`, async () => {
   const bytes: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-    await context.addInitScript((t) => localStorage.setItem("ferry-token", t), token);
+    await context.addInitScript((t) => {
+      localStorage.setItem("ferry-token", t);
+      // Note, in the page itself, when each moment first shows: a reading
+      // taken through the driver afterwards would add its round trip.
+      const seen: Record<string, number> = {};
+      (window as unknown as { ferrySeen: Record<string, number> }).ferrySeen = seen;
+      const look = () => {
+        const heading = document.querySelector("h1");
+        if (seen.shell === undefined && heading?.textContent === "Home" && document.querySelector("nav a")) seen.shell = performance.now();
+        if (seen.numbers === undefined && document.querySelector('[data-testid="orders-today"]')) seen.numbers = performance.now();
+        if (seen.numbers === undefined || seen.shell === undefined) requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    }, token);
     const page = await context.newPage();
     let received = 0;
     page.on("response", async (r) => {
@@ -47,10 +60,10 @@ it(`opens Home ${RUNS} times from an empty cache`, async () => {
       received += length;
     });
     await page.goto(`${demo.base}/#/`);
-    await page.getByRole("heading", { name: "Home", level: 1 }).waitFor();
-    shell.push(await page.evaluate(() => performance.now()));
     await page.getByTestId("orders-today").waitFor();
-    numbers.push(await page.evaluate(() => performance.now()));
+    const seen = await page.evaluate(() => (window as unknown as { ferrySeen: Record<string, number> }).ferrySeen);
+    shell.push(seen.shell ?? NaN);
+    numbers.push(seen.numbers ?? NaN);
     bytes.push(received);
     await context.close();
   }
