@@ -50,6 +50,49 @@ pub(super) fn wp_error(status: StatusCode, code: &str, message: &str) -> Respons
         .into_response()
 }
 
+/// `page` (from 1) and `per_page` (1 to 100, 10 by default) of a list
+/// request, or WooCommerce's refusal naming the parameter.
+pub(super) fn paging(params: &BTreeMap<String, String>) -> Result<(usize, usize), Refusal> {
+    let number = |name: &str, default: usize, max: usize| match params.get(name) {
+        None => Some(default),
+        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=max).contains(n)),
+    };
+    let page = number("page", 1, usize::MAX)
+        .ok_or_else(|| invalid_param("page", "page must be greater than or equal to 1"))?;
+    let per_page = number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE).ok_or_else(|| {
+        invalid_param(
+            "per_page",
+            "per_page must be between 1 (inclusive) and 100 (inclusive)",
+        )
+    })?;
+    Ok((page, per_page))
+}
+
+/// Page `page` of `items` as JSON, with WordPress's `X-WP-Total` and
+/// `X-WP-TotalPages` headers.
+pub(super) fn one_page<T>(
+    items: &[T],
+    page: usize,
+    per_page: usize,
+    json: impl Fn(&T) -> Value,
+) -> Response {
+    let total = items.len();
+    let pages = total.div_ceil(per_page);
+    let shown: Vec<Value> = items
+        .iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .map(json)
+        .collect();
+    let mut response = axum::Json(shown).into_response();
+    for (name, value) in [("x-wp-total", total), ("x-wp-totalpages", pages)] {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value.to_string()) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
 pub(super) fn invalid_param(param: &str, why: &str) -> Refusal {
     Box::new(
         (

@@ -10,7 +10,7 @@
 //! they are changed through `PUT products/{parent}/variations/{id}` only —
 //! `PUT products/{id}` with a variation's id is refused as an invalid id.
 
-use super::api::{gate, invalid_param, wp_error};
+use super::api::{gate, invalid_param, one_page, paging, wp_error};
 use super::{lock, Handle, Shop};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -144,18 +144,9 @@ async fn list_products(
     ) {
         return refused;
     }
-    let number = |name: &str, default: usize, max: usize| match params.get(name) {
-        None => Some(default),
-        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=max).contains(n)),
-    };
-    let Some(per_page) = number("per_page", 10, 100) else {
-        return *invalid_param(
-            "per_page",
-            "per_page must be between 1 (inclusive) and 100 (inclusive)",
-        );
-    };
-    let Some(page) = number("page", 1, usize::MAX) else {
-        return *invalid_param("page", "page must be greater than or equal to 1");
+    let (page, per_page) = match paging(&params) {
+        Ok(paging) => paging,
+        Err(refused) => return *refused,
     };
     let skus: Option<Vec<&str>> = params
         .get("sku")
@@ -170,21 +161,7 @@ async fn list_products(
             None => p.kind != Kind::Variation,
         })
         .collect();
-    let total = matching.len();
-    let pages = total.div_ceil(per_page);
-    let items: Vec<Value> = matching
-        .iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .map(|p| product_json(p))
-        .collect();
-    let mut response = axum::Json(items).into_response();
-    for (name, value) in [("x-wp-total", total), ("x-wp-totalpages", pages)] {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&value.to_string()) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    one_page(&matching, page, per_page, |p| product_json(p))
 }
 
 async fn one_product(

@@ -23,7 +23,7 @@
 //! directly, as made in WordPress; `add_customer` may place two with one
 //! e-mail, which a shop can hold after an import, though the API refuses.
 
-use super::api::{gate, invalid_param, wp_error};
+use super::api::{gate, invalid_param, one_page, paging, wp_error};
 use super::{lock, Handle, Shop};
 use crate::sandbox::webshop::is_email;
 use axum::body::Bytes;
@@ -259,18 +259,9 @@ async fn list_customers(
     ) {
         return refused;
     }
-    let number = |name: &str, default: usize, max: usize| match params.get(name) {
-        None => Some(default),
-        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=max).contains(n)),
-    };
-    let Some(per_page) = number("per_page", 10, 100) else {
-        return *invalid_param(
-            "per_page",
-            "per_page must be between 1 (inclusive) and 100 (inclusive)",
-        );
-    };
-    let Some(page) = number("page", 1, usize::MAX) else {
-        return *invalid_param("page", "page must be greater than or equal to 1");
+    let (page, per_page) = match paging(&params) {
+        Ok(paging) => paging,
+        Err(refused) => return *refused,
     };
     let role = params.get("role").map_or("customer", String::as_str);
     if role != "all" && !ROLES.contains(&role) {
@@ -305,21 +296,9 @@ async fn list_customers(
         })
         .collect();
     matching.sort_by_key(|u| (u.display_name().to_lowercase(), u.id));
-    let total = matching.len();
-    let pages = total.div_ceil(per_page);
-    let items: Vec<Value> = matching
-        .iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .map(|u| customer_json(u, &shop.base_url, shop.config.utc_offset))
-        .collect();
-    let mut response = axum::Json(items).into_response();
-    for (name, value) in [("x-wp-total", total), ("x-wp-totalpages", pages)] {
-        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    one_page(&matching, page, per_page, |u| {
+        customer_json(u, &shop.base_url, shop.config.utc_offset)
+    })
 }
 
 async fn one_customer(
