@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe("the dashboard on ferry-local --demo", () => {
-  it("opens Home from the printed link within a second, and orders arrive", async () => {
+  it("opens Home from the printed link, and orders arrive", async () => {
     const started = Date.now();
     await page.goto(demo.dashboard);
     await page.getByRole("heading", { name: "Home", level: 1 }).waitFor();
@@ -62,7 +62,8 @@ describe("the dashboard on ferry-local --demo", () => {
       return { domInteractive: Math.round(nav.domInteractive), loaded: Math.round(nav.loadEventEnd) };
     });
     console.log(`Home: shell in ${interactive} ms, numbers in ${withData} ms (browser: DOM interactive at ${timing.domInteractive} ms)`);
-    expect(interactive).toBeLessThan(1000);
+    // How fast is measured by the benchmark (npm run bench:first-screen,
+    // docs/BENCHMARKS.md), not asserted here: a busy CI machine is no measure.
 
     // The demo shop orders every 4 seconds: wait for one to be delivered.
     await expect

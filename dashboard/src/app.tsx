@@ -8,6 +8,7 @@ import { refreshSettings, settings } from "./integration.ts";
 import { href, navigate, route } from "./router.ts";
 import { claims, signIn, signOut, token, tokenFromHash } from "./session.ts";
 import { dismiss, toasts } from "./toast.ts";
+import { Logo } from "./components/ui.tsx";
 import { SignIn } from "./screens/signin.tsx";
 import { Home } from "./screens/home.tsx";
 import { Systems } from "./screens/systems.tsx";
@@ -151,7 +152,7 @@ export function App() {
       </a>
       <header class="topbar">
         <a class="brand" href={href("/")}>
-          <span class="logo" aria-hidden="true">⛴</span> Ferry
+          <Logo /> Ferry
         </a>
         <button
           type="button"
@@ -165,7 +166,7 @@ export function App() {
       </header>
       <nav id="nav" class="nav" aria-label="Screens">
         <a class="brand wide-only" href={href("/")}>
-          <span class="logo" aria-hidden="true">⛴</span> Ferry
+          <Logo /> Ferry
         </a>
         <ul>
           {SCREENS.map((s) => (

@@ -52,13 +52,14 @@ export function BarChart(props: { title: string; bars: Bar[]; series: Series[] }
         </span>
       </figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${props.title}: ${summary}`}>
-        {[0, 0.5, 1].map((f) => {
+        {/* Counts are whole: a half-way line only where it is a whole number. */}
+        {[0, 0.5, 1].filter((f) => Number.isInteger(top * f)).map((f) => {
           const y = plot - f * (plot - 8);
           return (
             <g class="grid">
               <line x1={LEFT} x2={WIDTH} y1={y} y2={y} />
               <text x={LEFT - 6} y={y + 4} text-anchor="end">
-                {fmt.count(Math.round(top * f))}
+                {fmt.count(top * f)}
               </text>
             </g>
           );

@@ -181,3 +181,13 @@ export function When({ at }: { at: string | null | undefined }) {
     </time>
   );
 }
+
+/** Ferry's mark: a ferry on a wave, drawn, so no emoji font is needed. */
+export function Logo() {
+  return (
+    <svg class="logo" aria-hidden="true" viewBox="0 0 24 24">
+      <path d="M4 14h16l-2.5 4h-11z M8 14V9h8v5 M11 9V6h2v3" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
+      <path d="M2 21c2 0 2-1 4-1s2 1 4 1 2-1 4-1 2 1 4 1 2-1 4-1" fill="none" stroke="currentColor" stroke-width="1.5" />
+    </svg>
+  );
+}

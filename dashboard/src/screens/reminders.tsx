@@ -72,7 +72,7 @@ export function RemindersScreen() {
         <form class="card" onSubmit={save}>
           <h2>Recipients</h2>
           {r.default && (
-            <p class="notice">No one is chosen yet, so reminders go to the account owner's email. Add people below to choose who gets what.</p>
+            <p class="notice">No one is chosen yet, so every admin of this account gets every reminder. Change the list below to choose who gets what.</p>
           )}
           {draft.length === 0 && <p class="muted">No recipients.</p>}
           <ul class="recipients">

@@ -2,7 +2,7 @@
 // token; pasting the token works too.
 
 import { useState } from "preact/hooks";
-import { Field } from "../components/ui.tsx";
+import { Field, Logo } from "../components/ui.tsx";
 import { useValue } from "../hooks.ts";
 import { readClaims, signIn, signedOutReason } from "../session.ts";
 
@@ -21,7 +21,7 @@ export function SignIn() {
     <main class="signin">
       <form class="card" onSubmit={submit}>
         <h1 id="page-title" tabIndex={-1}>
-          <span class="logo" aria-hidden="true">⛴</span> Sign in to Ferry
+          <Logo /> Sign in to Ferry
         </h1>
         {reason && (
           <p class="problem" role="alert">
