@@ -127,10 +127,20 @@ mod tests {
 
     #[test]
     fn json_is_application_json_with_or_without_parameters() {
-        for yes in ["application/json", "Application/JSON", " application/json; charset=utf-8"] {
+        for yes in [
+            "application/json",
+            "Application/JSON",
+            " application/json; charset=utf-8",
+        ] {
             assert!(is_json_media_type(yes), "{yes}");
         }
-        for no in ["application/jsonp", "application/json-seq", "text/json", "text/plain", ""] {
+        for no in [
+            "application/jsonp",
+            "application/json-seq",
+            "text/json",
+            "text/plain",
+            "",
+        ] {
             assert!(!is_json_media_type(no), "{no}");
         }
     }
