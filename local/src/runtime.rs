@@ -172,7 +172,10 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         ..options
     };
     let (ferry, receiver, operator_token) = build(&options).await?;
-    let resumed = resume_pending(&ferry).await;
+    // The embedded store's file is locked to one process, so a lease found
+    // in it now was held by a ferry-local that died mid-delivery.
+    let release_leases = options.store == StoreKind::Embedded;
+    let resumed = resume_pending(&ferry, release_leases).await;
     tracing::info!(resumed, "pending transfers queued again");
 
     let (stop, stopped) = watch::channel(false);
@@ -227,8 +230,13 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     })
 }
 
-/// Enqueues every pending transfer in the store (after a restart).
-pub async fn resume_pending(ferry: &Ferry) -> usize {
+/// Enqueues every pending transfer in the store (after a restart). With
+/// `release_leases` (only when no other process can be delivering from the
+/// same store) the lease of a worker that died mid-delivery is released, so
+/// its transfer resumes at once rather than after the lease ran out; the
+/// worker asks the target for the document before making one, so a
+/// delivery the dead worker had finished is linked, not repeated.
+pub async fn resume_pending(ferry: &Ferry, release_leases: bool) -> usize {
     let mut resumed = 0;
     let tenants = match ferry.store.list_tenants().await {
         Ok(tenants) => tenants,
@@ -252,6 +260,9 @@ pub async fn resume_pending(ferry: &Ferry) -> usize {
                 }
             };
             for transfer in page.items {
+                if release_leases && transfer.lease_until.is_some() {
+                    release_lease(ferry, &transfer).await;
+                }
                 let message = TransferMessage {
                     tenant: tenant.id.clone(),
                     transfer: transfer.id,
@@ -267,6 +278,35 @@ pub async fn resume_pending(ferry: &Ferry) -> usize {
         }
     }
     resumed
+}
+
+/// Clears a dead worker's lease. A failure only costs the wait for the
+/// lease to run out, so it is logged, not returned. The transfer is read
+/// whole first: a listed one comes without its payloads, and writing it
+/// back would drop them.
+async fn release_lease(ferry: &Ferry, listed: &ferry::model::Transfer) {
+    let transfer = match ferry.store.get_transfer(&listed.tenant, &listed.id).await {
+        Ok(Some(transfer)) if transfer.lease_until.is_some() => transfer,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, transfer = %listed.id, "cannot read a transfer to release its lease");
+            return;
+        }
+    };
+    let expected = transfer.version;
+    let released = ferry::model::Transfer {
+        lease_until: None,
+        version: expected + 1,
+        ..transfer
+    };
+    let usage = ferry::model::UsageDelta::default();
+    if let Err(e) = ferry
+        .store
+        .update_transfer(&released, expected, usage)
+        .await
+    {
+        tracing::warn!(error = %e, transfer = %released.id, "cannot release a dead worker's lease");
+    }
 }
 
 /// The in-process transfer-worker: takes messages off the queue and

@@ -1,5 +1,6 @@
 //! Black-box tests: one binary (one link step). Each module covers one part;
 //! those marked emulator talk to moto_server at FERRY_TEST_AWS_ENDPOINT.
+mod abuse;
 mod api;
 mod api_isolation;
 mod api_kit;
@@ -9,11 +10,14 @@ mod api_reminders;
 mod api_roles;
 mod api_scopes;
 mod catalog;
+mod chaos;
+mod crash;
 mod customers;
 mod dynamodb;
 mod emulator;
 mod flows;
 mod functions;
+mod fuzz;
 mod orders;
 mod polling;
 mod reminders;

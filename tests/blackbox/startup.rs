@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn function_binary(name: &str) -> PathBuf {
+pub fn function_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));

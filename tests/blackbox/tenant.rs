@@ -17,7 +17,12 @@ pub struct Tenant {
 
 impl Tenant {
     pub async fn start(name: &str) -> Tenant {
-        let mut options = fast_options(temp_dir(name));
+        Tenant::start_with(fast_options(temp_dir(name))).await
+    }
+
+    /// The same on ferry-local started with `options` (the scheduler
+    /// slowed down all the same).
+    pub async fn start_with(mut options: runtime::Options) -> Tenant {
         options.scheduler_every = Duration::from_secs(3600);
         let running = runtime::start(options).await.unwrap();
         let http = reqwest::Client::new();

@@ -21,11 +21,7 @@ where
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json")
-            });
+            .is_some_and(is_json_media_type);
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -44,6 +40,13 @@ where
             })?;
         parse(&bytes).map(ValidJson)
     }
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`);
+/// not a look-alike such as `application/jsonp`.
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default();
+    essence.trim().eq_ignore_ascii_case("application/json")
 }
 
 /// Parses a JSON body, naming the field that is wrong.
@@ -120,5 +123,25 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("extra"));
         let err = parse::<Outer>(br#"{"lines":[]}"#).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn json_is_application_json_with_or_without_parameters() {
+        for yes in [
+            "application/json",
+            "Application/JSON",
+            " application/json; charset=utf-8",
+        ] {
+            assert!(is_json_media_type(yes), "{yes}");
+        }
+        for no in [
+            "application/jsonp",
+            "application/json-seq",
+            "text/json",
+            "text/plain",
+            "",
+        ] {
+            assert!(!is_json_media_type(no), "{no}");
+        }
     }
 }

@@ -513,6 +513,12 @@ impl Economic {
         if let Some(number) = self.known.get(&question).and_then(|n| n.parse().ok()) {
             return Ok(number);
         }
+        // e-conomic has no unique key for customers: search and create in
+        // turn, so that two orders of one new customer make one customer.
+        let _turn = self.known.one_at_a_time().await;
+        if let Some(number) = self.known.get(&question).and_then(|n| n.parse().ok()) {
+            return Ok(number);
+        }
         if let Some(found) = self
             .first_match(&["customers"], filter, "customer search")
             .await?

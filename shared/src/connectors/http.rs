@@ -83,6 +83,8 @@ pub struct Lookups {
     ttl: Duration,
     max: usize,
     entries: Mutex<HashMap<String, (String, Instant)>>,
+    /// Held while something is looked up and made when missing.
+    making: tokio::sync::Mutex<()>,
 }
 
 impl Lookups {
@@ -91,6 +93,7 @@ impl Lookups {
             ttl,
             max: max.max(1),
             entries: Mutex::default(),
+            making: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -125,6 +128,14 @@ impl Lookups {
             }
         }
         entries.insert(question.to_owned(), (answer.to_owned(), Instant::now()));
+    }
+
+    /// One "look it up, make it when missing" at a time for this key: a
+    /// remote without a unique key for a thing (e-conomic's customers) would
+    /// otherwise get it twice from two orders of one new customer delivered
+    /// at the same moment. Ask the memory again once the turn has come.
+    pub async fn one_at_a_time(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.making.lock().await
     }
 
     /// Forgets every answer: after the remote refused something, nothing

@@ -373,12 +373,8 @@ async fn list_customers(
     State(shared): State<Shared>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = shared
-        .ledger()
-        .customers
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let ledger = shared.ledger();
+    let items = ledger.customers.iter().map(|c| &c.body).collect();
     collection(&shared, "/customers", items, &query)
 }
 
@@ -458,12 +454,8 @@ async fn list_products(
     State(shared): State<Shared>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = shared
-        .ledger()
-        .products
-        .iter()
-        .map(|p| p.body.clone())
-        .collect();
+    let ledger = shared.ledger();
+    let items = ledger.products.iter().map(|p| &p.body).collect();
     collection(&shared, "/products", items, &query)
 }
 
@@ -643,10 +635,11 @@ async fn create_document(shared: Shared, book: Book, body: Bytes) -> Response {
 }
 
 async fn list_documents(shared: Shared, book: Book, query: HashMap<String, String>) -> Response {
+    let mut ledger = shared.ledger();
     let items = book
-        .documents(&mut shared.ledger())
+        .documents(&mut ledger)
         .iter()
-        .map(|d| d.body.clone())
+        .map(|d| &d.body)
         .collect();
     collection(&shared, book.path(), items, &query)
 }

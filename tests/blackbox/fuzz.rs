@@ -1,0 +1,508 @@
+//! Property tests (proptest) of what reads untrusted input and what turns
+//! it into money: the Shopify and WooCommerce order parsers, fed arbitrary
+//! bytes and structurally mutated copies of the documented fixture orders,
+//! and the mappings to e-conomic and Fortnox documents, fed canonical
+//! orders with arbitrary decimals, quantities, discounts and line kinds.
+//!
+//! Nothing may panic, and the mappings keep their promise
+//! (`ferry::mapping`): a document that is made carries exactly the order's
+//! line amounts to the cent, and when the webshop's lines do not add up to
+//! its own total a warning says so. Otherwise the mapping refuses with a
+//! `MappingError` in words. The case counts are bounded so that the whole
+//! module runs in tens of seconds; `PROPTEST_CASES=<n>` runs more.
+
+use ferry::connectors::http::HttpClient;
+use ferry::connectors::{Connectors, Source};
+use ferry::mapping::{self, cents, economic, fortnox};
+use ferry::model::{
+    Address, CredentialHealth, Customer, DocumentKind, LineKind, Order, OrderLine, Scope, System,
+    SystemId, SystemKind, TenantId, Totals,
+};
+use ferry::seal::{Credentials, Sealer};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::sync::{Arc, OnceLock};
+
+fn config(default_cases: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default_cases);
+    Config {
+        cases,
+        // Failures are printed with their input; no regression files in the tree.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..Config::default()
+    }
+}
+
+fn source(kind: SystemKind, config: Value, credentials: Value) -> Arc<dyn Source> {
+    let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+    let credentials: Credentials = serde_json::from_value(credentials).unwrap();
+    let Value::Object(config) = config else {
+        unreachable!()
+    };
+    let system = System {
+        id: SystemId::generate(),
+        tenant: TenantId::generate(),
+        kind,
+        name: "Shop".into(),
+        config,
+        credentials: sealer.seal(&credentials),
+        health: CredentialHealth::default(),
+        scope: Scope::default(),
+        active: true,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    Connectors::new(HttpClient::default())
+        .source(&system, &credentials)
+        .unwrap()
+}
+
+fn shopify() -> &'static Arc<dyn Source> {
+    static SOURCE: OnceLock<Arc<dyn Source>> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        source(
+            SystemKind::Shopify,
+            json!({"shop_domain": "fuzz.myshopify.com"}),
+            json!({"access_token": "shpat_x", "webhook_secret": "whsec_x"}),
+        )
+    })
+}
+
+fn woocommerce() -> &'static Arc<dyn Source> {
+    static SOURCE: OnceLock<Arc<dyn Source>> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        source(
+            SystemKind::Woocommerce,
+            json!({"base_url": "https://fuzz.example"}),
+            json!({"consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": "whsec_x"}),
+        )
+    })
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let value: Value = serde_json::from_str(&text).unwrap();
+    // The REST answer wraps the order; a webhook sends it bare.
+    value.get("order").cloned().unwrap_or(value)
+}
+
+fn shopify_fixture() -> &'static Value {
+    static FIXTURE: OnceLock<Value> = OnceLock::new();
+    FIXTURE.get_or_init(|| fixture("shopify-order-get.json"))
+}
+
+fn woocommerce_fixture() -> &'static Value {
+    static FIXTURE: OnceLock<Value> = OnceLock::new();
+    FIXTURE.get_or_init(|| fixture("woocommerce-order-get.json"))
+}
+
+fn economic_settings() -> economic::Settings {
+    economic::Settings {
+        layout_number: 19,
+        payment_terms_number: 1,
+        vat_zone_number: 1,
+        customer_group_number: 1,
+        product_group_number: 1,
+        shipping_product_number: "shipping".into(),
+        fee_product_number: "fee".into(),
+        discount_product_number: "discount".into(),
+    }
+}
+
+/// The mappings' promise for one order, whatever it holds.
+fn check_mappings(order: &Order) -> Result<(), TestCaseError> {
+    let lines_net = cents(order.lines.iter().map(OrderLine::net_total).sum());
+    let lines_tax: Decimal = order.lines.iter().map(|l| l.tax).sum();
+    let warnings = mapping::order_warnings(order);
+    if cents(lines_net + lines_tax) != cents(order.totals.total) {
+        prop_assert!(
+            !warnings.is_empty(),
+            "lines {} + tax {} miss the total {} without a warning",
+            lines_net,
+            lines_tax,
+            order.totals.total
+        );
+    }
+
+    let settings = economic_settings();
+    let _ = economic::customer(order, &settings);
+    let _ = economic::products(order, &settings);
+    if let Ok(lines) = economic::lines(order, &settings) {
+        let document_net: Decimal = lines.iter().map(economic::Line::total).sum();
+        prop_assert_eq!(document_net, lines_net, "e-conomic lines {:?}", lines);
+        for line in &lines {
+            prop_assert!(line.unit_net_price.scale() <= 2, "{:?}", line);
+            if let Some(p) = line.discount_percentage {
+                prop_assert!(p.scale() <= 2 && p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED);
+            }
+        }
+        let mapped = economic::document(order, &settings, 1, lines);
+        prop_assert_eq!(&mapped.warnings, &warnings);
+        prop_assert_eq!(&mapped.document.references.other, &order.e_number);
+        // Written as JSON exactly, or refused in words: never rounded.
+        let _ = mapping::to_json(&mapped.document);
+    }
+
+    let _ = fortnox::customer(order);
+    let _ = fortnox::articles(order);
+    for kind in [DocumentKind::DraftInvoice, DocumentKind::Order] {
+        if let Ok(mapped) = fortnox::document(order, "1", kind) {
+            prop_assert_eq!(
+                mapped.document.net(),
+                lines_net,
+                "Fortnox {:?}",
+                mapped.document
+            );
+            prop_assert!(mapped.document.rows().iter().all(|r| r.price.scale() <= 2));
+            prop_assert_eq!(&mapped.warnings, &warnings);
+            let _ = mapping::to_json(&mapped.document);
+        }
+    }
+    Ok(())
+}
+
+/// A decimal from a mantissa and a scale: whole, cents, sub-cent, huge.
+fn decimal(max_mantissa: i64) -> impl Strategy<Value = Decimal> {
+    (-max_mantissa..=max_mantissa, 0u32..=6).prop_map(|(m, s)| Decimal::new(m, s))
+}
+
+fn extreme_decimal() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        8 => decimal(10_000_000),
+        1 => Just(Decimal::MAX),
+        1 => Just(Decimal::MIN),
+        1 => (1u32..=28).prop_map(|s| Decimal::new(1, s)),
+        1 => any::<i64>().prop_map(|m| Decimal::new(m, 0)),
+    ]
+}
+
+fn line_kind() -> impl Strategy<Value = LineKind> {
+    prop_oneof![
+        4 => Just(LineKind::Product),
+        1 => Just(LineKind::Shipping),
+        1 => Just(LineKind::Fee),
+        1 => Just(LineKind::Discount),
+    ]
+}
+
+fn order_line() -> BoxedStrategy<OrderLine> {
+    let amount = decimal(10_000_000).boxed();
+    let quantity = prop_oneof![
+        6 => (1i64..=20).prop_map(Decimal::from),
+        1 => Just(Decimal::ZERO),
+        1 => (-5i64..0).prop_map(Decimal::from),
+        2 => decimal(5_000).prop_map(|d| d.abs()),
+        1 => (1i64..=1_000_000).prop_map(Decimal::from),
+    ];
+    let sku = prop_oneof![
+        6 => "[A-Z]{2,6}-[0-9]{1,4}".prop_map(Some),
+        1 => Just(None),
+        1 => Just(Some("   ".to_owned())),
+        1 => "[a-z]{26,40}".prop_map(Some),
+        1 => ".{0,30}".prop_map(Some),
+    ];
+    let discount = prop_oneof![3 => Just(Decimal::ZERO), 1 => amount.clone().prop_map(|d| d.abs())];
+    let tax_rate = prop_oneof![
+        Just(None),
+        Just(Some(Decimal::new(25, 2))),
+        decimal(100).prop_map(Some)
+    ];
+    (
+        line_kind(),
+        sku,
+        ".{0,40}",
+        quantity,
+        amount.clone(),
+        discount,
+        amount,
+        tax_rate,
+    )
+        .prop_map(
+            |(kind, sku, title, quantity, unit_price, discount, tax, tax_rate)| OrderLine {
+                kind,
+                sku,
+                title,
+                quantity,
+                unit_price,
+                discount,
+                tax,
+                tax_rate,
+            },
+        )
+        .boxed()
+}
+
+fn order() -> impl Strategy<Value = Order> {
+    (
+        proptest::collection::vec(order_line(), 0..8),
+        prop_oneof![3 => Just(Decimal::ZERO), 1 => decimal(500)],
+        "#?[0-9]{1,6}",
+        proptest::option::of("[a-z]{1,8}@[a-z]{1,8}\\.dk"),
+    )
+        .prop_map(|(lines, off, e_number, email)| {
+            // Totals that agree with the lines, or miss them by `off`.
+            let net: Decimal = lines
+                .iter()
+                .map(|l| l.unit_price.checked_mul(l.quantity).unwrap_or_default() - l.discount)
+                .fold(Decimal::ZERO, |a, b| a.checked_add(b).unwrap_or(a));
+            let tax: Decimal = lines
+                .iter()
+                .fold(Decimal::ZERO, |a, l| a.checked_add(l.tax).unwrap_or(a));
+            let total = net
+                .checked_add(tax)
+                .and_then(|t| t.checked_add(off))
+                .unwrap_or(net);
+            let at = chrono::Utc::now();
+            let address = Address {
+                name: "Karen Blixen".into(),
+                company: None,
+                line1: "Rungstedvej 111".into(),
+                line2: None,
+                city: "Rungsted Kyst".into(),
+                zip: "2960".into(),
+                region: None,
+                country_code: Some("DK".into()),
+                phone: None,
+            };
+            Order {
+                source_id: "1".into(),
+                e_number,
+                state: "paid".into(),
+                currency: "DKK".into(),
+                created_at: at,
+                updated_at: at,
+                customer: Customer {
+                    name: "Karen Blixen".into(),
+                    email,
+                    ..Customer::default()
+                },
+                billing_address: Some(address.clone()),
+                shipping_address: Some(address),
+                totals: Totals {
+                    total,
+                    tax,
+                    discount: Decimal::ZERO,
+                    shipping: Decimal::ZERO,
+                },
+                lines,
+                custom_fields: vec![],
+                note: None,
+            }
+        })
+}
+
+/// A JSON value a webshop (or someone pretending to be one) might put anywhere.
+fn odd_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        Just(json!(u64::MAX)),
+        Just(json!(1e300)),
+        Just(json!("79228162514264337593543950335")),
+        Just(json!("-0.000000000000000000000000001")),
+        Just(json!("1e400")),
+        Just(json!("NaN")),
+        Just(json!("")),
+        (-1_000_000_000i64..1_000_000_000, 0u32..8)
+            .prop_map(|(m, s)| json!(Decimal::new(m, s).to_string())),
+        ".{0,20}".prop_map(Value::String),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!([null, {}, "x"])),
+    ]
+}
+
+/// Every path (object keys and array indexes) in a JSON value.
+fn paths(value: &Value, prefix: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                prefix.push(Step::Key(key.clone()));
+                out.push(prefix.clone());
+                paths(child, prefix, out);
+                prefix.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                prefix.push(Step::Index(index));
+                out.push(prefix.clone());
+                paths(child, prefix, out);
+                prefix.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(usize, Value),
+    Remove(usize),
+    /// The value at the path wrapped in an array (a field turned list).
+    Wrap(usize),
+    /// An object or array emptied.
+    Empty(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        4 => (any::<usize>(), odd_value()).prop_map(|(p, v)| Mutation::Replace(p, v)),
+        2 => any::<usize>().prop_map(Mutation::Remove),
+        1 => any::<usize>().prop_map(Mutation::Wrap),
+        1 => any::<usize>().prop_map(Mutation::Empty),
+    ]
+}
+
+fn apply(value: &mut Value, mutation: &Mutation) {
+    let mut all = Vec::new();
+    paths(value, &mut Vec::new(), &mut all);
+    if all.is_empty() {
+        return;
+    }
+    let pick = match mutation {
+        Mutation::Replace(p, _) | Mutation::Remove(p) | Mutation::Wrap(p) | Mutation::Empty(p) => {
+            *p % all.len()
+        }
+    };
+    let path = &all[pick];
+    let (last, parent_path) = path.split_last().expect("a path has a step");
+    let mut parent = &mut *value;
+    for step in parent_path {
+        parent = match step {
+            Step::Key(k) => &mut parent[k.as_str()],
+            Step::Index(i) => &mut parent[*i],
+        };
+    }
+    match (mutation, last, parent) {
+        (Mutation::Remove(_), Step::Key(k), Value::Object(map)) => {
+            map.remove(k);
+        }
+        (Mutation::Remove(_), Step::Index(i), Value::Array(items)) => {
+            items.remove(*i);
+        }
+        (mutation, step, parent) => {
+            let slot = match step {
+                Step::Key(k) => &mut parent[k.as_str()],
+                Step::Index(i) => &mut parent[*i],
+            };
+            *slot = match mutation {
+                Mutation::Replace(_, v) => v.clone(),
+                Mutation::Wrap(_) => json!([slot.take()]),
+                Mutation::Empty(_) => match slot {
+                    Value::Array(_) => json!([]),
+                    Value::Object(_) => Value::Object(Map::new()),
+                    _ => Value::Null,
+                },
+                Mutation::Remove(_) => Value::Null,
+            };
+        }
+    }
+}
+
+/// Parses a body with a source and, when it reads, maps the order.
+fn parse_and_map(source: &dyn Source, body: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(order) = source.parse_order(body) {
+        check_mappings(&order)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(2_000))]
+
+    #[test]
+    fn parsers_take_any_bytes_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = shopify().parse_order(&body);
+        let _ = woocommerce().parse_order(&body);
+    }
+
+    #[test]
+    fn parsers_take_json_of_any_shape_without_panicking(value in odd_value(), wrap in any::<bool>()) {
+        let value = if wrap { json!({"order": value, "line_items": [value]}) } else { value };
+        let body = serde_json::to_vec(&value).unwrap();
+        parse_and_map(shopify().as_ref(), &body)?;
+        parse_and_map(woocommerce().as_ref(), &body)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1_500))]
+
+    #[test]
+    fn a_mutated_shopify_fixture_parses_or_fails_in_words_and_maps_soundly(
+        mutations in proptest::collection::vec(mutation(), 1..6)
+    ) {
+        let mut order = shopify_fixture().clone();
+        for m in &mutations {
+            apply(&mut order, m);
+        }
+        parse_and_map(shopify().as_ref(), &serde_json::to_vec(&order).unwrap())?;
+    }
+
+    #[test]
+    fn a_mutated_woocommerce_fixture_parses_or_fails_in_words_and_maps_soundly(
+        mutations in proptest::collection::vec(mutation(), 1..6)
+    ) {
+        let mut order = woocommerce_fixture().clone();
+        for m in &mutations {
+            apply(&mut order, m);
+        }
+        parse_and_map(woocommerce().as_ref(), &serde_json::to_vec(&order).unwrap())?;
+    }
+
+    #[test]
+    fn mapping_matches_the_lines_to_the_cent_or_refuses(order in order()) {
+        check_mappings(&order)?;
+    }
+
+    #[test]
+    fn extreme_amounts_in_a_webhook_are_refused_or_mapped_soundly(
+        price in extreme_decimal(),
+        quantity in prop_oneof![any::<u32>().prop_map(u64::from), Just(u64::MAX), 0u64..100],
+        discount in extreme_decimal(),
+        shipping in extreme_decimal(),
+    ) {
+        let mut shop = shopify_fixture().clone();
+        shop["line_items"][0]["price"] = json!(price.to_string());
+        shop["line_items"][0]["quantity"] = json!(quantity);
+        shop["line_items"][0]["total_discount"] = json!(discount.to_string());
+        shop["shipping_lines"][0]["price"] = json!(shipping.to_string());
+        parse_and_map(shopify().as_ref(), &serde_json::to_vec(&shop).unwrap())?;
+        let mut woo = woocommerce_fixture().clone();
+        woo["line_items"][0]["price"] = json!(price.to_string());
+        woo["line_items"][0]["subtotal"] = json!(price.to_string());
+        woo["line_items"][0]["total"] = json!(discount.to_string());
+        woo["line_items"][0]["quantity"] = json!(quantity);
+        woo["shipping_lines"][0]["total"] = json!(shipping.to_string());
+        parse_and_map(woocommerce().as_ref(), &serde_json::to_vec(&woo).unwrap())?;
+    }
+}
+
+#[test]
+fn the_fixtures_parse_and_map_before_mutation() {
+    let shop = shopify()
+        .parse_order(&serde_json::to_vec(shopify_fixture()).unwrap())
+        .expect("the Shopify fixture parses");
+    let woo = woocommerce()
+        .parse_order(&serde_json::to_vec(woocommerce_fixture()).unwrap())
+        .expect("the WooCommerce fixture parses");
+    for order in [shop, woo] {
+        assert!(!order.lines.is_empty());
+        check_mappings(&order).unwrap();
+    }
+}
