@@ -171,6 +171,57 @@ pub fn assert_exactly_once(
     linked
 }
 
+/// A Shopify → e-conomic orders connection (paid orders, draft invoices,
+/// webhooks only) wired through the API, the ledger paced at Ferry's
+/// highest rate (100 calls a second); answers the connection.
+pub async fn wire_shop_to_ledger(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    shop: &shopify::Handle,
+    ledger: &economic::Handle,
+) -> Value {
+    let mut ledger_config = ledger.system_config();
+    ledger_config.insert("calls_per_second".into(), json!(100));
+    let source = call(
+        http,
+        base,
+        token,
+        "POST",
+        "/systems",
+        Some(json!({
+            "kind": "shopify", "name": "Shop", "config": shop.system_config(),
+            "credentials": shop.credentials().0,
+        })),
+    )
+    .await;
+    let target = call(
+        http,
+        base,
+        token,
+        "POST",
+        "/systems",
+        Some(json!({
+            "kind": "economic", "name": "Ledger", "config": ledger_config,
+            "credentials": ledger.credentials().0,
+        })),
+    )
+    .await;
+    call(
+        http,
+        base,
+        token,
+        "POST",
+        "/connections",
+        Some(json!({
+            "name": "Shop > ledger", "source": source["id"], "target": target["id"],
+            "entity": "orders", "allowed_states": ["paid"], "document": "draft_invoice",
+            "schedule": null, "active": true,
+        })),
+    )
+    .await
+}
+
 /// One API call that must succeed; answers the body.
 pub async fn call(
     http: &reqwest::Client,
@@ -256,45 +307,7 @@ impl Merchant {
         })
         .await
         .unwrap();
-        let mut ledger_config = ledger.system_config();
-        ledger_config.insert("calls_per_second".into(), json!(100));
-        let source = call(
-            &http,
-            &base,
-            &token,
-            "POST",
-            "/systems",
-            Some(json!({
-                "kind": "shopify", "name": "Shop", "config": shop.system_config(),
-                "credentials": shop.credentials().0,
-            })),
-        )
-        .await;
-        let target = call(
-            &http,
-            &base,
-            &token,
-            "POST",
-            "/systems",
-            Some(json!({
-                "kind": "economic", "name": "Ledger", "config": ledger_config,
-                "credentials": ledger.credentials().0,
-            })),
-        )
-        .await;
-        let connection = call(
-            &http,
-            &base,
-            &token,
-            "POST",
-            "/connections",
-            Some(json!({
-                "name": "Shop > ledger", "source": source["id"], "target": target["id"],
-                "entity": "orders", "allowed_states": ["paid"], "document": "draft_invoice",
-                "schedule": null, "active": true,
-            })),
-        )
-        .await;
+        let connection = wire_shop_to_ledger(&http, &base, &token, &shop, &ledger).await;
         let ids = shop.add_orders(orders() / MERCHANTS as usize);
         let orders = ids
             .iter()

@@ -7,6 +7,7 @@
 
 use crate::chaos::{
     all_transfers, assert_exactly_once, call, deliver_until_accepted, seed, shuffled_deliveries,
+    wire_shop_to_ledger,
 };
 use crate::orders::temp_dir;
 use crate::startup::function_binary;
@@ -129,45 +130,7 @@ async fn ferry_local_killed_five_times_mid_run_delivers_500_orders_exactly_once(
     )
     .await;
     let token = tenant["token"].as_str().unwrap().to_owned();
-    let mut ledger_config = ledger.system_config();
-    ledger_config.insert("calls_per_second".into(), json!(100));
-    let source = call(
-        &http,
-        &base,
-        &token,
-        "POST",
-        "/systems",
-        Some(json!({
-            "kind": "shopify", "name": "Shop", "config": shop.system_config(),
-            "credentials": shop.credentials().0,
-        })),
-    )
-    .await;
-    let target = call(
-        &http,
-        &base,
-        &token,
-        "POST",
-        "/systems",
-        Some(json!({
-            "kind": "economic", "name": "Ledger", "config": ledger_config,
-            "credentials": ledger.credentials().0,
-        })),
-    )
-    .await;
-    let connection = call(
-        &http,
-        &base,
-        &token,
-        "POST",
-        "/connections",
-        Some(json!({
-            "name": "Shop > ledger", "source": source["id"], "target": target["id"],
-            "entity": "orders", "allowed_states": ["paid"], "document": "draft_invoice",
-            "schedule": null, "active": true,
-        })),
-    )
-    .await;
+    let connection = wire_shop_to_ledger(&http, &base, &token, &shop, &ledger).await;
     let url = connection["webhook_url"].as_str().unwrap().to_owned();
 
     let ids = shop.add_orders(ORDERS);
