@@ -131,21 +131,22 @@ start_emulator() {
 # --- The Lambda functions under cargo-lambda's emulator ---------------------
 
 # Serves the workspace's function binaries with `cargo lambda watch`, invokes
-# transfer-worker with an SQS batch and scheduler with an EventBridge
-# schedule event (tests/lambda/*.json), and checks what they answer. The
+# transfer-worker with an SQS batch, webhook-intake with a function-URL
+# request and scheduler with an EventBridge schedule event
+# (tests/lambda/*.json), and checks what they answer. The
 # functions talk to the AWS emulator: the table is created from
 # infra/template.yaml, so the template and the code must agree on it.
 run_lambda_emulator_tests() {
     step "Lambda functions under cargo lambda watch"
     local fn
-    for fn in transfer-worker scheduler; do
+    for fn in transfer-worker scheduler webhook-intake; do
         if grep -Eq '^fn main\(\) *\{ *\}' "functions/$fn/src/main.rs"; then
             fail "functions/$fn/src/main.rs is still an empty placeholder; the Lambda emulator test needs the real function"
         fi
     done
 
     # Build first, so the invocations below do not wait for the compiler.
-    cargo build --quiet -p transfer-worker -p scheduler
+    cargo build --quiet -p transfer-worker -p scheduler -p webhook-intake
 
     local suffix table queue_url env_file
     suffix=$(python3 -c 'import uuid; print(uuid.uuid4().hex[:12])')
@@ -220,6 +221,21 @@ assert isinstance(answer, dict) and isinstance(answer.get("batchItemFailures"), 
 failed = [item["itemIdentifier"] for item in answer["batchItemFailures"]]
 assert not failed, f"messages left for retry (is the store reachable, do the template's indexes match?): {failed}"
 print(f"transfer-worker handled all {len(sent)} messages of the batch: {json.dumps(answer)}")
+PY
+
+    # webhook-intake behind its function URL (what the template deploys):
+    # Lambda's function-URL event for a connection the table does not hold
+    # reaches Ferry's router (its own 404 body, not a missing route) and
+    # comes back as a function-URL answer.
+    invoke webhook-intake function-url-webhook.json "$WORK/webhook-intake.out"
+    python3 - "$WORK/webhook-intake.out" <<'PY'
+import json, sys
+answer = json.load(open(sys.argv[1]))
+assert isinstance(answer, dict) and answer.get("statusCode") == 404, \
+    f"webhook-intake should answer 404 for an unknown connection, got {answer!r}"
+body = json.loads(answer.get("body") or "{}")
+assert "no connection with this id" in json.dumps(body), f"not Ferry's answer: {answer!r}"
+print(f"webhook-intake answered the function-URL event: {answer['statusCode']} {answer['body']}")
 PY
 
     # scheduler: one pass over an empty table succeeds and has nothing to do.

@@ -345,6 +345,7 @@ impl Cloud {
             ),
             limits: ferry::Limits::default(),
             public_url: "https://ferry.example".into(),
+            webhook_base: None,
             jwt_key: Arc::new(jwt_key.into_bytes()),
             operator_token: Some(Arc::new(operator.clone())),
             mail_from: "alerts@ferry.example".into(),

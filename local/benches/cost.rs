@@ -9,10 +9,10 @@
 //! -p ferry-local --lib cost`). The Lambda milliseconds and log bytes per
 //! order come from the `cold_start` bench's run of 100 orders through the
 //! release binaries (`<target>/release/ferry-bench/functions.json`); the
-//! DynamoDB units per order from the `dynamo_writes` bench (set
-//! `FERRY_BENCH_WRITE_UNITS` / `FERRY_BENCH_READ_UNITS` to that bench's
-//! latest figures; the defaults are its run of 2026-11-23 in
-//! docs/BENCHMARKS.md). The memory, the batch size and one webhook per order
+//! DynamoDB units per order from the `dynamo_writes` bench's latest run
+//! (`<target>/release/ferry-bench/dynamo.json`; without it, its run of
+//! 2026-11-23 in docs/BENCHMARKS.md; `FERRY_BENCH_WRITE_UNITS` /
+//! `FERRY_BENCH_READ_UNITS` override either). The memory, the batch size and one webhook per order
 //! are the template's and the benches' settings.
 
 mod support;
@@ -21,7 +21,8 @@ use ferry_local::cost::{per_million_orders, total, Footprint, LIST_PRICES};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The `dynamo_writes` bench, 2026-11-23: per order with its webhook sent once.
+/// The `dynamo_writes` bench, 2026-11-23: per order with its webhook sent once
+/// (when its latest run left no file).
 const WRITE_UNITS: f64 = 13.0;
 const READ_UNITS: f64 = 11.0;
 /// `MemorySize` and the worker's SQS `BatchSize` in infra/template.yaml.
@@ -46,14 +47,15 @@ fn main() {
             .as_f64()
             .unwrap_or_else(|| panic!("functions.json has no {name}"))
     };
+    let units = dynamo_units(&bin_dir().join("ferry-bench/dynamo.json"));
     let order = Footprint {
         memory_mb: MEMORY_MB,
         webhooks: 1.0,
         intake_ms: figure("intake_ms_per_order"),
         worker_ms: figure("worker_ms_per_order"),
         batch: BATCH,
-        write_units: env_or("FERRY_BENCH_WRITE_UNITS", WRITE_UNITS),
-        read_units: env_or("FERRY_BENCH_READ_UNITS", READ_UNITS),
+        write_units: env_or("FERRY_BENCH_WRITE_UNITS", units.0),
+        read_units: env_or("FERRY_BENCH_READ_UNITS", units.1),
         log_bytes: figure("intake_log_bytes_per_order") + figure("worker_log_bytes_per_order"),
     };
     let lines = per_million_orders(&order, &LIST_PRICES);
@@ -72,6 +74,30 @@ fn main() {
             "not met"
         }
     );
+}
+
+/// Write and read units per order: the `dynamo_writes` bench's file, else
+/// its figures of 2026-11-23.
+fn dynamo_units(file: &Path) -> (f64, f64) {
+    let saved: Option<Value> = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    match saved {
+        Some(v) => {
+            eprintln!("DynamoDB units from {}", file.display());
+            (
+                v["write_units_per_order"].as_f64().unwrap_or(WRITE_UNITS),
+                v["read_units_per_order"].as_f64().unwrap_or(READ_UNITS),
+            )
+        }
+        None => {
+            eprintln!(
+                "{} is missing: DynamoDB units of 2026-11-23",
+                file.display()
+            );
+            (WRITE_UNITS, READ_UNITS)
+        }
+    }
 }
 
 fn env_or(name: &str, default: f64) -> f64 {

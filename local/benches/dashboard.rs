@@ -55,6 +55,7 @@ async fn main() {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:8080".into(),
+        webhook_base: None,
         jwt_key: Arc::new(vec![3; 32]),
         operator_token: None,
         mail_from: "bench@ferry.example".into(),

@@ -516,6 +516,30 @@ const OPERATIONS: [&str; 8] = [
     "TransactWriteItems",
 ];
 
+/// Leaves the units per order where the `cost` bench reads them:
+/// `<target>/release/ferry-bench/dynamo.json`.
+fn save_for_cost(write_units: f64, read_units: f64) {
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("ferry-bench")))
+    else {
+        return;
+    };
+    let figures = serde_json::json!({
+        "write_units_per_order": write_units,
+        "read_units_per_order": read_units,
+    });
+    let saved = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("dynamo.json"), figures.to_string()));
+    match saved {
+        Ok(()) => eprintln!(
+            "units per order saved in {}",
+            dir.join("dynamo.json").display()
+        ),
+        Err(e) => eprintln!("could not save the units for the cost bench: {e}"),
+    }
+}
+
 fn per(value: f64, count: usize) -> String {
     format!("{:.2}", value / count as f64)
 }
@@ -613,6 +637,10 @@ fn report(meter: &Meter) {
         per(once.write_units() as f64, n)
     );
     println!();
+    save_for_cost(
+        once.write_units() as f64 / n as f64,
+        once.read_units / n as f64,
+    );
 
     let twice = meter.tally("twice", None);
     let late = meter.tally("late duplicates", None);

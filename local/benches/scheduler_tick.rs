@@ -170,6 +170,7 @@ fn ferry_over(store: Arc<dyn Store>) -> Ferry {
         connectors: Connectors::new(HttpClient::new(Duration::from_secs(10))),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:9".into(),
+        webhook_base: None,
         jwt_key: Arc::new(b"a-bench-key-of-at-least-32-characters".to_vec()),
         operator_token: None,
         mail_from: "ferry@example.com".into(),

@@ -1,6 +1,6 @@
 //! What a million orders cost on AWS at list prices (issue 9, item 5), from
 //! what the benchmarks measure per order: Lambda milliseconds and
-//! invocations, API Gateway and SQS requests, DynamoDB write and read units,
+//! invocations, webhook requests, SQS requests, DynamoDB write and read units,
 //! and log bytes. `cargo bench -p ferry-local --bench cost` prints the table.
 //!
 //! Free tiers and fixed monthly costs (the scheduler's and reminders' ticks,
@@ -18,8 +18,11 @@ pub struct Prices {
     pub lambda_gb_second: f64,
     /// Lambda, per invocation.
     pub lambda_request: f64,
-    /// API Gateway HTTP API, per request.
-    pub http_api_request: f64,
+    /// A webhook request reaching webhook-intake: it is the function's own
+    /// URL (`FunctionUrlConfig` in the template), which Lambda does not
+    /// charge beyond the invocation. (An API Gateway HTTP API route would be
+    /// $1.00 per million.)
+    pub webhook_request: f64,
     /// SQS standard queue, per request (each 64 KB of a message counts as one).
     pub sqs_request: f64,
     /// DynamoDB on-demand, per write request unit.
@@ -33,7 +36,7 @@ pub struct Prices {
 pub const LIST_PRICES: Prices = Prices {
     lambda_gb_second: 0.000_013_333_4,
     lambda_request: 0.20 / 1e6,
-    http_api_request: 1.00 / 1e6,
+    webhook_request: 0.0,
     sqs_request: 0.40 / 1e6,
     write_unit: 0.625 / 1e6,
     read_unit: 0.125 / 1e6,
@@ -45,8 +48,8 @@ pub const LIST_PRICES: Prices = Prices {
 pub struct Footprint {
     /// The functions' memory setting (`MemorySize` in the template).
     pub memory_mb: f64,
-    /// Webhooks Ferry receives per order (each an HTTP API request and a
-    /// webhook-intake invocation).
+    /// Webhooks Ferry receives per order (each a request to the function
+    /// URL and a webhook-intake invocation).
     pub webhooks: f64,
     /// webhook-intake: milliseconds per invocation (billed rounded up to 1 ms).
     pub intake_ms: f64,
@@ -100,9 +103,9 @@ pub fn per_million_orders(order: &Footprint, prices: &Prices) -> Vec<Line> {
             dollars: MILLION * invocations * prices.lambda_request,
         },
         Line {
-            item: "API Gateway HTTP API",
+            item: "Webhook requests (Lambda function URL)",
             usage: format!("{:.2} requests", order.webhooks),
-            dollars: MILLION * order.webhooks * prices.http_api_request,
+            dollars: MILLION * order.webhooks * prices.webhook_request,
         },
         Line {
             item: "SQS",

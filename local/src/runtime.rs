@@ -146,6 +146,7 @@ pub async fn build(options: &Options) -> Result<(Ferry, MemoryReceiver, String),
         connectors: Connectors::new(HttpClient::new(options.http_timeout)),
         limits: options.limits.clone(),
         public_url: format!("http://{}", options.listen),
+        webhook_base: None,
         jwt_key: Arc::new(jwt_key.into_bytes()),
         operator_token: Some(Arc::new(operator_token.clone())),
         mail_from: ferry::config::optional("FERRY_MAIL_FROM")

@@ -63,12 +63,24 @@ pub struct Ferry {
     pub sealer: Sealer,
     pub connectors: Connectors,
     pub limits: Limits,
-    /// Where webshops reach Ferry, for `webhook_url` (e.g. `https://api.example.com`).
+    /// Where the dashboard is (e.g. `https://ferry.example.com`): links in
+    /// emails and invitations, and `webhook_url` unless `webhook_base` is set.
     pub public_url: String,
+    /// Where webshops reach the webhook intake when it is not under
+    /// `public_url` (on AWS: the webhook-intake function's URL).
+    pub webhook_base: Option<String>,
     /// Key for signing dashboard tokens (HS256).
     pub jwt_key: Arc<Vec<u8>>,
     /// The platform operator's bearer token (may create tenants).
     pub operator_token: Option<Arc<String>>,
     /// The sender of reminder emails.
     pub mail_from: String,
+}
+
+impl Ferry {
+    /// The address webshops send a connection's webhooks to, without the
+    /// `/webhooks/{id}` path.
+    pub fn webhook_base(&self) -> &str {
+        self.webhook_base.as_deref().unwrap_or(&self.public_url)
+    }
 }

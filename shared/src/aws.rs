@@ -26,9 +26,23 @@ use std::time::Duration;
 /// words; init does not fail for it.
 const WARM_UP_LIMIT: Duration = Duration::from_secs(2);
 
+/// What a function wants of its adapters beyond the defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup {
+    /// Count usage in memory and write it once per batch
+    /// ([`DynamoStore::counting_usage_per_batch`]): the transfer-worker,
+    /// which flushes after each SQS batch (`lambda::handle_sqs_batch`).
+    pub usage_per_batch: bool,
+}
+
 /// Reads the configuration and builds the clients. A missing variable is an
 /// error naming it.
 pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
+    ferry_from_env_with(Setup::default()).await
+}
+
+/// [`ferry_from_env`] with a function's own [`Setup`].
+pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
     let table = config::required(
         "FERRY_TABLE",
         "name the DynamoDB table (the SAM template sets it)",
@@ -40,7 +54,10 @@ pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
     let sealer = config::sealer_from_env()?;
     let jwt_key = config::jwt_key_from_env()?;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let mut store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    if setup.usage_per_batch {
+        store = store.counting_usage_per_batch();
+    }
     warm_up(&store).await;
     Ok(Ferry {
         store: Arc::new(store),
@@ -51,6 +68,7 @@ pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: config::optional("FERRY_PUBLIC_URL").unwrap_or_default(),
+        webhook_base: config::optional("FERRY_WEBHOOK_URL"),
         jwt_key: Arc::new(jwt_key),
         operator_token: config::optional("FERRY_OPERATOR_TOKEN").map(Arc::new),
         mail_from: config::optional("FERRY_MAIL_FROM").unwrap_or_else(|| "ferry@localhost".into()),
@@ -71,7 +89,12 @@ async fn warm_up(store: &DynamoStore) {
 
 /// For a function's `main`: the services, or one clear line and exit code 1.
 pub async fn ferry_or_exit() -> Ferry {
-    match ferry_from_env().await {
+    ferry_or_exit_with(Setup::default()).await
+}
+
+/// [`ferry_or_exit`] with a function's own [`Setup`].
+pub async fn ferry_or_exit_with(setup: Setup) -> Ferry {
+    match ferry_from_env_with(setup).await {
         Ok(ferry) => ferry,
         Err(e) => {
             eprintln!("ferry: cannot start: {e}");

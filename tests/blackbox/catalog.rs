@@ -61,6 +61,7 @@ impl Bench {
                 ..Limits::default()
             },
             public_url: "http://127.0.0.1:9".into(),
+            webhook_base: None,
             jwt_key: Arc::new(b"a-test-key-of-at-least-32-characters!".to_vec()),
             operator_token: None,
             mail_from: "ferry@example.com".into(),

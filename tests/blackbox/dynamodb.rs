@@ -299,3 +299,151 @@ async fn sealed_secrets_never_reach_the_table() {
         Some(system)
     );
 }
+
+fn pending_order(tenant: &TenantId, number: u32, at: chrono::DateTime<Utc>) -> Transfer {
+    let connection = ConnectionId::generate();
+    let source_id = format!("45078{number}");
+    Transfer {
+        id: TransferId::for_record(&connection, &source_id),
+        tenant: tenant.clone(),
+        connection,
+        entity: Entity::Orders,
+        source_id,
+        source_ref: format!("#{number}"),
+        target_ref: None,
+        status: TransferStatus::Pending,
+        reason: None,
+        attempts: 0,
+        source_updated_at: None,
+        lease_until: None,
+        received_at: at,
+        updated_at: at,
+        source_payload: Some(Payload::compress(b"{\"id\":1}")),
+        target_payload: None,
+        version: 1,
+    }
+}
+
+/// Settles `transfer` as delivered at `at`, counting one order.
+async fn deliver(store: &DynamoStore, transfer: &Transfer, at: chrono::DateTime<Utc>) {
+    let delivered = Transfer {
+        status: TransferStatus::Delivered,
+        target_ref: Some(format!("INV-{}", transfer.source_id)),
+        updated_at: at,
+        version: transfer.version + 1,
+        ..transfer.clone()
+    };
+    let one = ferry::model::UsageDelta {
+        orders: 1,
+        created: 1,
+        ..Default::default()
+    };
+    store
+        .update_transfer(&delivered, transfer.version, one)
+        .await
+        .expect("deliver");
+}
+
+/// Usage is one item per day; a month reads as the sum of its days.
+#[tokio::test]
+async fn a_month_of_usage_is_the_sum_of_its_day_items() {
+    let (client, store) = fresh().await;
+    let tenant = TenantId::generate();
+    let day = |d: u32| {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, d, 12, 0, 0)
+            .single()
+            .expect("a date")
+    };
+    for (number, d) in [(1, 23), (2, 23), (3, 24), (4, 30)] {
+        let transfer = pending_order(&tenant, number, day(d));
+        store.create_transfer(&transfer).await.expect("create");
+        deliver(&store, &transfer, day(d)).await;
+    }
+    let december = pending_order(&tenant, 5, day(30) + Duration::days(1));
+    store.create_transfer(&december).await.expect("create");
+    deliver(&store, &december, day(30) + Duration::days(1)).await;
+
+    assert_eq!(store.usage(&tenant, "2026-11-23").await.unwrap().orders, 2);
+    assert_eq!(store.usage(&tenant, "2026-11").await.unwrap().orders, 4);
+    assert_eq!(store.usage(&tenant, "2026-12").await.unwrap().orders, 1);
+    let counters = client
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :use)")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("T#{tenant}")))
+        .expression_attribute_values(":use", AttributeValue::S("USE#".into()))
+        .send()
+        .await
+        .expect("query the usage items");
+    let keys: Vec<String> = counters
+        .items()
+        .iter()
+        .filter_map(|item| item["SK"].as_s().ok().cloned())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "USE#2026-11-23",
+            "USE#2026-11-24",
+            "USE#2026-11-30",
+            "USE#2026-12-01"
+        ],
+        "one counter item per day, none per month"
+    );
+}
+
+/// The transfer-worker's store keeps usage until the batch is flushed: its
+/// own reads count it at once, another process sees it after the flush,
+/// and the flush writes one counter per tenant and day.
+#[tokio::test]
+async fn usage_counted_per_batch_is_written_once_on_flush() {
+    let (client, plain) = fresh().await;
+    let batching = DynamoStore::new(client.clone(), plain.table()).counting_usage_per_batch();
+    let tenant = TenantId::generate();
+    let now = Utc::now();
+    let today = now.format("%Y-%m-%d").to_string();
+    let month = now.format("%Y-%m").to_string();
+    for number in 1..=3 {
+        let transfer = pending_order(&tenant, number, now);
+        batching.create_transfer(&transfer).await.expect("create");
+        deliver(&batching, &transfer, now).await;
+    }
+    assert_eq!(batching.usage(&tenant, &today).await.unwrap().orders, 3);
+    assert_eq!(batching.usage(&tenant, &month).await.unwrap().orders, 3);
+    assert_eq!(
+        plain.usage(&tenant, &month).await.unwrap().orders,
+        0,
+        "nothing written before the flush"
+    );
+
+    batching.flush_usage().await.expect("flush");
+    assert_eq!(plain.usage(&tenant, &today).await.unwrap().orders, 3);
+    assert_eq!(plain.usage(&tenant, &month).await.unwrap().created, 3);
+    assert_eq!(
+        batching.usage(&tenant, &month).await.unwrap().orders,
+        3,
+        "flushed counts are not counted twice"
+    );
+    // A second flush has nothing left to add.
+    batching.flush_usage().await.expect("flush");
+    assert_eq!(plain.usage(&tenant, &month).await.unwrap().orders, 3);
+
+    // A flush that fails keeps its counts for the next one.
+    let (client, other) = fresh().await;
+    let keeping = DynamoStore::new(client.clone(), other.table()).counting_usage_per_batch();
+    let transfer = pending_order(&tenant, 4, now);
+    keeping.create_transfer(&transfer).await.expect("create");
+    deliver(&keeping, &transfer, now).await;
+    client
+        .delete_table()
+        .table_name(other.table())
+        .send()
+        .await
+        .expect("delete the table");
+    assert!(keeping.flush_usage().await.is_err(), "the table is gone");
+    DynamoStore::create_table(&client, other.table())
+        .await
+        .expect("the table again");
+    keeping.flush_usage().await.expect("flush");
+    assert_eq!(other.usage(&tenant, &month).await.unwrap().orders, 1);
+}

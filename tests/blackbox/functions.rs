@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 struct Cloud {
     ferry: Ferry,
+    dynamo: aws_sdk_dynamodb::Client,
+    table: String,
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     base: String,
@@ -43,7 +45,7 @@ async fn cloud() -> Cloud {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let ferry = Ferry {
-        store: Arc::new(DynamoStore::new(dynamo, table)),
+        store: Arc::new(DynamoStore::new(dynamo.clone(), table.clone())),
         queue: Arc::new(SqsQueue::new(sqs.clone(), queue_url.clone())),
         mailer: Arc::new(OutboxMailer::new(crate::orders::temp_dir("fn-outbox"))),
         clock: Arc::new(SystemClock),
@@ -51,6 +53,7 @@ async fn cloud() -> Cloud {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: base.clone(),
+        webhook_base: None,
         jwt_key: Arc::new(b"a-test-key-of-at-least-32-characters!".to_vec()),
         operator_token: Some(Arc::new("operator-test-token".into())),
         mail_from: "ferry@example.com".into(),
@@ -61,6 +64,8 @@ async fn cloud() -> Cloud {
     });
     Cloud {
         ferry,
+        dynamo,
+        table,
         sqs,
         queue_url,
         base,
@@ -183,7 +188,15 @@ async fn a_webhook_through_intake_and_an_sqs_batch_through_the_worker_books_one_
     let bodies: std::collections::BTreeSet<_> =
         event.records.iter().map(|r| r.body.clone()).collect();
     assert_eq!(bodies.len(), 1, "both messages name the same transfer");
-    let answer = ferry::lambda::handle_sqs_batch(&cloud.ferry, event).await;
+    // The worker's store as transfer-worker builds it: usage kept for the
+    // batch and written when the batch ends.
+    let worker = Ferry {
+        store: Arc::new(
+            DynamoStore::new(cloud.dynamo.clone(), cloud.table.clone()).counting_usage_per_batch(),
+        ),
+        ..cloud.ferry.clone()
+    };
+    let answer = ferry::lambda::handle_sqs_batch(&worker, event).await;
     assert!(answer.batch_item_failures.is_empty());
 
     let tenants = cloud.ferry.store.list_tenants().await.unwrap();
@@ -196,6 +209,16 @@ async fn a_webhook_through_intake_and_an_sqs_batch_through_the_worker_books_one_
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].status, TransferStatus::Delivered);
     assert_eq!(ledger.draft_invoices().len(), 1);
+    // Counted once, and written by the time the batch was answered: another
+    // process (the API's store) reads it.
+    let month = page.items[0].updated_at.format("%Y-%m").to_string();
+    let usage = cloud
+        .ferry
+        .store
+        .usage(&tenants[0].id, &month)
+        .await
+        .unwrap();
+    assert_eq!(usage.orders, 1);
 
     // A duplicate SQS message (at-least-once delivery) changes nothing.
     let mut again = SqsMessage::default();
@@ -203,9 +226,16 @@ async fn a_webhook_through_intake_and_an_sqs_batch_through_the_worker_books_one_
     again.body = Some(json!({"tenant": tenants[0].id, "transfer": page.items[0].id}).to_string());
     let mut event = SqsEvent::default();
     event.records.push(again);
-    let answer = ferry::lambda::handle_sqs_batch(&cloud.ferry, event).await;
+    let answer = ferry::lambda::handle_sqs_batch(&worker, event).await;
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(ledger.draft_invoices().len(), 1);
+    let usage = cloud
+        .ferry
+        .store
+        .usage(&tenants[0].id, &month)
+        .await
+        .unwrap();
+    assert_eq!(usage.orders, 1, "a duplicate message counts nothing");
     cloud.server.abort();
 }
 

@@ -153,6 +153,7 @@ async fn reminders_reach_ses_once_with_their_recipients_subjects_and_bodies() {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: "https://ferry.example".into(),
+        webhook_base: None,
         jwt_key: Arc::new(b"a-test-key-of-at-least-32-characters!".to_vec()),
         operator_token: None,
         mail_from: from.clone(),

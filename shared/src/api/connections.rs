@@ -100,7 +100,7 @@ pub async fn list(
         .filter(|c| filter.client.is_none() || c.scope.client == filter.client)
         .filter(|c| filter.warehouse.is_none() || c.scope.warehouse == filter.warehouse)
         .filter(|c| q.as_ref().is_none_or(|q| c.name.to_lowercase().contains(q)))
-        .map(|c| ConnectionView::new(c, &ferry.public_url))
+        .map(|c| ConnectionView::new(c, ferry.webhook_base()))
         .collect();
     Ok(Json(page::paginate(
         items,
@@ -159,7 +159,7 @@ pub async fn create(
     ferry.store.put_connection(&connection).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ConnectionView::new(&connection, &ferry.public_url)),
+        Json(ConnectionView::new(&connection, ferry.webhook_base())),
     ))
 }
 
@@ -171,7 +171,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     let connection = load(&ferry, &caller, &id).await?;
-    Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
+    Ok(Json(ConnectionView::new(&connection, ferry.webhook_base())))
 }
 
 #[utoipa::path(patch, path = "/api/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
@@ -224,7 +224,7 @@ pub async fn update(
     .await?;
     connection.updated_at = now;
     ferry.store.put_connection(&connection).await?;
-    Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
+    Ok(Json(ConnectionView::new(&connection, ferry.webhook_base())))
 }
 
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
@@ -279,7 +279,7 @@ async fn switch(
         connection.updated_at = ferry.clock.now();
         ferry.store.put_connection(&connection).await?;
     }
-    Ok(Json(ConnectionView::new(&connection, &ferry.public_url)))
+    Ok(Json(ConnectionView::new(&connection, ferry.webhook_base())))
 }
 
 /// The tenant's connection, or 404 (also for another tenant's id).

@@ -98,7 +98,7 @@ pub struct ConnectionView {
 }
 
 impl ConnectionView {
-    pub fn new(c: &Connection, public_url: &str) -> Self {
+    pub fn new(c: &Connection, webhook_base: &str) -> Self {
         Self {
             id: c.id.to_string(),
             name: c.name.clone(),
@@ -113,7 +113,7 @@ impl ConnectionView {
             scope: ScopeFilter::of(&c.scope),
             client: c.scope.client.clone(),
             warehouse: c.scope.warehouse.clone(),
-            webhook_url: format!("{}/webhooks/{}", public_url.trim_end_matches('/'), c.id),
+            webhook_url: format!("{}/webhooks/{}", webhook_base.trim_end_matches('/'), c.id),
             next_run_at: c.next_run_at,
             last_run: c.last_run.clone(),
             created_at: c.created_at,

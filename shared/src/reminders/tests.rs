@@ -70,6 +70,7 @@ async fn world() -> World {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: "https://ferry.example/".into(),
+        webhook_base: None,
         jwt_key: Arc::new(vec![1; 32]),
         operator_token: None,
         mail_from: "reminders@ferry.example".into(),

@@ -262,6 +262,9 @@ impl Store for CountingStore {
     async fn list_notices(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Notice>> {
         counted!(self, read, list_notices(tenant, limit))
     }
+    async fn flush_usage(&self) -> StoreResult<()> {
+        counted!(self, write, flush_usage())
+    }
 }
 
 #[cfg(test)]

@@ -224,6 +224,16 @@ pub trait Store: Send + Sync {
     async fn put_notice(&self, notice: &Notice, expected_version: u64) -> StoreResult<()>;
     /// The tenant's notices, the most recently changed first, at most `limit`.
     async fn list_notices(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Notice>>;
+
+    // Usage kept back -----------------------------------------------------------
+    /// Writes the usage counts that updates kept in memory, when the store
+    /// counts in batches (`DynamoStore::counting_usage_per_batch`, which the
+    /// transfer-worker flushes after each SQS batch). A store that counts at
+    /// once has nothing to write. Counts that could not be written stay
+    /// kept for the next flush.
+    async fn flush_usage(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// How long reminder notices are kept after their last change (the keys of

@@ -40,6 +40,7 @@ async fn world() -> World {
         connectors: Connectors::new(HttpClient::default()),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:1".into(),
+        webhook_base: None,
         jwt_key: Arc::new(vec![1; 32]),
         operator_token: None,
         mail_from: "ferry@test.example".into(),

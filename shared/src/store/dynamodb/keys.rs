@@ -57,6 +57,11 @@ pub fn usage_sk(period: &str) -> String {
     format!("USE#{period}")
 }
 
+/// A usage period that is a month (`2026-11`), not a day (`2026-11-23`).
+pub fn is_month_period(period: &str) -> bool {
+    period.len() == 7
+}
+
 pub fn transfer_pk(tenant: &TenantId, id: &TransferId) -> String {
     format!("T#{tenant}#TR#{id}")
 }

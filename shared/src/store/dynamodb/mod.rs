@@ -49,7 +49,7 @@
 //! | system | `T#<tenant>` | `SYS#<system>` | `credentials` sealed (AES-GCM) |
 //! | connection | `T#<tenant>` | `CON#<connection>` | `DUE`, `DUE_AT` while it has a next run |
 //! | connection owner | `CON#<connection>` | `OWNER` | `tenant` |
-//! | usage | `T#<tenant>` | `USE#<yyyy-mm-dd>` or `USE#<yyyy-mm>` | six counters, `ADD`ed |
+//! | usage | `T#<tenant>` | `USE#<yyyy-mm-dd>` (a month is the sum of its days) | six counters, `ADD`ed |
 //! | transfer | `T#<tenant>#TR#<transfer>` | `TR` | the log's fields, `version`, `ST`, `RT`, `SREF`, `TREF`, payload pointers `src`/`tgt` |
 //! | payload part | `T#<tenant>#TR#<transfer>` | `P#<payload key>#<nnnn>` | `data` (binary, at most 350 KB) |
 //! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event, `expires_at` |
@@ -130,6 +130,7 @@ mod records;
 mod reminders;
 mod table;
 mod transfers;
+mod usage;
 
 use self::errors::unavailable;
 use self::keys::*;
@@ -148,6 +149,9 @@ use chrono::{DateTime, Utc};
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    known: std::sync::Arc<transfers::KnownPointers>,
+    /// Usage counted in memory until `flush_usage`, when counting per batch.
+    kept_usage: Option<std::sync::Arc<usage::KeptUsage>>,
 }
 
 impl DynamoStore {
@@ -155,7 +159,20 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            known: std::sync::Arc::default(),
+            kept_usage: None,
         }
+    }
+
+    /// Counts usage in memory and writes it on [`Store::flush_usage`]: one
+    /// counter write per tenant and day for a whole SQS batch instead of
+    /// one per settled transfer (the transfer-worker's setting). This
+    /// store's own usage reads include what it keeps; other processes see
+    /// it after the flush. A process that dies before flushing leaves those
+    /// transfers uncounted, in the merchant's favour.
+    pub fn counting_usage_per_batch(mut self) -> Self {
+        self.kept_usage = Some(std::sync::Arc::default());
+        self
     }
 
     /// Creates the table as `infra/template.yaml` does (see the module docs)
@@ -623,13 +640,7 @@ impl Store for DynamoStore {
     }
 
     async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
-        let stored = self
-            .get_parsed::<Usage>(&tenant_pk(tenant), &usage_sk(period), "stored usage")
-            .await?;
-        Ok(stored.unwrap_or_else(|| Usage {
-            period: period.to_owned(),
-            ..Usage::default()
-        }))
+        self.read_usage(tenant, period).await
     }
 
     async fn catalog_fingerprints(
@@ -734,6 +745,10 @@ impl Store for DynamoStore {
         limit: usize,
     ) -> StoreResult<Vec<crate::model::Notice>> {
         self.read_notices(tenant, limit).await
+    }
+
+    async fn flush_usage(&self) -> StoreResult<()> {
+        self.write_kept_usage().await
     }
 }
 

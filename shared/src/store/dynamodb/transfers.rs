@@ -7,7 +7,7 @@ use super::keys::*;
 use super::reads::{item_of, n, parse, s, text, IndexStream, Item, Merged};
 use super::DynamoStore;
 use crate::model::{Payload, TenantId, Transfer, TransferId, TransferStatus, UsageDelta};
-use crate::store::{page_limit, usage_periods, Page, StoreError, StoreResult, TransferQuery};
+use crate::store::{page_limit, Page, StoreError, StoreResult, TransferQuery};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,6 +22,46 @@ struct PayloadRef {
     parts: usize,
     /// A digest of the bytes: an update with the same payload writes nothing.
     sum: String,
+}
+
+/// The payload pointers of the transfer items this store last wrote or
+/// read, by version: an update of a version it knows needs no read first
+/// (its conditional put still refuses a stale version). Items are never
+/// rewritten at a version they had, so a version names one set of pointers.
+#[derive(Debug, Default)]
+pub(super) struct KnownPointers {
+    items: std::sync::Mutex<HashMap<String, Known>>,
+}
+
+#[derive(Debug, Clone)]
+struct Known {
+    version: u64,
+    source: Option<PayloadRef>,
+    target: Option<PayloadRef>,
+}
+
+/// Enough for the transfers in flight in one process; forgotten all at once.
+const KNOWN_MAX: usize = 4096;
+
+impl KnownPointers {
+    fn remember(&self, pk: &str, known: Known) {
+        let mut items = match self.items.lock() {
+            Ok(items) => items,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if items.len() >= KNOWN_MAX && !items.contains_key(pk) {
+            items.clear();
+        }
+        items.insert(pk.to_owned(), known);
+    }
+
+    fn at_version(&self, pk: &str, version: u64) -> Option<Known> {
+        let items = match self.items.lock() {
+            Ok(items) => items,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        items.get(pk).filter(|k| k.version == version).cloned()
+    }
 }
 
 /// Parts to write for a payload, and the pointer to them.
@@ -183,7 +223,17 @@ impl DynamoStore {
             .send()
             .await;
         match written {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.known.remember(
+                    &pk,
+                    Known {
+                        version: transfer.version,
+                        source: source.map(|p| p.pointer),
+                        target: target.map(|p| p.pointer),
+                    },
+                );
+                Ok(())
+            }
             Err(error) => {
                 let pointers: Vec<&PayloadRef> = new_parts.iter().map(|p| &p.pointer).collect();
                 self.delete_parts(&pk, &pointers).await;
@@ -217,6 +267,14 @@ impl DynamoStore {
         let source = pointer(&item, SOURCE_PAYLOAD)?;
         let target = pointer(&item, TARGET_PAYLOAD)?;
         let mut transfer: Transfer = parse(item, "a stored transfer")?;
+        self.known.remember(
+            &pk,
+            Known {
+                version: transfer.version,
+                source: source.clone(),
+                target: target.clone(),
+            },
+        );
         transfer.source_payload = source.map(|p| assemble(&mut by_sk, &p)).transpose()?;
         transfer.target_payload = target.map(|p| assemble(&mut by_sk, &p)).transpose()?;
         Ok(Some(transfer))
@@ -229,24 +287,27 @@ impl DynamoStore {
         usage: UsageDelta,
     ) -> StoreResult<()> {
         let pk = transfer_pk(&transfer.tenant, &transfer.id);
-        // Read first (reads cost a fraction of writes): a stale version
-        // fails here, and unchanged payloads are not written again.
-        let Some(current) = self.get(&pk, TRANSFER_SK).await? else {
-            return Err(StoreError::Conflict);
+        // Where the stored version's payloads are, so that unchanged ones
+        // are not written again: known if this store read or wrote that
+        // version, else read (a stale version fails here already).
+        let stored = match self.known.at_version(&pk, expected_version) {
+            Some(known) => known,
+            None => {
+                let Some(current) = self.get(&pk, TRANSFER_SK).await? else {
+                    return Err(StoreError::Conflict);
+                };
+                if version_of(&current)? != expected_version {
+                    return Err(StoreError::Conflict);
+                }
+                Known {
+                    version: expected_version,
+                    source: pointer(&current, SOURCE_PAYLOAD)?,
+                    target: pointer(&current, TARGET_PAYLOAD)?,
+                }
+            }
         };
-        if version_of(&current)? != expected_version {
-            return Err(StoreError::Conflict);
-        }
-        let source = PayloadPlan::new(
-            &pk,
-            transfer.source_payload.as_ref(),
-            pointer(&current, SOURCE_PAYLOAD)?,
-        );
-        let target = PayloadPlan::new(
-            &pk,
-            transfer.target_payload.as_ref(),
-            pointer(&current, TARGET_PAYLOAD)?,
-        );
+        let source = PayloadPlan::new(&pk, transfer.source_payload.as_ref(), stored.source);
+        let target = PayloadPlan::new(&pk, transfer.target_payload.as_ref(), stored.target);
         let new_parts: Vec<&NewPayload> = source.write.iter().chain(target.write.iter()).collect();
         self.put_parts(&new_parts).await?;
 
@@ -254,6 +315,16 @@ impl DynamoStore {
         let committed = self
             .compare_and_swap(item, expected_version, transfer, usage)
             .await;
+        if committed.is_ok() {
+            self.known.remember(
+                &pk,
+                Known {
+                    version: transfer.version,
+                    source: source.pointer().cloned(),
+                    target: target.pointer().cloned(),
+                },
+            );
+        }
         // New parts are under fresh keys, so whoever loses a race removes
         // only its own parts; the winner removes what it replaced.
         let leftovers: Vec<&PayloadRef> = match &committed {
@@ -265,7 +336,7 @@ impl DynamoStore {
     }
 
     /// Replaces the transfer item if its version is still `expected`, then
-    /// adds `usage` to the day and month counters. Not one transaction on
+    /// counts `usage` (see `usage.rs`). Not one transaction on
     /// purpose: a transaction costs double for every item in it (6 write
     /// units instead of 3 for a delivered order). Only the winner of the
     /// conditional put counts, so nothing is counted twice; a crash between
@@ -297,61 +368,8 @@ impl DynamoStore {
             }
             Err(e) => return Err(unavailable("PutItem (transfer)", e)),
         }
-        if usage == UsageDelta::default() {
-            return Ok(());
-        }
-        for period in usage_periods(transfer.updated_at) {
-            if let Err(e) = self.add_usage(&transfer.tenant, &period, usage).await {
-                // The transfer is written; a lost count must not undo it.
-                tracing::warn!(
-                    tenant = %transfer.tenant,
-                    period,
-                    error = %e,
-                    "usage not counted"
-                );
-            }
-        }
+        self.count_usage(transfer, usage).await;
         Ok(())
-    }
-
-    /// `ADD`s the counters to one period's usage item (made if missing).
-    async fn add_usage(
-        &self,
-        tenant: &TenantId,
-        period: &str,
-        usage: UsageDelta,
-    ) -> StoreResult<()> {
-        let counters = [
-            ("orders", usage.orders),
-            ("products", usage.products),
-            ("stock", usage.stock),
-            ("created", usage.created),
-            ("updated", usage.updated),
-            ("errors", usage.errors),
-        ];
-        let adds: Vec<String> = counters
-            .iter()
-            .map(|(name, _)| format!("#{name} :{name}"))
-            .collect();
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(tenant_pk(tenant)))
-            .key(SK, s(usage_sk(period)))
-            .update_expression(format!("SET #period = :period ADD {}", adds.join(", ")))
-            .expression_attribute_names("#period", "period")
-            .expression_attribute_values(":period", s(period));
-        for (name, value) in counters {
-            update = update
-                .expression_attribute_names(format!("#{name}"), name)
-                .expression_attribute_values(format!(":{name}"), n(value));
-        }
-        update
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| unavailable("UpdateItem (usage)", e))
     }
 
     async fn put_parts(&self, payloads: &[&NewPayload]) -> StoreResult<()> {
