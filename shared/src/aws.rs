@@ -5,8 +5,9 @@
 //! Everything is made ready during the function's init, before the runtime
 //! asks for the first event: the SDK configuration, the clients, the HTTP
 //! client for the connectors (its TLS roots loaded), and one read from the
-//! table so that credentials, endpoint and the connection to DynamoDB (TLS
-//! handshake included) are settled too. The first event then costs what
+//! table and one from the queue, at once, so that credentials, endpoints and
+//! the connections to DynamoDB and SQS (TLS handshakes included) are settled
+//! too. The first event then costs what
 //! any later one does. `local/benches/cold_start.rs` measures it.
 
 use crate::app::{Ferry, Limits};
@@ -58,10 +59,11 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
     if setup.usage_per_batch {
         store = store.counting_usage_per_batch();
     }
-    warm_up(&store).await;
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
+    warm_up(&store, &queue).await;
     Ok(Ferry {
         store: Arc::new(store),
-        queue: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url)),
+        queue: Arc::new(queue),
         mailer: Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
         clock: Arc::new(SystemClock),
         sealer,
@@ -75,16 +77,29 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
     })
 }
 
-/// One read from the table during init (see the module docs), bounded by
-/// [`WARM_UP_LIMIT`]; a failure is logged and left to the first event.
-async fn warm_up(store: &DynamoStore) {
-    match tokio::time::timeout(WARM_UP_LIMIT, store.warm_up()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "DynamoDB could not be reached during init"),
-        Err(_) => {
-            tracing::warn!("DynamoDB did not answer during init; the first event will try again")
+/// One read from the table and one from the queue during init, at once
+/// (see the module docs), bounded by [`WARM_UP_LIMIT`]; a failure is logged
+/// and left to the first event.
+async fn warm_up(store: &DynamoStore, queue: &SqsQueue) {
+    let table = async {
+        match tokio::time::timeout(WARM_UP_LIMIT, store.warm_up()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "DynamoDB could not be reached during init"),
+            Err(_) => tracing::warn!(
+                "DynamoDB did not answer during init; the first event will try again"
+            ),
         }
-    }
+    };
+    let messages = async {
+        match tokio::time::timeout(WARM_UP_LIMIT, queue.warm_up()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "SQS could not be reached during init"),
+            Err(_) => {
+                tracing::warn!("SQS did not answer during init; the first event will try again")
+            }
+        }
+    };
+    tokio::join!(table, messages);
 }
 
 /// For a function's `main`: the services, or one clear line and exit code 1.

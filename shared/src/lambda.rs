@@ -2,7 +2,7 @@
 //! `main.rs` only wires. Tested here with the real event types.
 
 use crate::app::Ferry;
-use crate::pipeline::worker::{self, Outcome};
+use crate::pipeline::worker;
 use crate::queue::sqs::parse_message;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
@@ -52,12 +52,9 @@ async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), St
             return Ok(());
         }
     };
-    match worker::process(ferry, &message).await {
-        Ok(Outcome::Delivered { target_ref, linked }) => {
-            tracing::info!(%target_ref, linked, "delivered");
-            Ok(())
-        }
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.to_string()),
-    }
+    // The worker logs each outcome once, in the transfer's span.
+    worker::process(ferry, &message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -1,4 +1,5 @@
-//! webhook-intake: `POST /webhooks/{connection_id}` behind API Gateway.
+//! webhook-intake: `POST /webhooks/{connection_id}` on the function's own URL
+//! (`FunctionUrlConfig` in infra/template.yaml).
 //! Wires the AWS adapters once per cold start and serves Ferry's router.
 
 #[tokio::main]

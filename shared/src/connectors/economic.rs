@@ -32,11 +32,16 @@ use url::Url;
 
 const SYSTEM: &str = "e-conomic";
 const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
-/// Calls per second per agreement: bursts of a few orders pass untouched, a
-/// runaway loop cannot eat the agreement's daily fair-use budget in minutes.
-/// The system's optional `calls_per_second` setting changes it (for an
-/// agreement with a larger allowance, or a sandbox).
+/// Calls per second per agreement, on average over [`PACE_WINDOW`]: bursts
+/// of a few orders pass untouched, a runaway loop cannot eat the
+/// agreement's daily fair-use budget in minutes. The system's optional
+/// `calls_per_second` setting changes it (for an agreement with a larger
+/// allowance, or a sandbox).
 const CALLS_PER_SECOND: usize = 10;
+/// The pace is kept over this window (e-conomic limits with a token
+/// bucket): a new customer's first order, a dozen calls with its customer
+/// and products, goes out at once instead of waiting for the next second.
+const PACE_WINDOW: Duration = Duration::from_secs(10);
 const CALLS_PER_SECOND_MAX: u64 = 100;
 /// How long to hold back after a 429 that does not say.
 const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
@@ -371,8 +376,8 @@ impl Economic {
         let agreement = token_key("economic", grant.as_bytes());
         let pacer = http.pacer(
             &agreement,
-            calls_per_second(system)?,
-            Duration::from_secs(1),
+            calls_per_second(system)? * PACE_WINDOW.as_secs() as usize,
+            PACE_WINDOW,
         );
         let known = http.lookups(&agreement);
         let mut headers = HeaderMap::new();

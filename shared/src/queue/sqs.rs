@@ -24,6 +24,25 @@ impl SqsQueue {
     pub fn new(client: aws_sdk_sqs::Client, queue_url: String) -> Self {
         Self { client, queue_url }
     }
+
+    /// One cheap call during a function's init (the queue's ARN), so that
+    /// the first event's message does not pay for the endpoint, the
+    /// connection and the TLS handshake. Needs `sqs:GetQueueAttributes`.
+    pub async fn warm_up(&self) -> Result<(), QueueError> {
+        self.client
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                QueueError(format!(
+                    "SQS GetQueueAttributes failed: {}",
+                    DisplayErrorContext(&e)
+                ))
+            })
+    }
 }
 
 #[async_trait]
