@@ -96,12 +96,16 @@
 //!
 //! - Creates are conditional (`attribute_not_exists(PK)`): tenants,
 //!   transfers (the first create wins).
-//! - `update_transfer` reads the item, then replaces it on condition
-//!   `version = :expected` (a failed condition answers Conflict and changes
-//!   nothing). Usage is then `ADD`ed to the day and the month counters by
-//!   the winner only, in two plain updates: a TransactWriteItems would
-//!   cost double for each of its three items. A crash between the put and
-//!   the counters can leave one order uncounted, never one counted twice.
+//! - `update_transfer` replaces the item on condition `version = :expected`
+//!   (a failed condition answers Conflict and changes nothing). It reads
+//!   the item first only when this store has not just read or written that
+//!   version (it needs the payload pointers). Usage is then `ADD`ed to the
+//!   day's counter by the winner only, in a plain update (a month is the
+//!   sum of its days): a TransactWriteItems would cost double for each of
+//!   its items. A crash between the put and the counter can leave one
+//!   order uncounted, never one counted twice. The transfer-worker keeps
+//!   the counts of a whole SQS batch and writes them once per tenant and
+//!   day at its end ([`DynamoStore::counting_usage_per_batch`]).
 //! - Payloads are part items under fresh keys, written once, before the
 //!   transfer item that points at them, and only when their bytes change (a
 //!   digest sits in the pointer). The transfer item stays near 1 KB whatever
