@@ -119,7 +119,9 @@ start_emulator() {
     step "AWS emulator (moto_server)"
     local port
     port=$(free_port)
-    start_background "$WORK/moto.log" moto_server -H 127.0.0.1 -p "$port"
+    # moto's own server, with DynamoDB's conditional writes made atomic as
+    # they are on AWS (see scripts/moto_server.py).
+    start_background "$WORK/moto.log" "$VENV/bin/python" scripts/moto_server.py -H 127.0.0.1 -p "$port"
     wait_for_port "$port" 60 "$LAST_PID" "$WORK/moto.log"
     export FERRY_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
     export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1

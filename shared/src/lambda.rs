@@ -6,36 +6,71 @@ use crate::pipeline::worker;
 use crate::queue::sqs::parse_message;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
-/// The transfer-worker's SQS batch: each message on its own, all of them at
+/// The transfer-worker's SQS batch: the messages of different transfers at
 /// once (a batch's transfers wait on different remotes, and each claims its
-/// own transfer before delivering it); then the batch's usage counts are
-/// written (see `Store::flush_usage`); the ones that could not be handled
-/// now are reported back (partial batch failure) so SQS delivers only those
-/// again (and to the DLQ after too many tries).
+/// own transfer before delivering it); messages naming the same transfer
+/// (SQS delivers at least once, and a pending transfer is enqueued again
+/// when its webhook comes again) one after another, so the second finds
+/// the first's result instead of racing it for the claim. Then the batch's
+/// usage counts are written (see `Store::flush_usage`); the messages that
+/// could not be handled now are reported back (partial batch failure) so
+/// SQS delivers only those again (and to the DLQ after too many tries).
 pub async fn handle_sqs_batch(ferry: &Ferry, event: SqsEvent) -> SqsBatchResponse {
-    let handled = futures::future::join_all(
-        event
-            .records
-            .iter()
-            .map(|record| handle_sqs_message(ferry, record)),
-    )
+    let records = &event.records;
+    let groups = by_transfer(records);
+    let handled = futures::future::join_all(groups.iter().map(|group| async move {
+        let mut results = Vec::with_capacity(group.len());
+        for &i in group {
+            results.push((i, handle_sqs_message(ferry, &records[i]).await));
+        }
+        results
+    }))
     .await;
+    let mut failed: Vec<(usize, String)> = handled
+        .into_iter()
+        .flatten()
+        .filter_map(|(i, result)| result.err().map(|reason| (i, reason)))
+        .collect();
+    failed.sort_by_key(|(i, _)| *i);
     // The batch's usage counts, when the store keeps them for the batch:
     // written before answering, since Lambda may freeze the process after.
     if let Err(e) = ferry.store.flush_usage().await {
         tracing::warn!(error = %e, "usage of this batch not written yet; kept for the next batch");
     }
     let mut response = SqsBatchResponse::default();
-    for (record, result) in event.records.iter().zip(handled) {
-        if let Err(reason) = result {
-            let id = record.message_id.clone().unwrap_or_default();
-            tracing::warn!(message_id = %id, %reason, "message will be retried");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
-        }
+    for (i, reason) in failed {
+        let id = records[i].message_id.clone().unwrap_or_default();
+        tracing::warn!(message_id = %id, %reason, "message will be retried");
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id;
+        response.batch_item_failures.push(failure);
     }
     response
+}
+
+/// The records' positions, grouped by the transfer they name, in the
+/// order of each group's first record; a body that names none is a group
+/// of its own.
+fn by_transfer(records: &[SqsMessage]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let named = record
+            .body
+            .as_deref()
+            .and_then(|body| parse_message(body).ok())
+            .map(|m| format!("{}/{}", m.tenant, m.transfer));
+        match named.as_ref().and_then(|key| group_of.get(key)) {
+            Some(&g) => groups[g].push(i),
+            None => {
+                if let Some(key) = named {
+                    group_of.insert(key, groups.len());
+                }
+                groups.push(vec![i]);
+            }
+        }
+    }
+    groups
 }
 
 async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), String> {
@@ -57,4 +92,36 @@ async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), St
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: &str, body: &str) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = Some(body.into());
+        message
+    }
+
+    #[test]
+    fn messages_of_one_transfer_share_a_group_in_arrival_order() {
+        let first = r#"{"tenant": "t_a", "transfer": "tr_1"}"#;
+        let other = r#"{"tenant": "t_a", "transfer": "tr_2"}"#;
+        let elsewhere = r#"{"tenant": "t_b", "transfer": "tr_1"}"#;
+        let records = [
+            message("m-0", first),
+            message("m-1", other),
+            message("m-2", first),
+            message("m-3", "not a transfer message"),
+            message("m-4", "not a transfer message"),
+            message("m-5", elsewhere),
+            message("m-6", first),
+        ];
+        assert_eq!(
+            by_transfer(&records),
+            vec![vec![0, 2, 6], vec![1], vec![3], vec![4], vec![5]]
+        );
+    }
 }

@@ -136,8 +136,9 @@ fn text(value: &Value, field: &str) -> String {
     value[field].as_str().unwrap_or_default().to_owned()
 }
 
-/// moto: the one at `FERRY_TEST_AWS_ENDPOINT`, else `.venv/bin/moto_server`
-/// started on a free port and stopped when this is dropped.
+/// moto: the one at `FERRY_TEST_AWS_ENDPOINT`, else `scripts/moto_server.py`
+/// (moto with atomic DynamoDB writes) on `.venv/bin/python`, started on a
+/// free port and stopped when this is dropped.
 pub struct Moto {
     pub endpoint: String,
     child: Option<Child>,
@@ -158,7 +159,8 @@ impl Moto {
             .parent()
             .expect("the workspace root")
             .to_path_buf();
-        let program = root.join(".venv/bin/moto_server");
+        // moto with DynamoDB's conditional writes atomic, as on AWS.
+        let program = root.join(".venv/bin/python");
         assert!(
             program.exists(),
             "{} is missing: run scripts/test.sh once (it installs moto into .venv), \
@@ -170,6 +172,7 @@ impl Moto {
             .expect("a free port")
             .port();
         let child = Command::new(&program)
+            .arg(root.join("scripts/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
