@@ -147,7 +147,9 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
     else {
         return Ok(Decision::Fail("its connection was deleted".into()));
     };
-    let settings = ferry.store.get_settings(tenant).await?;
+    // Settings, subscription and systems: one read (see `Store::tenant_setup`).
+    let setup = ferry.store.tenant_setup(tenant).await?;
+    let settings = &setup.settings;
     if !settings.integration_active {
         return Ok(Decision::Skip(
             "the integration is switched off (Settings)".into(),
@@ -171,12 +173,12 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
             connection.name
         )));
     }
-    let Some(source_system) = ferry.store.get_system(tenant, &connection.source).await? else {
+    let Some(source_system) = setup.system(&connection.source) else {
         return Ok(Decision::Fail(
             "the connection's source system was removed".into(),
         ));
     };
-    let Some(target_system) = ferry.store.get_system(tenant, &connection.target).await? else {
+    let Some(target_system) = setup.system(&connection.target).cloned() else {
         return Ok(Decision::Fail(
             "the connection's target system was removed".into(),
         ));
@@ -195,7 +197,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
         .and_then(|creds| {
             ferry
                 .connectors
-                .source(&source_system, &creds)
+                .source(source_system, &creds)
                 .map_err(|e| e.to_string())
         }) {
         Ok(source) => source,
@@ -216,7 +218,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
         )));
     }
     if let crate::subscription::Admission::Wait { reason, after } =
-        crate::subscription::admit(ferry, transfer).await?
+        crate::subscription::admit(ferry, transfer, setup.subscription.clone()).await?
     {
         return Ok(Decision::Wait { reason, after });
     }

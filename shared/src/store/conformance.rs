@@ -59,6 +59,7 @@ async fn run(store: &dyn Store) {
     directory_compare_and_swap(store).await;
     subscription_compare_and_swap(store).await;
     reminder_state(store).await;
+    tenant_setup_reads_what_the_single_reads_do(store).await;
 }
 
 // Sample data -------------------------------------------------------------------
@@ -1871,4 +1872,67 @@ pub async fn reminder_state(store: &dyn Store) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// `tenant_setup` gives the same settings, subscription and systems as
+/// their own reads, the tenant's other items and other tenants' left out.
+pub async fn tenant_setup_reads_what_the_single_reads_do(store: &dyn Store) {
+    use crate::subscription::Subscription;
+    let a = new_tenant(store, "Setup A").await;
+    let b = new_tenant(store, "Setup B").await;
+
+    let empty = store.tenant_setup(&a).await.expect("tenant_setup");
+    assert_eq!(
+        empty.settings,
+        store.get_settings(&a).await.expect("settings")
+    );
+    assert_eq!(empty.subscription, None);
+    assert!(empty.systems.is_empty());
+
+    let settings = Settings {
+        integration_active: false,
+        stock_active: false,
+        ..Settings::default()
+    };
+    store
+        .put_settings(&a, &settings)
+        .await
+        .expect("put_settings");
+    let shop = sample_system(&a, SystemKind::Shopify, "Setup shop");
+    let ledger = sample_system(&a, SystemKind::Economic, "Setup ledger");
+    let elsewhere = sample_system(&b, SystemKind::Fortnox, "Other tenant's ledger");
+    for system in [&shop, &ledger, &elsewhere] {
+        store.put_system(system).await.expect("put_system");
+    }
+    // The tenant's other items around them in its partition.
+    store
+        .put_connection(&sample_connection(&a, "Setup connection"))
+        .await
+        .expect("put_connection");
+    store
+        .put_user(&sample_user(&a, "setup@example.com"))
+        .await
+        .expect("put_user");
+    let mut subscription = Subscription::initial(&a, at(2026, 11, 23, 10, 0));
+    subscription.version = 1;
+    store
+        .put_subscription(&subscription, 0)
+        .await
+        .expect("put_subscription");
+
+    let setup = store.tenant_setup(&a).await.expect("tenant_setup");
+    assert_eq!(setup.settings, settings);
+    assert_eq!(setup.subscription, Some(subscription));
+    assert_eq!(setup.systems.len(), 2, "the tenant's two systems only");
+    for system in [&shop, &ledger] {
+        assert_eq!(
+            setup.system(&system.id),
+            store
+                .get_system(&a, &system.id)
+                .await
+                .expect("get_system")
+                .as_ref()
+        );
+    }
+    assert!(setup.system(&elsewhere.id).is_none());
 }

@@ -265,6 +265,9 @@ impl Store for CountingStore {
     async fn flush_usage(&self) -> StoreResult<()> {
         counted!(self, write, flush_usage())
     }
+    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<super::TenantSetup> {
+        counted!(self, read, tenant_setup(tenant))
+    }
 }
 
 #[cfg(test)]

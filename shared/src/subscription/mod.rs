@@ -67,14 +67,24 @@ pub async fn current(ferry: &Ferry, tenant: &TenantId) -> Result<Subscription, S
 /// The quota gate, asked by the transfer worker just before it delivers an
 /// order (after the switches and the state check, so that a skipped order
 /// never buys a pack). Only orders count; other records always go.
-pub async fn admit(ferry: &Ferry, transfer: &Transfer) -> Result<Admission, StoreError> {
+/// `known` is the stored subscription if the caller has just read it
+/// (`Store::tenant_setup`); after a lost race it is read again.
+pub async fn admit(
+    ferry: &Ferry,
+    transfer: &Transfer,
+    known: Option<Subscription>,
+) -> Result<Admission, StoreError> {
     if transfer.entity != Entity::Orders {
         return Ok(Admission::Go);
     }
     let tenant = &transfer.tenant;
     let period = period_of(ferry.clock.now());
+    let mut known = known;
     for _ in 0..MAX_RACES {
-        let subscription = current(ferry, tenant).await?;
+        let subscription = match known.take() {
+            Some(read) => read,
+            None => current(ferry, tenant).await?,
+        };
         let used = ferry.store.usage(tenant, &period).await?.orders;
         if used < subscription.allowance(&period) {
             return Ok(Admission::Go);

@@ -116,10 +116,13 @@ async fn the_order_that_meets_the_quota_waits_without_auto_buy() {
     let w = world().await;
     // 999 delivered: the 1,000th order still goes.
     w.delivered(1, INCLUDED - 1).await;
-    assert_eq!(admit(&w.ferry, &w.order(2)).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &w.order(2), None).await.unwrap(),
+        Admission::Go
+    );
     // 1,000 delivered: the next one waits, with the reason in words.
     w.delivered(3, 1).await;
-    match admit(&w.ferry, &w.order(4)).await.unwrap() {
+    match admit(&w.ferry, &w.order(4), None).await.unwrap() {
         Admission::Wait { reason, after } => {
             assert!(reason.starts_with(QUOTA_REASON), "{reason}");
             assert!(reason.contains("1000 of 1000"), "{reason}");
@@ -140,7 +143,10 @@ async fn the_order_that_meets_the_quota_buys_one_pack_with_auto_buy() {
     let w = world().await;
     w.set_auto_buy(true).await;
     w.delivered(1, INCLUDED - 1).await;
-    assert_eq!(admit(&w.ferry, &w.order(2)).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &w.order(2), None).await.unwrap(),
+        Admission::Go
+    );
     assert!(current(&w.ferry, &w.tenant)
         .await
         .unwrap()
@@ -148,7 +154,10 @@ async fn the_order_that_meets_the_quota_buys_one_pack_with_auto_buy() {
         .is_empty());
     w.delivered(3, 1).await;
     w.clock().advance(chrono::Duration::minutes(3));
-    assert_eq!(admit(&w.ferry, &w.order(4)).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &w.order(4), None).await.unwrap(),
+        Admission::Go
+    );
     let subscription = current(&w.ferry, &w.tenant).await.unwrap();
     assert_eq!(subscription.purchases.len(), 1);
     let purchase = &subscription.purchases[0];
@@ -165,7 +174,10 @@ async fn the_order_that_meets_the_quota_buys_one_pack_with_auto_buy() {
     assert_eq!(purchase.period, "2026-11");
     assert_eq!(subscription.allowance("2026-11"), INCLUDED + 100);
     // The next orders go on the pack without buying another.
-    assert_eq!(admit(&w.ferry, &w.order(5)).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &w.order(5), None).await.unwrap(),
+        Admission::Go
+    );
     assert_eq!(
         current(&w.ferry, &w.tenant).await.unwrap().purchases.len(),
         1
@@ -189,8 +201,16 @@ async fn orders_meeting_the_quota_at_once_buy_one_pack() {
     w.set_auto_buy(true).await;
     w.delivered(1, INCLUDED).await;
     let orders: Vec<Transfer> = (10..16).map(|n| w.order(n)).collect();
-    let answers =
-        futures::future::join_all(orders.iter().map(|order| admit(&w.ferry, order))).await;
+    // Every worker read the same subscription just before (as the worker's
+    // `tenant_setup` does): one buys, the others lose the race, read again
+    // and find the pack.
+    let read = current(&w.ferry, &w.tenant).await.unwrap();
+    let answers = futures::future::join_all(
+        orders
+            .iter()
+            .map(|order| admit(&w.ferry, order, Some(read.clone()))),
+    )
+    .await;
     for answer in answers {
         assert_eq!(answer.unwrap(), Admission::Go);
     }
@@ -206,14 +226,20 @@ async fn only_orders_count_and_a_new_month_starts_afresh() {
     w.delivered(1, INCLUDED).await;
     let mut product = w.order(2);
     product.entity = Entity::Products;
-    assert_eq!(admit(&w.ferry, &product).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &product, None).await.unwrap(),
+        Admission::Go
+    );
     assert!(matches!(
-        admit(&w.ferry, &w.order(3)).await.unwrap(),
+        admit(&w.ferry, &w.order(3), None).await.unwrap(),
         Admission::Wait { .. }
     ));
     w.clock()
         .set(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 1).unwrap());
-    assert_eq!(admit(&w.ferry, &w.order(3)).await.unwrap(), Admission::Go);
+    assert_eq!(
+        admit(&w.ferry, &w.order(3), None).await.unwrap(),
+        Admission::Go
+    );
 }
 
 #[tokio::test]

@@ -754,6 +754,10 @@ impl Store for DynamoStore {
     async fn flush_usage(&self) -> StoreResult<()> {
         self.write_kept_usage().await
     }
+
+    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<super::TenantSetup> {
+        self.read_tenant_setup(tenant).await
+    }
 }
 
 /// A level as stored (its serde name).

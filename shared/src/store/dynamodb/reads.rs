@@ -66,6 +66,35 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// The items of a partition whose SK is in `from..=to`, in SK order,
+    /// strongly consistent (a Query costs by the bytes it returns).
+    pub(super) async fn range(&self, pk: &str, from: &str, to: &str) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// Every item of a partition (optionally those whose SK starts with
     /// `sk_prefix`), in SK order, strongly consistent.
     pub(super) async fn partition(

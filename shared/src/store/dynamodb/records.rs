@@ -1,13 +1,14 @@
 //! Versioned tenant records on DynamoDB (clients and warehouses, the
 //! subscription): items in the tenant's partition, `SK` = `DIR` / `SUB`,
 //! saved with a condition on `version` (or on the item's absence when the
-//! expected version is 0).
+//! expected version is 0). And the tenant's set-up (settings, subscription,
+//! systems) read in one Query.
 
-use super::keys::{tenant_pk, PK};
-use super::reads::{item_of, n, parse};
+use super::keys::{tenant_pk, PK, SETTINGS_SK, SK, SYSTEM_PREFIX};
+use super::reads::{item_of, n, parse, text};
 use super::{Condition, DynamoStore};
-use crate::model::{Directory, TenantId};
-use crate::store::{StoreError, StoreResult};
+use crate::model::{Directory, Settings, TenantId};
+use crate::store::{StoreError, StoreResult, TenantSetup};
 use crate::subscription::Subscription;
 use serde::Serialize;
 
@@ -86,3 +87,35 @@ impl DynamoStore {
         .await
     }
 }
+
+impl DynamoStore {
+    /// Settings (`SET`), subscription (`SUB`) and systems (`SYS#…`) sort
+    /// next to each other in the tenant's partition and nothing else sorts
+    /// between them: one strongly consistent Query of that range.
+    pub(super) async fn read_tenant_setup(&self, tenant: &TenantId) -> StoreResult<TenantSetup> {
+        let items = self
+            .range(&tenant_pk(tenant), SETTINGS_SK, SETUP_RANGE_END)
+            .await?;
+        let mut setup = TenantSetup {
+            settings: Settings::default(),
+            subscription: None,
+            systems: Vec::new(),
+        };
+        for item in items {
+            let Some(sk) = text(&item, SK).map(str::to_owned) else {
+                continue;
+            };
+            if sk == SETTINGS_SK {
+                setup.settings = parse(item, "stored settings")?;
+            } else if sk == SUBSCRIPTION_SK {
+                setup.subscription = Some(parse(item, "a stored subscription")?);
+            } else if sk.starts_with(SYSTEM_PREFIX) {
+                setup.systems.push(parse(item, "a stored system")?);
+            }
+        }
+        Ok(setup)
+    }
+}
+
+/// Above every `SYS#<id>` (ids never hold `$`, which sorts right after `#`).
+const SETUP_RANGE_END: &str = "SYS$";
