@@ -362,7 +362,49 @@ pub fn lines(order: &Order, settings: &Settings) -> Result<Vec<Line>, MappingErr
             });
         }
     }
+    match_vat_on_the_net(order, &mut lines);
     Ok(lines)
+}
+
+/// e-conomic computes VAT on the document's net, `cents(net × rate)`, while
+/// webshops round tax per line: the two can differ by a cent, and then the
+/// document's gross misses the webshop's total. With one tax rate on every
+/// line, moves the net of a single-unit line without a discount (shipping,
+/// say) by a cent or two so that `net + cents(net × rate)` is the total.
+/// (When that cannot be done, `mapping::order_warnings` tells the merchant.)
+fn match_vat_on_the_net(order: &Order, lines: &mut [Line]) {
+    // Lines of no amount (free shipping) carry no tax line, hence no rate.
+    let mut rates = order
+        .lines
+        .iter()
+        .filter(|l| !l.net_total().is_zero())
+        .map(|l| l.tax_rate);
+    let Some(Some(rate)) = rates.next() else {
+        return;
+    };
+    if rates.any(|r| r != Some(rate)) {
+        return;
+    }
+    let total = cents(order.totals.total);
+    let gross = |net: Decimal| net + cents(net * rate);
+    let net: Decimal = lines.iter().map(Line::total).sum();
+    if gross(net) == total {
+        return;
+    }
+    let Some(line) = lines
+        .iter_mut()
+        .rev()
+        .find(|l| l.quantity == Decimal::ONE && l.discount_percentage.is_none())
+    else {
+        return;
+    };
+    for step in [1i64, -1, 2, -2] {
+        let moved = Decimal::new(step, 2);
+        if line.unit_net_price + moved > Decimal::ZERO && gross(net + moved) == total {
+            line.unit_net_price += moved;
+            return;
+        }
+    }
 }
 
 /// "Order #1001" whether the webshop's number carries the `#` or not.
@@ -451,6 +493,33 @@ mod tests {
 
     fn order_net(o: &Order) -> Decimal {
         o.totals.total - o.totals.tax
+    }
+
+    #[test]
+    fn a_cent_lost_to_vat_on_the_net_is_put_back_on_a_single_unit_line() {
+        // Tax rounded per line (0.02 → 0.005 each) against e-conomic's VAT
+        // on the document's net (49.04 × 25 % = 12.26): a cent apart.
+        let o = order(vec![
+            line(LineKind::Product, Some("A"), "Sticker", "1", "0.02"),
+            line(LineKind::Product, Some("B"), "Pin", "1", "0.02"),
+            line(LineKind::Shipping, None, "Post", "1", "49.00"),
+        ]);
+        let plain = d("49.04");
+        assert_ne!(
+            plain + cents(plain * d("0.25")),
+            o.totals.total,
+            "the example must hit the gap"
+        );
+        let mapped = lines(&o, &settings()).unwrap();
+        let document_net = net(&mapped);
+        assert_eq!(
+            document_net + cents(document_net * d("0.25")),
+            o.totals.total
+        );
+        assert_eq!(mapped[0].unit_net_price, d("0.02"));
+        assert_eq!(mapped[1].unit_net_price, d("0.02"));
+        let moved = mapped[2].unit_net_price - d("49.00");
+        assert!(moved == d("0.01") || moved == d("-0.01"), "moved {moved}");
     }
 
     #[test]
