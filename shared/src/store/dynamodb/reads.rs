@@ -69,30 +69,7 @@ impl DynamoStore {
     /// The items of a partition whose SK is in `from..=to`, in SK order,
     /// strongly consistent (a Query costs by the bytes it returns).
     pub(super) async fn range(&self, pk: &str, from: &str, to: &str) -> StoreResult<Vec<Item>> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":from", s(from))
-                .expression_attribute_values(":to", s(to))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        self.query_all(pk, SortKeys::Between(from, to)).await
     }
 
     /// Every item of a partition (optionally those whose SK starts with
@@ -102,10 +79,16 @@ impl DynamoStore {
         pk: &str,
         sk_prefix: Option<&str>,
     ) -> StoreResult<Vec<Item>> {
+        let sort_keys = sk_prefix.map_or(SortKeys::All, SortKeys::Prefix);
+        self.query_all(pk, sort_keys).await
+    }
+
+    /// Every page of one strongly consistent Query of a partition.
+    async fn query_all(&self, pk: &str, sort_keys: SortKeys<'_>) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.table)
@@ -113,12 +96,17 @@ impl DynamoStore {
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(":pk", s(pk))
                 .set_exclusive_start_key(start.take());
-            query = match sk_prefix {
-                Some(prefix) => query
+            let query = match sort_keys {
+                SortKeys::All => query.key_condition_expression("#pk = :pk"),
+                SortKeys::Prefix(prefix) => query
                     .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expression_attribute_names("#sk", SK)
                     .expression_attribute_values(":prefix", s(prefix)),
-                None => query.key_condition_expression("#pk = :pk"),
+                SortKeys::Between(from, to) => query
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                    .expression_attribute_names("#sk", SK)
+                    .expression_attribute_values(":from", s(from))
+                    .expression_attribute_values(":to", s(to)),
             };
             let out = query.send().await.map_err(|e| unavailable("Query", e))?;
             items.extend(out.items.unwrap_or_default());
@@ -375,4 +363,12 @@ impl Merged {
         }
         Ok(out)
     }
+}
+
+/// Which sort keys of a partition a Query reads.
+#[derive(Clone, Copy)]
+enum SortKeys<'a> {
+    All,
+    Prefix(&'a str),
+    Between(&'a str, &'a str),
 }

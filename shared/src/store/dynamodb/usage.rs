@@ -66,6 +66,18 @@ fn plus(a: UsageDelta, b: UsageDelta) -> UsageDelta {
     }
 }
 
+/// A stored period's six counters.
+fn counters(usage: &Usage) -> UsageDelta {
+    UsageDelta {
+        orders: usage.orders,
+        products: usage.products,
+        stock: usage.stock,
+        created: usage.created,
+        updated: usage.updated,
+        errors: usage.errors,
+    }
+}
+
 fn add_to(total: &mut Usage, usage: UsageDelta) {
     total.orders += usage.orders;
     total.products += usage.products;
@@ -133,17 +145,7 @@ impl DynamoStore {
         };
         for item in items {
             let day: Usage = parse(item, "stored usage")?;
-            add_to(
-                &mut total,
-                UsageDelta {
-                    orders: day.orders,
-                    products: day.products,
-                    stock: day.stock,
-                    created: day.created,
-                    updated: day.updated,
-                    errors: day.errors,
-                },
-            );
+            add_to(&mut total, counters(&day));
         }
         if let Some(kept) = &self.kept_usage {
             add_to(&mut total, kept.in_period(tenant, period));
