@@ -6,8 +6,10 @@
 //!
 //! Nothing may panic, and the mappings keep their promise
 //! (`ferry::mapping`): a document that is made carries exactly the order's
-//! line amounts to the cent, and when the webshop's lines do not add up to
-//! its own total a warning says so. Otherwise the mapping refuses with a
+//! line amounts to the cent (or moves one single-unit amount by a cent or
+//! two so that the ledger's VAT on the net lands on the webshop's total),
+//! and when the webshop's lines do not add up to its own total a warning
+//! says so. Otherwise the mapping refuses with a
 //! `MappingError` in words. The case counts are bounded so that the whole
 //! module runs in tens of seconds; `PROPTEST_CASES=<n>` runs more.
 
@@ -135,7 +137,24 @@ fn check_mappings(order: &Order) -> Result<(), TestCaseError> {
     let _ = economic::products(order, &settings);
     if let Ok(lines) = economic::lines(order, &settings) {
         let document_net: Decimal = lines.iter().map(economic::Line::total).sum();
-        prop_assert_eq!(document_net, lines_net, "e-conomic lines {:?}", lines);
+        if document_net != lines_net {
+            // Only the cent or two e-conomic's VAT on the net needs, at the
+            // one rate of every line, to land on the webshop's total.
+            let rate = order
+                .lines
+                .iter()
+                .filter(|l| !l.net_total().is_zero())
+                .find_map(|l| l.tax_rate)
+                .unwrap_or_default();
+            prop_assert!(
+                (document_net - lines_net).abs() <= Decimal::new(2, 2)
+                    && document_net + cents(document_net * rate) == cents(order.totals.total),
+                "e-conomic lines {:?} (net {} vs the lines' {})",
+                lines,
+                document_net,
+                lines_net
+            );
+        }
         for line in &lines {
             prop_assert!(line.unit_net_price.scale() <= 2, "{:?}", line);
             if let Some(p) = line.discount_percentage {
@@ -143,7 +162,7 @@ fn check_mappings(order: &Order) -> Result<(), TestCaseError> {
             }
         }
         let mapped = economic::document(order, &settings, 1, lines);
-        prop_assert_eq!(&mapped.warnings, &warnings);
+        check_warnings(&mapped.warnings, &warnings)?;
         prop_assert_eq!(&mapped.document.references.other, &order.e_number);
         // Written as JSON exactly, or refused in words: never rounded.
         let _ = mapping::to_json(&mapped.document);
@@ -153,18 +172,57 @@ fn check_mappings(order: &Order) -> Result<(), TestCaseError> {
     let _ = fortnox::articles(order);
     for kind in [DocumentKind::DraftInvoice, DocumentKind::Order] {
         if let Ok(mapped) = fortnox::document(order, "1", kind) {
-            prop_assert_eq!(
-                mapped.document.net(),
-                lines_net,
-                "Fortnox {:?}",
-                mapped.document
-            );
+            let document = &mapped.document;
+            if document.net() != lines_net {
+                prop_assert!(
+                    (document.net() - lines_net).abs() <= Decimal::new(2, 2)
+                        && fortnox_gross(document) == cents(order.totals.total),
+                    "Fortnox {:?} (net {} vs the lines' {})",
+                    document,
+                    document.net(),
+                    lines_net
+                );
+            }
             prop_assert!(mapped.document.rows().iter().all(|r| r.price.scale() <= 2));
-            prop_assert_eq!(&mapped.warnings, &warnings);
+            check_warnings(&mapped.warnings, &warnings)?;
             let _ = mapping::to_json(&mapped.document);
         }
     }
     Ok(())
+}
+
+/// A document carries the order's warnings, and at most one more: that the
+/// ledger's VAT on the net misses the webshop's total by rounding.
+fn check_warnings(mapped: &[String], order: &[String]) -> Result<(), TestCaseError> {
+    prop_assert!(mapped.starts_with(order), "{:?} vs {:?}", mapped, order);
+    let extra = &mapped[order.len()..];
+    prop_assert!(extra.len() <= 1, "{:?}", extra);
+    for words in extra {
+        prop_assert!(
+            words.contains("computes VAT on the document's net"),
+            "{}",
+            words
+        );
+    }
+    Ok(())
+}
+
+/// Fortnox's gross: VAT per rate on that rate's net, freight and fee at 25 %.
+fn fortnox_gross(document: &fortnox::Document) -> Decimal {
+    let mut by_rate: Vec<(Decimal, Decimal)> = vec![(
+        Decimal::from(25),
+        document.freight + document.administration_fee,
+    )];
+    for row in document.rows() {
+        match by_rate.iter_mut().find(|(rate, _)| *rate == row.vat) {
+            Some((_, net)) => *net += row.total(),
+            None => by_rate.push((row.vat, row.total())),
+        }
+    }
+    by_rate
+        .iter()
+        .map(|(rate, net)| net + cents(net * rate / Decimal::ONE_HUNDRED))
+        .sum()
 }
 
 /// A decimal from a mantissa and a scale: whole, cents, sub-cent, huge.
@@ -505,4 +563,90 @@ fn the_fixtures_parse_and_map_before_mutation() {
         assert!(!order.lines.is_empty());
         check_mappings(&order).unwrap();
     }
+}
+
+/// e-conomic's gross at the one rate of the order's lines.
+fn economic_gross(lines: &[economic::Line], rate: Decimal) -> Decimal {
+    let net: Decimal = lines.iter().map(economic::Line::total).sum();
+    net + cents(net * rate)
+}
+
+/// The sandbox shops' generated orders, Danish (25 %, Fortnox and
+/// e-conomic) and German (19 %, e-conomic), become documents whose gross,
+/// as each ledger computes it (VAT on the net), is the webshop's total to
+/// the cent when a cent moved on a single-unit line gets there; when no net
+/// can reach that total, the document says so in words.
+#[tokio::test]
+async fn generated_orders_become_ledger_documents_at_the_shops_total() {
+    use ferry_local::sandbox::webshop::Market;
+    use ferry_local::sandbox::{shopify as shopify_shop, woocommerce as woo_shop};
+    let mut orders: Vec<(Market, Order)> = Vec::new();
+    for (market, included) in [(Market::Denmark, true), (Market::Germany, false)] {
+        let woo = woo_shop::spawn(woo_shop::Config {
+            market,
+            prices_include_tax: included,
+            seed: Some(11),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        for id in woo.add_orders(150) {
+            let body = serde_json::to_vec(&woo.order_json(id).unwrap()).unwrap();
+            orders.push((market, woocommerce().parse_order(&body).unwrap()));
+        }
+        let shop = shopify_shop::spawn(shopify_shop::Config {
+            market,
+            taxes_included: included,
+            seed: Some(11),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        for id in shop.add_orders(150) {
+            let body = serde_json::to_vec(&shop.order_json(id).unwrap()).unwrap();
+            orders.push((market, shopify().parse_order(&body).unwrap()));
+        }
+    }
+    let settings = economic_settings();
+    let (mut put_right, mut told) = (0, 0);
+    let vat_note = |warnings: &[String]| {
+        warnings
+            .iter()
+            .any(|w| w.contains("computes VAT on the document's net"))
+    };
+    for (market, order) in &orders {
+        let total = cents(order.totals.total);
+        let rate = market.vat_rate();
+        let lines_net = cents(order.lines.iter().map(OrderLine::net_total).sum());
+        let gap = lines_net + cents(lines_net * rate) != total;
+
+        let lines = economic::lines(order, &settings).unwrap();
+        let gross = economic_gross(&lines, rate);
+        let mapped = economic::document(order, &settings, 1, lines);
+        assert!(
+            gross == total || vat_note(&mapped.warnings),
+            "e-conomic, {market:?} order {}: {gross} vs {total} without a word: {:?}",
+            order.e_number,
+            mapped.document.lines
+        );
+        put_right += usize::from(gap && gross == total);
+        told += usize::from(gross != total);
+        if *market == Market::Denmark {
+            let mapped = fortnox::document(order, "1", DocumentKind::DraftInvoice).unwrap();
+            let gross = fortnox_gross(&mapped.document);
+            assert!(
+                gross == total || vat_note(&mapped.warnings),
+                "Fortnox, order {}: {gross} vs {total} without a word: {:?}",
+                order.e_number,
+                mapped.document
+            );
+        }
+    }
+    // Most totals that per-line tax reaches lie between two a ledger can
+    // reach (a cent of net moves the gross by 1.19 or 1.25 cents): told.
+    assert!(
+        put_right > 0 && told > 0,
+        "of {} orders, {put_right} hit the gap and were put right, {told} were told",
+        orders.len()
+    );
 }

@@ -173,10 +173,17 @@ async fn an_order_arrives_in_e_conomic_once_with_its_total() {
     assert_eq!(transfer["target_ref"], document.number.to_string());
     let order = world.demo.shop.order_json(id).unwrap();
     let total: rust_decimal::Decimal = order["total_price"].as_str().unwrap().parse().unwrap();
-    assert_eq!(
-        document.gross_amount, total,
-        "the invoice total matches the webshop's"
-    );
+    // The webshop rounds tax per line, e-conomic takes VAT on the net: where
+    // no net reaches the webshop's total, the transfer says so in words.
+    if document.gross_amount != total {
+        let reason = transfer["reason"].as_str().unwrap_or_default();
+        assert!(
+            (document.gross_amount - total).abs() <= rust_decimal::Decimal::new(2, 2)
+                && reason.contains("e-conomic computes VAT on the document's net"),
+            "the invoice total {} misses the webshop's {total} without a word: {reason:?}",
+            document.gross_amount
+        );
+    }
 
     let detail = world
         .api(&format!("/transfers/{}", transfer["id"].as_str().unwrap()))

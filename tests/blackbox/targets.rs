@@ -815,3 +815,129 @@ async fn fortnox_a_burst_is_paced_without_a_single_429() {
     assert!(elapsed >= Duration::from_secs(10), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
+
+// ------------------------------------------------- VAT on the net, both ledgers
+
+/// An order whose lines carry the tax the webshop rounded line by line.
+fn order_with_taxed_lines(e_number: &str, lines: Vec<(OrderLine, &str)>) -> Order {
+    let mut order = sample_order(e_number, "karen@example.com");
+    order.lines = lines
+        .into_iter()
+        .map(|(mut line, tax)| {
+            line.tax = d(tax);
+            line
+        })
+        .collect();
+    order.totals.tax = order.lines.iter().map(|l| l.tax).sum();
+    order.totals.total = order.lines_gross_total().round_dp(2);
+    order.totals.discount = Decimal::ZERO;
+    order
+}
+
+/// Per-line tax 0.01 + 0.01 + 12.25 where the ledgers take 25 % of 49.04,
+/// 12.26: the freight or shipping line takes a cent, and the totals meet.
+fn order_a_cent_puts_right(e_number: &str) -> Order {
+    order_with_taxed_lines(
+        e_number,
+        vec![
+            (
+                line(LineKind::Product, Some("ST"), "Sticker", "1", "0.02", "0"),
+                "0.01",
+            ),
+            (
+                line(LineKind::Product, Some("PIN"), "Pin", "1", "0.02", "0"),
+                "0.01",
+            ),
+            (
+                line(LineKind::Shipping, None, "Post", "1", "49.00", "0"),
+                "12.25",
+            ),
+        ],
+    )
+}
+
+/// 3 × 31.96 less 15 % (81.498, tax 20.37 on the exact amount) and shipping
+/// 31.20 (7.80): 140.87, a gross no net reaches at 25 % VAT on the net.
+fn order_no_net_reaches(e_number: &str) -> Order {
+    order_with_taxed_lines(
+        e_number,
+        vec![
+            (
+                line(
+                    LineKind::Product,
+                    Some("F-02"),
+                    "Filters",
+                    "3",
+                    "31.96",
+                    "14.382",
+                ),
+                "20.37",
+            ),
+            (
+                line(LineKind::Shipping, None, "GLS", "1", "31.20", "0"),
+                "7.80",
+            ),
+        ],
+    )
+}
+
+fn is_vat_note(warning: &str, target: &str, shop_total: &str) -> bool {
+    warning.contains(&format!("{target} computes VAT on the document's net"))
+        && warning.contains(&format!("the webshop's {shop_total} DKK"))
+}
+
+#[tokio::test]
+async fn both_ledgers_meet_the_shops_total_by_a_cent_or_say_why_not() {
+    let reachable = order_a_cent_puts_right("#2001");
+    let unreachable = order_no_net_reaches("#2002");
+    assert_eq!(reachable.totals.total, d("61.31"));
+    assert_eq!(unreachable.totals.total, d("140.87"));
+
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let put_right = economic
+        .deliver_order(&reachable, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert!(put_right.warnings.is_empty(), "{:?}", put_right.warnings);
+    let told = economic
+        .deliver_order(&unreachable, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(told.warnings.len(), 1, "{:?}", told.warnings);
+    assert!(
+        is_vat_note(&told.warnings[0], "e-conomic", "140.87"),
+        "{}",
+        told.warnings[0]
+    );
+    let gross: Vec<Decimal> = sandbox
+        .draft_invoices()
+        .iter()
+        .map(|i| i.gross_amount)
+        .collect();
+    assert_eq!(gross, [d("61.31"), d("140.88")]);
+
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+    let put_right = fortnox
+        .deliver_order(&reachable, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert!(put_right.warnings.is_empty(), "{:?}", put_right.warnings);
+    let told = fortnox
+        .deliver_order(&unreachable, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    assert_eq!(told.warnings.len(), 1, "{:?}", told.warnings);
+    assert!(
+        is_vat_note(&told.warnings[0], "Fortnox", "140.87"),
+        "{}",
+        told.warnings[0]
+    );
+    let invoices = sandbox.invoices();
+    let totals: Vec<Decimal> = invoices.iter().map(|i| i.total).collect();
+    assert_eq!(totals, [d("61.31"), d("140.88")]);
+    assert_eq!(invoices[0].freight, d("49.01"), "the freight took the cent");
+}

@@ -504,6 +504,7 @@ impl Economic {
         Ok(Some(Delivered {
             number: number.to_string(),
             sent: found,
+            warnings: Vec::new(),
         }))
     }
 
@@ -607,6 +608,7 @@ impl Economic {
         Ok(Delivered {
             number: number.to_string(),
             sent,
+            warnings: Vec::new(),
         })
     }
 }
@@ -673,12 +675,18 @@ impl Target for Economic {
         let created = Self::json(reply, what)?;
         let number = number_field(&created, place.number_field)
             .ok_or_else(|| missing_number(place.number_field, what))?;
-        if kind == DocumentKind::BookedInvoice {
-            return self.book(number, sent).await;
-        }
+        let delivered = if kind == DocumentKind::BookedInvoice {
+            self.book(number, sent).await?
+        } else {
+            Delivered {
+                number: number.to_string(),
+                sent,
+                warnings: Vec::new(),
+            }
+        };
         Ok(Delivered {
-            number: number.to_string(),
-            sent,
+            warnings: mapped.warnings,
+            ..delivered
         })
     }
 

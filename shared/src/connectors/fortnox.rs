@@ -296,7 +296,11 @@ impl Fortnox {
     fn delivered(kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
         let number = text_field(&doc, "DocumentNumber")
             .ok_or_else(|| missing("DocumentNumber", kind.what))?;
-        Ok(Delivered { number, sent: doc })
+        Ok(Delivered {
+            number,
+            sent: doc,
+            warnings: Vec::new(),
+        })
     }
 
     async fn ensure_customer(&self, order: &Order) -> Result<String, ConnectorError> {
@@ -382,6 +386,7 @@ impl Fortnox {
         Ok(Delivered {
             number: number.to_owned(),
             sent,
+            warnings: Vec::new(),
         })
     }
 }
@@ -438,10 +443,19 @@ impl Target for Fortnox {
             .get(place.single)
             .and_then(|doc| text_field(doc, "DocumentNumber"))
             .ok_or_else(|| missing("DocumentNumber", place.what))?;
-        if kind == DocumentKind::BookedInvoice {
-            return self.bookkeep(&number, sent).await;
-        }
-        Ok(Delivered { number, sent })
+        let delivered = if kind == DocumentKind::BookedInvoice {
+            self.bookkeep(&number, sent).await?
+        } else {
+            Delivered {
+                number,
+                sent,
+                warnings: Vec::new(),
+            }
+        };
+        Ok(Delivered {
+            warnings: mapped.warnings,
+            ..delivered
+        })
     }
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {

@@ -104,6 +104,9 @@ pub struct Delivered {
     pub number: String,
     /// The document as sent (or as found, when it already existed).
     pub sent: serde_json::Value,
+    /// What the merchant should know about the document as sent (the
+    /// mapping's warnings); none for a document found.
+    pub warnings: Vec<String>,
 }
 
 /// One page of orders changed since a time, as the platform lists them.

@@ -11,8 +11,9 @@
 
 pub use super::customer_name;
 use super::{
-    cents, invoice_address, line_targets, money, order_warnings, price_parts, sku, street, text,
-    Mapped, MappingError, CENT,
+    cent_for_vat_on_the_net, cents, invoice_address, line_targets, money, order_warnings,
+    price_parts, sku, street, text, vat_on_the_net_warning, Mapped, MappingError, TaxedAmount,
+    CENT,
 };
 use crate::model::{LineKind, Order, OrderLine};
 use rust_decimal::Decimal;
@@ -366,45 +367,42 @@ pub fn lines(order: &Order, settings: &Settings) -> Result<Vec<Line>, MappingErr
     Ok(lines)
 }
 
-/// e-conomic computes VAT on the document's net, `cents(net × rate)`, while
-/// webshops round tax per line: the two can differ by a cent, and then the
-/// document's gross misses the webshop's total. With one tax rate on every
-/// line, moves the net of a single-unit line without a discount (shipping,
-/// say) by a cent or two so that `net + cents(net × rate)` is the total.
-/// (When that cannot be done, `mapping::order_warnings` tells the merchant.)
+/// e-conomic computes VAT on the document's net at the recipient's VAT
+/// zone rate, while webshops round tax per line. With one tax rate on every
+/// line (the zone's), a cent the two disagree on is moved onto a single-unit
+/// line without a discount (shipping, say): [`cent_for_vat_on_the_net`].
 fn match_vat_on_the_net(order: &Order, lines: &mut [Line]) {
+    let Some(amounts) = taxed_amounts(order, lines) else {
+        return;
+    };
+    if let Some((index, change)) = cent_for_vat_on_the_net(&amounts, order.totals.total) {
+        lines[index].unit_net_price += change;
+    }
+}
+
+/// The lines as e-conomic taxes them, when every line of an amount has the
+/// same tax rate (`None` otherwise: the zone's one rate cannot follow them).
+fn taxed_amounts(order: &Order, lines: &[Line]) -> Option<Vec<TaxedAmount>> {
     // Lines of no amount (free shipping) carry no tax line, hence no rate.
     let mut rates = order
         .lines
         .iter()
         .filter(|l| !l.net_total().is_zero())
         .map(|l| l.tax_rate);
-    let Some(Some(rate)) = rates.next() else {
-        return;
-    };
+    let rate = rates.next()??;
     if rates.any(|r| r != Some(rate)) {
-        return;
+        return None;
     }
-    let total = cents(order.totals.total);
-    let gross = |net: Decimal| net + cents(net * rate);
-    let net: Decimal = lines.iter().map(Line::total).sum();
-    if gross(net) == total {
-        return;
-    }
-    let Some(line) = lines
-        .iter_mut()
-        .rev()
-        .find(|l| l.quantity == Decimal::ONE && l.discount_percentage.is_none())
-    else {
-        return;
-    };
-    for step in [1i64, -1, 2, -2] {
-        let moved = Decimal::new(step, 2);
-        if line.unit_net_price + moved > Decimal::ZERO && gross(net + moved) == total {
-            line.unit_net_price += moved;
-            return;
-        }
-    }
+    Some(
+        lines
+            .iter()
+            .map(|l| TaxedAmount {
+                rate,
+                net: l.total(),
+                movable: l.quantity == Decimal::ONE && l.discount_percentage.is_none(),
+            })
+            .collect(),
+    )
 }
 
 /// "Order #1001" whether the webshop's number carries the `#` or not.
@@ -462,19 +460,21 @@ pub fn document(
         },
         lines,
     };
-    Mapped {
-        document,
-        warnings: order_warnings(order),
-    }
+    let mut warnings = order_warnings(order);
+    warnings.extend(
+        taxed_amounts(order, &document.lines)
+            .and_then(|amounts| vat_on_the_net_warning(order, "e-conomic", &amounts)),
+    );
+    Mapped { document, warnings }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::mapping::tests::{d, line, order};
     use crate::mapping::to_json;
 
-    fn settings() -> Settings {
+    pub(crate) fn settings() -> Settings {
         Settings {
             layout_number: 19,
             payment_terms_number: 1,

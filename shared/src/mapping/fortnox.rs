@@ -9,8 +9,9 @@
 //! two when one price cannot reach the amount (see [`super`]).
 
 use super::{
-    cents, customer_name, invoice_address, line_targets, money, order_warnings, price_parts, sku,
-    street, text, Mapped, MappingError,
+    cent_for_vat_on_the_net, cents, customer_name, invoice_address, line_targets, money,
+    order_warnings, price_parts, sku, street, text, vat_on_the_net_warning, Mapped, MappingError,
+    TaxedAmount,
 };
 use crate::model::{DocumentKind, LineKind, Order, OrderLine};
 use rust_decimal::Decimal;
@@ -249,6 +250,53 @@ fn price_row(
         .collect())
 }
 
+/// The VAT rate Fortnox books `Freight` and `AdministrationFee` at: the
+/// company's own setting, 25 % unless changed.
+const FREIGHT_VAT: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
+
+/// Fortnox computes VAT per rate on the document's net (freight and fee at
+/// [`FREIGHT_VAT`]) while webshops round tax per line: a cent the two
+/// disagree on is moved onto the freight, the fee or a single-unit row
+/// without a discount ([`cent_for_vat_on_the_net`]), so that the document's
+/// total is the webshop's.
+fn match_vat_on_the_net(
+    order: &Order,
+    rows: &mut [Row],
+    freight: &mut Decimal,
+    administration_fee: &mut Decimal,
+) {
+    let amounts = taxed_amounts(rows, *freight, *administration_fee);
+    let Some((index, change)) = cent_for_vat_on_the_net(&amounts, order.totals.total) else {
+        return;
+    };
+    match index.checked_sub(rows.len()) {
+        None => rows[index].price += change,
+        Some(0) => *administration_fee += change,
+        Some(_) => *freight += change,
+    }
+}
+
+/// The rows, then the fee and the freight, as Fortnox taxes them; tried
+/// last to first: the freight first, then the fee, then the rows.
+fn taxed_amounts(rows: &[Row], freight: Decimal, administration_fee: Decimal) -> Vec<TaxedAmount> {
+    let mut amounts: Vec<TaxedAmount> = rows
+        .iter()
+        .map(|row| TaxedAmount {
+            rate: row.vat / Decimal::ONE_HUNDRED,
+            net: row.total(),
+            movable: row.quantity() == Decimal::ONE && row.discount.is_none(),
+        })
+        .collect();
+    for net in [administration_fee, freight] {
+        amounts.push(TaxedAmount {
+            rate: FREIGHT_VAT,
+            net,
+            movable: !net.is_zero(),
+        });
+    }
+    amounts
+}
+
 /// The invoice (draft or to be booked) or order for a customer Fortnox
 /// already has. Fails before anything is sent when a product line has no
 /// SKU or the amounts cannot match to the cent.
@@ -287,6 +335,7 @@ pub fn document(
             });
         }
     }
+    match_vat_on_the_net(order, &mut rows, &mut freight, &mut administration_fee);
     let billing = invoice_address(order);
     let shipping = order.shipping_address.as_ref();
     let date = order.created_at.format("%Y-%m-%d").to_string();
@@ -310,10 +359,10 @@ pub fn document(
         invoice_rows: (!is_order).then(|| rows.clone()),
         order_rows: is_order.then_some(rows),
     };
-    Ok(Mapped {
-        document,
-        warnings: order_warnings(order),
-    })
+    let mut warnings = order_warnings(order);
+    let amounts = taxed_amounts(document.rows(), freight, administration_fee);
+    warnings.extend(vat_on_the_net_warning(order, TARGET, &amounts));
+    Ok(Mapped { document, warnings })
 }
 
 #[cfg(test)]
@@ -324,6 +373,69 @@ mod tests {
 
     fn order_net(o: &Order) -> Decimal {
         o.totals.total - o.totals.tax
+    }
+
+    /// Fortnox's total: VAT per rate on that rate's net, freight and fee at 25 %.
+    fn fortnox_total(doc: &Document) -> Decimal {
+        let at = |rate: Decimal| -> Decimal {
+            let mut net: Decimal = doc
+                .rows()
+                .iter()
+                .filter(|r| r.vat == rate)
+                .map(Row::total)
+                .sum();
+            if rate == Decimal::from(25) {
+                net += doc.freight + doc.administration_fee;
+            }
+            net + cents(net * rate / Decimal::ONE_HUNDRED)
+        };
+        [0, 6, 12, 25].map(Decimal::from).into_iter().map(at).sum()
+    }
+
+    #[test]
+    fn a_cent_lost_to_vat_on_the_net_is_put_back_on_the_freight() {
+        // Per-line tax 0.005 + 0.005 rounds to 0.02 against Fortnox's
+        // cents(49.04 × 25 %) = 12.26: a cent apart.
+        let o = order(vec![
+            line(LineKind::Product, Some("A"), "Sticker", "1", "0.02"),
+            line(LineKind::Product, Some("B"), "Pin", "1", "0.02"),
+            line(LineKind::Shipping, None, "Post", "1", "49.00"),
+        ]);
+        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+            .unwrap()
+            .document;
+        assert_eq!(fortnox_total(&doc), o.totals.total);
+        assert_eq!(doc.rows()[0].price, d("0.02"));
+        assert_eq!(doc.rows()[1].price, d("0.02"));
+        let moved = doc.freight - d("49.00");
+        assert!(moved == d("0.01") || moved == d("-0.01"), "moved {moved}");
+    }
+
+    #[test]
+    fn without_freight_the_cent_goes_on_a_single_unit_row_at_its_own_rate() {
+        let mut o = order(vec![
+            line(LineKind::Product, Some("BOOK"), "Book", "1", "49.00"),
+            line(LineKind::Product, Some("PIN"), "Pins", "3", "0.02"),
+            line(LineKind::Product, Some("ST"), "Sticker", "1", "0.02"),
+        ]);
+        // A book at 6 %; the shop's tax rounded per line: 2.94 + 0.02 + 0.01.
+        o.lines[0].tax_rate = Some(d("0.06"));
+        o.lines[0].tax = d("2.94");
+        o.totals.tax = d("2.97");
+        o.totals.total = d("49.08") + d("2.97");
+        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+            .unwrap()
+            .document;
+        assert_ne!(
+            d("49.08") + d("2.94") + cents(d("0.08") * d("0.25")),
+            o.totals.total,
+            "the example must hit the gap"
+        );
+        assert_eq!(fortnox_total(&doc), o.totals.total);
+        assert_eq!(doc.freight, Decimal::ZERO, "no freight appears");
+        let prices: Vec<Decimal> = doc.rows().iter().map(|r| r.price).collect();
+        assert_eq!(prices[1], d("0.02"), "the row of three keeps its price");
+        assert_ne!(prices, [d("49.00"), d("0.02"), d("0.02")]);
     }
 
     #[test]
@@ -345,8 +457,11 @@ mod tests {
         ]);
         let mapped = document(&o, "17", DocumentKind::DraftInvoice).unwrap();
         let doc = &mapped.document;
-        assert_eq!(doc.freight, d("39.00"));
+        // The lines' tax, rounded per line, is 66.01; Fortnox's 25 % of the
+        // net 264.00 is 66.00: the freight takes the cent.
+        assert_eq!(doc.freight, d("39.01"));
         assert_eq!(doc.administration_fee, d("5.00"));
+        assert_eq!(fortnox_total(doc), o.totals.total);
         let rows = doc.rows();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].article_number.as_deref(), Some("MUG-BLUE"));
@@ -358,7 +473,7 @@ mod tests {
         assert_eq!(rows[0].total(), d("184.50"));
         assert_eq!(rows[2].article_number, None);
         assert_eq!(rows[2].price, d("-10.00"));
-        assert_eq!(doc.net(), order_net(&o));
+        assert_eq!(doc.net(), order_net(&o) + d("0.01"));
 
         let json: serde_json::Value = serde_json::from_slice(&to_json(doc).unwrap()).unwrap();
         assert_eq!(json["CustomerNumber"], "17");
@@ -366,7 +481,7 @@ mod tests {
         assert_eq!(json["YourOrderNumber"], "#1001");
         assert_eq!(json["ExternalInvoiceReference1"], "#1001");
         assert_eq!(json["VATIncluded"], false);
-        assert_eq!(json["Freight"], 39);
+        assert_eq!(json["Freight"], 39.01);
         assert_eq!(json["AdministrationFee"], 5);
         assert_eq!(json["InvoiceRows"][0]["DeliveredQuantity"], 2);
         assert_eq!(json["InvoiceRows"][0]["Discount"], 15.5);

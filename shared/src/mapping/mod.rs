@@ -16,7 +16,14 @@
 //! 3. when no pricing reaches the target (a fractional quantity such as
 //!    `2.5 × …`), the mapping fails with [`MappingError::CannotMatchTotal`]:
 //!    a document that silently differs from the webshop by a cent is worse
-//!    than a transfer that says why it stopped.
+//!    than a transfer that says why it stopped;
+//! 4. the ledger then computes VAT per rate on the document's net, where the
+//!    webshop rounded tax per line: the grosses can differ by a cent or two.
+//!    A single-unit amount (shipping, a fee, one item) moves by a cent when
+//!    that lands on the webshop's total ([`cent_for_vat_on_the_net`]); when
+//!    no net can (a cent of net moves the gross by 1.25 cents at 25 %), the
+//!    document is made as it is and a warning says so in words
+//!    ([`vat_on_the_net_warning`]), never silently.
 //!
 //! Whether the webshop's own lines add up to its stated total is a separate,
 //! target-independent question: [`order_warnings`] answers it in words (the
@@ -176,19 +183,115 @@ pub fn price_parts(quantity: Decimal, target: Decimal) -> Option<Vec<PricedQuant
     (total == target).then_some(parts)
 }
 
+/// One amount of a document as a ledger adds it up: its VAT rate (`0.25`
+/// for 25 %), its net, and whether a cent may be moved onto it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaxedAmount {
+    pub rate: Decimal,
+    pub net: Decimal,
+    /// A single-unit amount without a discount (shipping, a fee, one item),
+    /// whose price can move by a cent and stay what it says.
+    pub movable: bool,
+}
+
+/// The gross a ledger computes: the net plus, for each VAT rate,
+/// `cents(net of that rate × rate)`, VAT on the net as a VAT report has it.
+pub(crate) fn gross_with_vat_on_the_net(amounts: &[TaxedAmount]) -> Decimal {
+    let mut by_rate: Vec<(Decimal, Decimal)> = Vec::new();
+    for amount in amounts {
+        match by_rate.iter_mut().find(|(rate, _)| *rate == amount.rate) {
+            Some((_, net)) => *net += amount.net,
+            None => by_rate.push((amount.rate, amount.net)),
+        }
+    }
+    by_rate
+        .iter()
+        .map(|(rate, net)| net + cents(net * rate))
+        .sum()
+}
+
+/// Webshops round tax per line; ledgers compute VAT per rate on the whole
+/// net. The two can differ by a cent or two, and then the ledger's gross
+/// misses the webshop's total. Returns which movable amount to change, and
+/// by how much (±1 or ±2 cents, the last movable amount first), so that the
+/// ledger's gross is `total`; `None` when it already is or no move gets
+/// there (then [`order_warnings`] is what the merchant sees).
+pub(crate) fn cent_for_vat_on_the_net(
+    amounts: &[TaxedAmount],
+    total: Decimal,
+) -> Option<(usize, Decimal)> {
+    let total = cents(total);
+    if gross_with_vat_on_the_net(amounts) == total {
+        return None;
+    }
+    let mut moved = amounts.to_vec();
+    for index in (0..amounts.len()).rev().filter(|i| amounts[*i].movable) {
+        for step in [1i64, -1, 2, -2] {
+            let change = Decimal::new(step, 2);
+            let net = amounts[index].net + change;
+            if net <= Decimal::ZERO {
+                continue;
+            }
+            moved[index].net = net;
+            if gross_with_vat_on_the_net(&moved) == total {
+                return Some((index, change));
+            }
+        }
+        moved[index].net = amounts[index].net;
+    }
+    None
+}
+
+/// What the merchant should know when a ledger's VAT on the net still
+/// misses the webshop's total after [`cent_for_vat_on_the_net`] (at 25 %,
+/// one gross in five cannot be reached by any net): the document is right
+/// for its net, and the difference is a cent or two of rounding. `None`
+/// when the totals meet, or when the lines themselves miss the total (the
+/// warning of [`order_warnings`] says that already).
+pub(crate) fn vat_on_the_net_warning(
+    order: &Order,
+    target: &str,
+    amounts: &[TaxedAmount],
+) -> Option<String> {
+    let gross = gross_with_vat_on_the_net(amounts);
+    let total = cents(order.totals.total);
+    if gross == total || lines_total(order) != total {
+        return None;
+    }
+    Some(format!(
+        "order {}: {target} computes VAT on the document's net, so the document's total is {} {}, \
+         {} {} from the webshop's {} {}, which rounds tax line by line; no price could move by a \
+         cent to close the gap — the document is delivered as is; settle the difference by hand \
+         if it matters",
+        order.e_number,
+        gross,
+        order.currency,
+        gross - total,
+        order.currency,
+        total,
+        order.currency
+    ))
+}
+
 /// The exact net amounts of the order's lines and their whole-cent targets.
 pub(crate) fn line_targets(order: &Order) -> Vec<Decimal> {
     let exact: Vec<Decimal> = order.lines.iter().map(OrderLine::net_total).collect();
     cent_targets(&exact)
 }
 
+/// The webshop's lines with their tax, to the cent: what the documents follow.
+fn lines_total(order: &Order) -> Decimal {
+    let lines_net = cents(order.lines.iter().map(OrderLine::net_total).sum());
+    let lines_tax: Decimal = order.lines.iter().map(|l| l.tax).sum();
+    cents(lines_net + lines_tax)
+}
+
 /// What the merchant should know about the order whatever the target: the
 /// webshop's lines should add up to its total. Documents follow the lines.
 pub fn order_warnings(order: &Order) -> Vec<String> {
     let mut warnings = Vec::new();
-    let lines_net = cents(order.lines.iter().map(OrderLine::net_total).sum());
     let lines_tax: Decimal = order.lines.iter().map(|l| l.tax).sum();
-    let lines_total = cents(lines_net + lines_tax);
+    let lines_total = lines_total(order);
     let total = cents(order.totals.total);
     if lines_total != total {
         warnings.push(format!(
@@ -413,6 +516,94 @@ pub(crate) mod tests {
             discount: None,
         })?;
         Ok(String::from_utf8(bytes).unwrap())
+    }
+
+    fn taxed(rate: &str, net: &str, movable: bool) -> TaxedAmount {
+        TaxedAmount {
+            rate: d(rate),
+            net: d(net),
+            movable,
+        }
+    }
+
+    #[test]
+    fn vat_on_the_net_is_rounded_once_per_rate() {
+        let amounts = [
+            taxed("0.25", "0.02", true),
+            taxed("0.06", "10.10", true),
+            taxed("0.25", "0.02", true),
+        ];
+        // 0.04 × 25 % = 0.01 (not 0.005 + 0.005 rounded to 0.02); 10.10 × 6 % = 0.61.
+        assert_eq!(gross_with_vat_on_the_net(&amounts), d("10.76"));
+    }
+
+    #[test]
+    fn the_cent_goes_on_the_last_movable_amount_that_reaches_the_total() {
+        let amounts = [
+            taxed("0.25", "0.02", true),
+            taxed("0.25", "0.02", true),
+            taxed("0.25", "49.00", false),
+        ];
+        // Per-line tax makes 49.04 + 0.01 + 0.01 + 12.25; the net's VAT is 12.26.
+        assert_eq!(gross_with_vat_on_the_net(&amounts), d("61.30"));
+        let (index, change) = cent_for_vat_on_the_net(&amounts, d("61.31")).unwrap();
+        assert_eq!(index, 1, "the last movable amount");
+        let mut moved = amounts;
+        moved[index].net += change;
+        assert_eq!(gross_with_vat_on_the_net(&moved), d("61.31"));
+        assert_eq!(
+            cent_for_vat_on_the_net(&amounts, d("61.30")),
+            None,
+            "already there"
+        );
+    }
+
+    #[test]
+    fn a_total_no_net_can_reach_is_delivered_with_the_reason_in_words() {
+        // 3 × 31.96 less 15 % is 81.498 (tax 20.37 on the exact amount) and
+        // shipping 31.20 (tax 7.80): the webshop says 140.87. At 25 % VAT on
+        // the net, 112.69 gives 140.86 and 112.70 gives 140.88.
+        let mut filters = line(LineKind::Product, Some("F-02"), "Filters", "3", "31.96");
+        filters.discount = d("14.382");
+        let o = order(vec![
+            filters,
+            line(LineKind::Shipping, None, "GLS", "1", "31.20"),
+        ]);
+        assert_eq!(o.totals.total, d("140.87"));
+        let lines = economic::lines(&o, &economic::tests::settings()).unwrap();
+        let mapped = economic::document(&o, &economic::tests::settings(), 1, lines);
+        let fortnox = fortnox::document(&o, "1", crate::model::DocumentKind::DraftInvoice).unwrap();
+        for (target, warnings) in [
+            ("e-conomic", mapped.warnings),
+            ("Fortnox", fortnox.warnings),
+        ] {
+            assert_eq!(warnings.len(), 1, "{target}: {warnings:?}");
+            let words = &warnings[0];
+            assert!(
+                words.contains(&format!("{target} computes VAT on the document's net"))
+                    && words.contains("140.87 DKK")
+                    && words.contains("settle the difference by hand"),
+                "{words}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_cent_is_moved_when_nothing_may_move_or_no_move_is_enough() {
+        let fixed = [taxed("0.25", "49.04", false)];
+        assert_eq!(cent_for_vat_on_the_net(&fixed, d("61.31")), None);
+        let movable = [taxed("0.25", "49.04", true)];
+        assert_eq!(
+            cent_for_vat_on_the_net(&movable, d("62.30")),
+            None,
+            "a euro off is not a rounding difference"
+        );
+        let tiny = [taxed("0.25", "0.01", true)];
+        assert_eq!(
+            cent_for_vat_on_the_net(&tiny, d("-0.01")),
+            None,
+            "an amount never moves to zero or below"
+        );
     }
 
     #[test]

@@ -298,7 +298,14 @@ async fn deliver(
     .await
     {
         Ok((document, linked)) => {
-            let warnings = mapping::order_warnings(&plan.order);
+            // The order's own warnings (also for a document found), then the
+            // mapping's about the document as sent.
+            let mut warnings = mapping::order_warnings(&plan.order);
+            for warning in &document.warnings {
+                if !warnings.contains(warning) {
+                    warnings.push(warning.clone());
+                }
+            }
             record_delivered(ferry, claimed, &document, linked, &warnings).await?;
             Ok(Some(Outcome::Delivered {
                 target_ref: document.number,
