@@ -941,3 +941,24 @@ async fn both_ledgers_meet_the_shops_total_by_a_cent_or_say_why_not() {
     assert_eq!(totals, [d("61.31"), d("140.88")]);
     assert_eq!(invoices[0].freight, d("49.01"), "the freight took the cent");
 }
+
+#[tokio::test]
+async fn fortnox_two_orders_of_one_new_customer_at_once_make_one_customer() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+    let first = sample_order("#3001", "new@example.com");
+    let second = sample_order("#3002", "new@example.com");
+    let (a, b) = tokio::join!(
+        fortnox.deliver_order(&first, DocumentKind::DraftInvoice),
+        fortnox.deliver_order(&second, DocumentKind::DraftInvoice),
+    );
+    a.unwrap();
+    b.unwrap();
+    let customers = sandbox.customers();
+    assert_eq!(customers.len(), 1, "{customers:?}");
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 2);
+    assert!(invoices
+        .iter()
+        .all(|i| i.customer_number == customers[0].customer_number));
+}

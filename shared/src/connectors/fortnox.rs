@@ -13,7 +13,7 @@
 //!   that happens anyway holds the pacer for `Retry-After`.
 
 use super::economic::token_key;
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
+use super::http::{retry_after, status_error, transport_error, HttpClient, Lookups, Pacer};
 use super::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::fortnox as mapping;
 use crate::mapping::{customer_name, to_json};
@@ -43,6 +43,9 @@ pub struct Fortnox {
     headers: HeaderMap,
     http: HttpClient,
     pacer: Arc<Pacer>,
+    /// Shared by every connector of this token: whose turn it is to look a
+    /// customer up and create it.
+    known: Arc<Lookups>,
 }
 
 struct Reply {
@@ -176,16 +179,15 @@ impl Fortnox {
         headers.insert(AUTHORIZATION, authorization);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let pacer = http.pacer(
-            &token_key("fortnox", token.as_bytes()),
-            REQUESTS_PER_WINDOW,
-            WINDOW,
-        );
+        let key = token_key("fortnox", token.as_bytes());
+        let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
+        let known = http.lookups(&key);
         Ok(Self {
             base,
             headers,
             http,
             pacer,
+            known,
         })
     }
 
@@ -310,6 +312,10 @@ impl Fortnox {
             Some(email) => ("email", "Email", email.clone()),
             None => ("name", "Name", customer_name(order)),
         };
+        // Fortnox takes a second customer with the same email: search and
+        // create in turn, so that two orders of one new customer (a batch
+        // handled at once) make one customer.
+        let _turn = self.known.one_at_a_time().await;
         let mut url = self.url(&["customers"]);
         url.query_pairs_mut().append_pair(parameter, &value);
         let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
