@@ -447,3 +447,55 @@ async fn usage_counted_per_batch_is_written_once_on_flush() {
     keeping.flush_usage().await.expect("flush");
     assert_eq!(other.usage(&tenant, &month).await.unwrap().orders, 1);
 }
+
+/// A tenant with many systems: the worker's one read of its set-up stays a
+/// single bounded Query (settings, subscription and the first systems), and
+/// says it holds only some, so that the others are read one by one.
+#[tokio::test]
+async fn the_set_up_of_a_tenant_with_many_systems_is_read_in_one_bounded_page() {
+    let (_client, store) = fresh().await;
+    let tenant = TenantId::generate();
+    let sealer = Sealer::from_base64(&Sealer::generate_key()).expect("a key");
+    let settings = ferry::model::Settings {
+        stock_active: false,
+        ..Default::default()
+    };
+    store
+        .put_settings(&tenant, &settings)
+        .await
+        .expect("put_settings");
+    let mut ids = Vec::new();
+    for n in 0..30 {
+        let system = System {
+            id: SystemId::generate(),
+            tenant: tenant.clone(),
+            kind: SystemKind::Woocommerce,
+            name: format!("Shop {n}"),
+            config: serde_json::Map::new(),
+            credentials: sealer.seal(&Credentials(BTreeMap::new())),
+            health: CredentialHealth::default(),
+            scope: Scope::default(),
+            active: true,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        store.put_system(&system).await.expect("put_system");
+        ids.push(system.id);
+    }
+    let setup = store.tenant_setup(&tenant).await.expect("tenant_setup");
+    assert_eq!(setup.settings, settings);
+    assert!(
+        !setup.all_systems,
+        "30 systems are more than one page holds"
+    );
+    assert!(
+        setup.systems.len() < 16,
+        "{} systems read with the settings",
+        setup.systems.len()
+    );
+    ids.sort();
+    let last = ids.last().expect("30 ids");
+    assert!(setup.systems.iter().all(|s| &s.id != last));
+    let found = setup.system(&store, &tenant, last).await.expect("system");
+    assert_eq!(found.map(|s| s.id), Some(last.clone()));
+}

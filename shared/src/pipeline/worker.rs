@@ -173,12 +173,13 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
             connection.name
         )));
     }
-    let Some(source_system) = setup.system(&connection.source) else {
+    let store = ferry.store.as_ref();
+    let Some(source_system) = setup.system(store, tenant, &connection.source).await? else {
         return Ok(Decision::Fail(
             "the connection's source system was removed".into(),
         ));
     };
-    let Some(target_system) = setup.system(&connection.target).cloned() else {
+    let Some(target_system) = setup.system(store, tenant, &connection.target).await? else {
         return Ok(Decision::Fail(
             "the connection's target system was removed".into(),
         ));
@@ -197,7 +198,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
         .and_then(|creds| {
             ferry
                 .connectors
-                .source(source_system, &creds)
+                .source(&source_system, &creds)
                 .map_err(|e| e.to_string())
         }) {
         Ok(source) => source,

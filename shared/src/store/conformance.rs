@@ -1924,15 +1924,44 @@ pub async fn tenant_setup_reads_what_the_single_reads_do(store: &dyn Store) {
     assert_eq!(setup.settings, settings);
     assert_eq!(setup.subscription, Some(subscription));
     assert_eq!(setup.systems.len(), 2, "the tenant's two systems only");
+    assert!(setup.all_systems);
     for system in [&shop, &ledger] {
         assert_eq!(
-            setup.system(&system.id),
-            store
-                .get_system(&a, &system.id)
-                .await
-                .expect("get_system")
-                .as_ref()
+            setup.system(store, &a, &system.id).await.expect("system"),
+            store.get_system(&a, &system.id).await.expect("get_system")
         );
     }
-    assert!(setup.system(&elsewhere.id).is_none());
+    assert_eq!(
+        setup
+            .system(store, &a, &elsewhere.id)
+            .await
+            .expect("system"),
+        None,
+        "another tenant's system is not this tenant's"
+    );
+
+    // A tenant with many systems: the set-up may hold only some, and each
+    // system is still found, the last one stored included.
+    let c = TenantId::generate();
+    let mut many = Vec::new();
+    for n in 0..40 {
+        let system = sample_system(&c, SystemKind::Woocommerce, &format!("Shop {n}"));
+        store.put_system(&system).await.expect("put_system");
+        many.push(system);
+    }
+    let setup = store.tenant_setup(&c).await.expect("tenant_setup");
+    if setup.all_systems {
+        assert_eq!(setup.systems.len(), 40, "all of them, when it says so");
+    }
+    let mut ids: Vec<&SystemId> = many.iter().map(|s| &s.id).collect();
+    ids.sort();
+    for id in [ids[0], ids[20], ids[39]] {
+        let found = setup.system(store, &c, id).await.expect("system");
+        assert_eq!(found.map(|s| s.id), Some(id.clone()));
+    }
+    assert_eq!(
+        setup.system(store, &c, &shop.id).await.expect("system"),
+        None,
+        "tenant a's system is not tenant c's"
+    );
 }

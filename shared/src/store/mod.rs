@@ -235,6 +235,7 @@ pub trait Store: Send + Sync {
             settings: self.get_settings(tenant).await?,
             subscription: self.get_subscription(tenant).await?,
             systems: self.list_systems(tenant).await?,
+            all_systems: true,
         })
     }
 
@@ -256,11 +257,25 @@ pub struct TenantSetup {
     pub settings: Settings,
     pub subscription: Option<Subscription>,
     pub systems: Vec<System>,
+    /// Whether `systems` holds all of the tenant's systems; a store may
+    /// read only the first few of a tenant with many (see [`Self::system`]).
+    pub all_systems: bool,
 }
 
 impl TenantSetup {
-    pub fn system(&self, id: &SystemId) -> Option<&System> {
-        self.systems.iter().find(|s| &s.id == id)
+    /// The tenant's system `id`: from the set-up, or read from `store` when
+    /// the set-up holds only some of the systems.
+    pub async fn system(
+        &self,
+        store: &dyn Store,
+        tenant: &TenantId,
+        id: &SystemId,
+    ) -> StoreResult<Option<System>> {
+        match self.systems.iter().find(|s| &s.id == id) {
+            Some(system) => Ok(Some(system.clone())),
+            None if self.all_systems => Ok(None),
+            None => store.get_system(tenant, id).await,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use super::errors::{build_error, corrupt, unavailable};
 use super::keys::{PK, SK};
 use super::DynamoStore;
 use crate::store::StoreResult;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use futures::future::join_all;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -66,12 +67,6 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    /// The items of a partition whose SK is in `from..=to`, in SK order,
-    /// strongly consistent (a Query costs by the bytes it returns).
-    pub(super) async fn range(&self, pk: &str, from: &str, to: &str) -> StoreResult<Vec<Item>> {
-        self.query_all(pk, SortKeys::Between(from, to)).await
-    }
-
     /// Every item of a partition (optionally those whose SK starts with
     /// `sk_prefix`), in SK order, strongly consistent.
     pub(super) async fn partition(
@@ -83,37 +78,65 @@ impl DynamoStore {
         self.query_all(pk, sort_keys).await
     }
 
+    /// The first `limit` items of a partition whose SK is in `from..=to`,
+    /// in SK order, strongly consistent, in one request; and whether more
+    /// items follow.
+    pub(super) async fn range_head(
+        &self,
+        pk: &str,
+        from: &str,
+        to: &str,
+        limit: i32,
+    ) -> StoreResult<(Vec<Item>, bool)> {
+        let out = self
+            .query(pk, SortKeys::Between(from, to))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        let more = out.last_evaluated_key.is_some_and(|key| !key.is_empty());
+        Ok((out.items.unwrap_or_default(), more))
+    }
+
     /// Every page of one strongly consistent Query of a partition.
     async fn query_all(&self, pk: &str, sort_keys: SortKeys<'_>) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start.take());
-            let query = match sort_keys {
-                SortKeys::All => query.key_condition_expression("#pk = :pk"),
-                SortKeys::Prefix(prefix) => query
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":prefix", s(prefix)),
-                SortKeys::Between(from, to) => query
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":from", s(from))
-                    .expression_attribute_values(":to", s(to)),
-            };
-            let out = query.send().await.map_err(|e| unavailable("Query", e))?;
+            let out = self
+                .query(pk, sort_keys)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
                 _ => return Ok(items),
             }
+        }
+    }
+
+    /// A strongly consistent Query of `sort_keys` in a partition.
+    fn query(&self, pk: &str, sort_keys: SortKeys<'_>) -> QueryFluentBuilder {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", s(pk));
+        match sort_keys {
+            SortKeys::All => query.key_condition_expression("#pk = :pk"),
+            SortKeys::Prefix(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":prefix", s(prefix)),
+            SortKeys::Between(from, to) => query
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to)),
         }
     }
 

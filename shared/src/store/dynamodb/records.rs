@@ -92,14 +92,23 @@ impl DynamoStore {
     /// Settings (`SET`), subscription (`SUB`) and systems (`SYS#…`) sort
     /// next to each other in the tenant's partition and nothing else sorts
     /// between them: one strongly consistent Query of that range.
+    /// At most [`SETUP_ITEMS`] items, so that a tenant with many systems
+    /// costs no more than a few: the worker reads the others it needs one by
+    /// one ([`TenantSetup::all_systems`]).
     pub(super) async fn read_tenant_setup(&self, tenant: &TenantId) -> StoreResult<TenantSetup> {
-        let items = self
-            .range(&tenant_pk(tenant), SETTINGS_SK, SETUP_RANGE_END)
+        let (items, more) = self
+            .range_head(
+                &tenant_pk(tenant),
+                SETTINGS_SK,
+                SETUP_RANGE_END,
+                SETUP_ITEMS,
+            )
             .await?;
         let mut setup = TenantSetup {
             settings: Settings::default(),
             subscription: None,
             systems: Vec::new(),
+            all_systems: !more,
         };
         for item in items {
             let Some(sk) = text(&item, SK).map(str::to_owned) else {
@@ -119,3 +128,5 @@ impl DynamoStore {
 
 /// Above every `SYS#<id>` (ids never hold `$`, which sorts right after `#`).
 const SETUP_RANGE_END: &str = "SYS$";
+/// Settings, subscription and 14 systems: a few KB, one or two read units.
+const SETUP_ITEMS: i32 = 16;
