@@ -782,7 +782,8 @@ async fn fortnox_a_burst_is_paced_without_a_single_429() {
     let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
     let fortnox = fortnox_target(&sandbox);
     let start = Instant::now();
-    // The first order finds no customer and no articles and makes them (7 calls) ...
+    // The first order finds no customer and no articles and makes them, and
+    // looks for the customer again after making it (8 calls) ...
     fortnox
         .deliver_order(
             &sample_order("#9000", "burst@example.com"),
@@ -791,7 +792,7 @@ async fn fortnox_a_burst_is_paced_without_a_single_429() {
         .await
         .unwrap();
     // ... then 14 orders at once, 4 calls each (customer, 2 articles, invoice):
-    // 63 calls, more than two windows' worth.
+    // 64 calls, more than two windows' worth.
     let orders: Vec<Order> = (1..=14)
         .map(|n| sample_order(&format!("#9{n:03}"), "burst@example.com"))
         .collect();
@@ -805,13 +806,13 @@ async fn fortnox_a_burst_is_paced_without_a_single_429() {
 
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(sandbox.invoices().len(), 15);
-    assert_eq!(sandbox.requests(), 63);
+    assert_eq!(sandbox.requests(), 64);
     assert_eq!(
         sandbox.too_many_requests(),
         0,
         "the pacer let Fortnox refuse calls"
     );
-    // 63 calls at 25 per 5 s cannot finish before the third window opens.
+    // 64 calls at 25 per 5 s cannot finish before the third window opens.
     assert!(elapsed >= Duration::from_secs(10), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
@@ -961,4 +962,56 @@ async fn fortnox_two_orders_of_one_new_customer_at_once_make_one_customer() {
     assert!(invoices
         .iter()
         .all(|i| i.customer_number == customers[0].customer_number));
+}
+
+/// Two Lambda instances (two connectors, each with its own memory and
+/// turn) deliver two orders of one new customer at the same moment: both
+/// find no customer and both make one; each then looks again, the first
+/// customer made is kept and the later one deleted, and both documents
+/// are on the one customer left.
+#[tokio::test]
+async fn two_instances_making_one_new_customer_at_once_end_on_one_customer() {
+    let email = "race@example.com";
+    let first = sample_order("#4001", email);
+    let second = sample_order("#4002", email);
+
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let (one, two) = (economic_target(&sandbox), economic_target(&sandbox));
+    let (a, b) = tokio::join!(
+        one.deliver_order(&first, DocumentKind::DraftInvoice),
+        two.deliver_order(&second, DocumentKind::DraftInvoice),
+    );
+    a.unwrap();
+    b.unwrap();
+    let customers: Vec<u64> = sandbox
+        .customers()
+        .iter()
+        .filter(|c| c.email.as_deref() == Some(email))
+        .map(|c| c.customer_number)
+        .collect();
+    assert_eq!(customers.len(), 1, "e-conomic customers {customers:?}");
+    let drafts = sandbox.draft_invoices();
+    assert_eq!(drafts.len(), 2);
+    assert!(drafts.iter().all(|d| d.customer_number == customers[0]));
+
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let (one, two) = (fortnox_target(&sandbox), fortnox_target(&sandbox));
+    let (a, b) = tokio::join!(
+        one.deliver_order(&first, DocumentKind::DraftInvoice),
+        two.deliver_order(&second, DocumentKind::DraftInvoice),
+    );
+    a.unwrap();
+    b.unwrap();
+    let customers: Vec<String> = sandbox
+        .customers()
+        .into_iter()
+        .filter(|c| c.email.as_deref() == Some(email))
+        .map(|c| c.customer_number)
+        .collect();
+    assert_eq!(customers.len(), 1, "Fortnox customers {customers:?}");
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 2);
+    assert!(invoices.iter().all(|i| i.customer_number == customers[0]));
 }

@@ -39,6 +39,7 @@ const INVALID_TOKEN: u64 = 2_000_311;
 const TOO_MANY: u64 = 2_000_429;
 const MALFORMED: u64 = 2_000_588;
 const CUSTOMER_NOT_FOUND: u64 = 2_000_433;
+const CUSTOMER_IN_USE: u64 = 2_000_434;
 const ARTICLE_NOT_FOUND: u64 = 2_000_428;
 const NOT_FOUND: u64 = 2_000_404;
 const ARTICLE_TAKEN: u64 = 2_000_013;
@@ -257,7 +258,10 @@ fn router(shared: Shared) -> Router {
             "/3/customers",
             get(customers::list_customers).post(create_customer),
         )
-        .route("/3/customers/{number}", get(get_customer))
+        .route(
+            "/3/customers/{number}",
+            get(get_customer).delete(delete_customer),
+        )
         .route(
             "/3/articles",
             get(catalog::list_articles).post(create_article),
@@ -430,6 +434,37 @@ async fn get_customer(State(shared): State<Shared>, Path(number): Path<String>) 
             CUSTOMER_NOT_FOUND,
         ),
     }
+}
+
+/// `DELETE /3/customers/{CustomerNumber}`: 204, or 404; a customer that
+/// invoices or orders refer to is kept (400).
+async fn delete_customer(State(shared): State<Shared>, Path(number): Path<String>) -> Response {
+    let mut ledger = shared.ledger();
+    let Some(index) = ledger
+        .customers
+        .iter()
+        .position(|c| c.customer_number == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("Customer {number} was not found."),
+            CUSTOMER_NOT_FOUND,
+        );
+    };
+    let in_use = ledger
+        .invoices
+        .iter()
+        .chain(ledger.orders.iter())
+        .any(|d| d.customer_number == number);
+    if in_use {
+        return bad_request(
+            format!("Customer {number} has documents and cannot be deleted."),
+            CUSTOMER_IN_USE,
+        )
+        .into_response();
+    }
+    ledger.customers.remove(index);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn create_customer(State(shared): State<Shared>, body: Bytes) -> Response {

@@ -469,16 +469,22 @@ impl Economic {
     }
 
     /// The first item of a filtered collection.
+    /// The first item of `segments` that `filter` matches, in the order of
+    /// `sort` when given (`customerNumber`), else e-conomic's own.
     async fn first_match(
         &self,
         segments: &[&str],
         filter: String,
+        sort: Option<&str>,
         what: &str,
     ) -> Result<Option<Value>, ConnectorError> {
         let mut url = self.url(segments);
         url.query_pairs_mut()
             .append_pair("filter", &filter)
             .append_pair("pagesize", "1");
+        if let Some(sort) = sort {
+            url.query_pairs_mut().append_pair("sort", sort);
+        }
         let body = Self::json(self.call(Method::GET, url, None).await?, what)?;
         Ok(body
             .get("collection")
@@ -494,7 +500,7 @@ impl Economic {
     ) -> Result<Option<Delivered>, ConnectorError> {
         let filter = format!("references.other$eq:{}", filter_value(e_number));
         let Some(found) = self
-            .first_match(&place.path, filter, "document search")
+            .first_match(&place.path, filter, None, "document search")
             .await?
         else {
             return Ok(None);
@@ -525,12 +531,7 @@ impl Economic {
         if let Some(number) = self.known.get(&question).and_then(|n| n.parse().ok()) {
             return Ok(number);
         }
-        if let Some(found) = self
-            .first_match(&["customers"], filter, "customer search")
-            .await?
-        {
-            let number = number_field(&found, "customerNumber")
-                .ok_or_else(|| missing_number("customerNumber", "customer search"))?;
+        if let Some(number) = self.first_customer(&filter).await? {
             self.known.remember(&question, &number.to_string());
             return Ok(number);
         }
@@ -540,10 +541,62 @@ impl Economic {
                 .await?,
             "customer",
         )?;
-        let number = number_field(&created, "customerNumber")
+        let made = number_field(&created, "customerNumber")
             .ok_or_else(|| missing_number("customerNumber", "customer"))?;
+        let number = self.keep_the_first_customer(&filter, made).await?;
         self.known.remember(&question, &number.to_string());
         Ok(number)
+    }
+
+    /// The lowest customer number that `filter` matches: the customer made
+    /// first.
+    async fn first_customer(&self, filter: &str) -> Result<Option<u64>, ConnectorError> {
+        let found = self
+            .first_match(
+                &["customers"],
+                filter.to_owned(),
+                Some("customerNumber"),
+                "customer search",
+            )
+            .await?;
+        found
+            .map(|customer| {
+                number_field(&customer, "customerNumber")
+                    .ok_or_else(|| missing_number("customerNumber", "customer search"))
+            })
+            .transpose()
+    }
+
+    /// The turn of [`Self::ensure_customer`] holds within one process only:
+    /// another (a second Lambda instance) may have made the same customer at
+    /// the same moment. So after making one, look again: the first customer
+    /// (the lowest number, made first) is the customer, and one made later
+    /// here is deleted (it has no documents yet); every racer ends on the
+    /// same customer. A failed delete is logged and leaves a spare customer.
+    async fn keep_the_first_customer(
+        &self,
+        filter: &str,
+        made: u64,
+    ) -> Result<u64, ConnectorError> {
+        let first = self.first_customer(filter).await?.unwrap_or(made);
+        if first >= made {
+            return Ok(made);
+        }
+        let url = self.url(&["customers", &made.to_string()]);
+        match self.call(Method::DELETE, url, None).await {
+            Ok(reply) if reply.status.is_success() => {}
+            Ok(reply) => tracing::warn!(
+                customer = made,
+                status = reply.status.as_u16(),
+                "a customer made at the same moment as customer {first} could not be deleted"
+            ),
+            Err(error) => tracing::warn!(
+                customer = made,
+                %error,
+                "a customer made at the same moment as customer {first} could not be deleted"
+            ),
+        }
+        Ok(first)
     }
 
     async fn product_exists(&self, product_number: &str) -> Result<bool, ConnectorError> {

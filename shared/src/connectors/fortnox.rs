@@ -54,6 +54,23 @@ struct Reply {
     body: Vec<u8>,
 }
 
+/// How a customer is looked up: the query parameter, the field that must
+/// match exactly, and the value.
+struct CustomerSearch {
+    parameter: &'static str,
+    field: &'static str,
+    value: String,
+}
+
+/// Customer numbers in the order Fortnox gives them: by value when both are
+/// numbers ("9" before "10"), else as text.
+fn customer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
+}
+
 /// Invoices or orders: where they live and what Fortnox calls them.
 struct Kind {
     path: &'static str,
@@ -308,30 +325,24 @@ impl Fortnox {
     async fn ensure_customer(&self, order: &Order) -> Result<String, ConnectorError> {
         let wanted = mapping::customer(order);
         // Fortnox's search matches loosely; only an exact email (or name) counts.
-        let (parameter, field, value) = match &wanted.email {
-            Some(email) => ("email", "Email", email.clone()),
-            None => ("name", "Name", customer_name(order)),
+        let search = match &wanted.email {
+            Some(email) => CustomerSearch {
+                parameter: "email",
+                field: "Email",
+                value: email.clone(),
+            },
+            None => CustomerSearch {
+                parameter: "name",
+                field: "Name",
+                value: customer_name(order),
+            },
         };
         // Fortnox takes a second customer with the same email: search and
         // create in turn, so that two orders of one new customer (a batch
         // handled at once) make one customer.
         let _turn = self.known.one_at_a_time().await;
-        let mut url = self.url(&["customers"]);
-        url.query_pairs_mut().append_pair(parameter, &value);
-        let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
-        let found = body
-            .get("Customers")
-            .and_then(Value::as_array)
-            .and_then(|list| {
-                list.iter().find(|c| {
-                    c.get(field)
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| v.trim().eq_ignore_ascii_case(value.trim()))
-                })
-            });
-        if let Some(customer) = found {
-            return text_field(customer, "CustomerNumber")
-                .ok_or_else(|| missing("CustomerNumber", "customer search"));
+        if let Some(number) = self.first_customer(&search).await? {
+            return Ok(number);
         }
         let body = Self::envelope(&wanted, "Customer")?;
         let created = Self::json(
@@ -339,10 +350,74 @@ impl Fortnox {
                 .await?,
             "customer",
         )?;
-        created
+        let made = created
             .get("Customer")
             .and_then(|c| text_field(c, "CustomerNumber"))
-            .ok_or_else(|| missing("CustomerNumber", "customer"))
+            .ok_or_else(|| missing("CustomerNumber", "customer"))?;
+        self.keep_the_first_customer(&search, made).await
+    }
+
+    /// The lowest customer number whose email (or name) is exactly the one
+    /// searched for: the customer made first.
+    async fn first_customer(
+        &self,
+        search: &CustomerSearch,
+    ) -> Result<Option<String>, ConnectorError> {
+        let mut url = self.url(&["customers"]);
+        url.query_pairs_mut()
+            .append_pair(search.parameter, &search.value);
+        let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
+        let mut numbers: Vec<String> = Vec::new();
+        for customer in body
+            .get("Customers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let exact = customer
+                .get(search.field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case(search.value.trim()));
+            if exact {
+                numbers.push(
+                    text_field(customer, "CustomerNumber")
+                        .ok_or_else(|| missing("CustomerNumber", "customer search"))?,
+                );
+            }
+        }
+        Ok(numbers.into_iter().min_by(|a, b| customer_order(a, b)))
+    }
+
+    /// The turn of [`Self::ensure_customer`] holds within one process only:
+    /// another (a second Lambda instance) may have made the same customer at
+    /// the same moment. So after making one, look again: the first customer
+    /// (the lowest number, made first) is the customer, and one made later
+    /// here is deleted (it has no documents yet); every racer ends on the
+    /// same customer. A failed delete is logged and leaves a spare customer.
+    async fn keep_the_first_customer(
+        &self,
+        search: &CustomerSearch,
+        made: String,
+    ) -> Result<String, ConnectorError> {
+        let first = match self.first_customer(search).await? {
+            Some(first) if customer_order(&first, &made).is_lt() => first,
+            _ => return Ok(made),
+        };
+        let url = self.url(&["customers", &made]);
+        match self.call(Method::DELETE, url, None).await {
+            Ok(reply) if reply.status.is_success() => {}
+            Ok(reply) => tracing::warn!(
+                customer = %made,
+                status = reply.status.as_u16(),
+                "a customer made at the same moment as customer {first} could not be deleted"
+            ),
+            Err(error) => tracing::warn!(
+                customer = %made,
+                %error,
+                "a customer made at the same moment as customer {first} could not be deleted"
+            ),
+        }
+        Ok(first)
     }
 
     async fn article_exists(&self, number: &str) -> Result<bool, ConnectorError> {

@@ -130,6 +130,22 @@ pub(super) fn collection(
         },
         None => items,
     };
+    let mut found = found;
+    if let Some(sort) = query.get("sort") {
+        // `sort=customerNumber` ascending, `sort=-customerNumber` descending.
+        let (field, descending) = match sort.strip_prefix('-') {
+            Some(field) => (field, true),
+            None => (sort.as_str(), false),
+        };
+        found.sort_by(|a, b| {
+            let order = compare_field(a.get(field), b.get(field));
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
     let results = found.len();
     let page: Vec<Value> = found
         .into_iter()
@@ -164,6 +180,20 @@ pub(super) fn collection(
     .into_response()
 }
 
+/// Numbers by value, text by text; a missing field first.
+fn compare_field(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(Value::Number(a)), Some(Value::Number(b))) => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+        (Some(Value::String(a)), Some(Value::String(b))) => a.cmp(b),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +214,14 @@ mod tests {
         assert!(parse_filter("name$like:Jo*").is_err());
         assert!(parse_filter("name$eq:Smith, John").is_err());
         assert!(parse_filter("name").is_err());
+    }
+
+    #[test]
+    fn sorts_numbers_by_value_and_text_as_text() {
+        let (nine, ten) = (json!({"n": 9, "t": "b"}), json!({"n": 10, "t": "a"}));
+        use std::cmp::Ordering::*;
+        assert_eq!(compare_field(nine.get("n"), ten.get("n")), Less);
+        assert_eq!(compare_field(nine.get("t"), ten.get("t")), Greater);
+        assert_eq!(compare_field(None, ten.get("n")), Less);
     }
 }

@@ -290,7 +290,10 @@ fn router(shared: Shared) -> Router {
     Router::new()
         .route("/self", get(get_self))
         .route("/customers", get(list_customers).post(create_customer))
-        .route("/customers/{number}", get(get_customer))
+        .route(
+            "/customers/{number}",
+            get(get_customer).delete(delete_customer),
+        )
         .route("/products", get(list_products).post(create_product))
         .route("/products/{number}", get(get_product))
         .route("/invoices/drafts", get(list_drafts).post(create_draft))
@@ -392,6 +395,40 @@ async fn get_customer(State(shared): State<Shared>, Path(number): Path<String>) 
             "Find a list of customers at /customers.",
         ),
     }
+}
+
+/// `DELETE /customers/{customerNumber}`: 204, or 404; a customer that
+/// documents refer to is kept (400).
+async fn delete_customer(State(shared): State<Shared>, Path(number): Path<String>) -> Response {
+    let mut ledger = shared.ledger();
+    let Some(index) = ledger
+        .customers
+        .iter()
+        .position(|c| c.customer_number.to_string() == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Customer not found.",
+            "Find a list of customers at /customers.",
+        );
+    };
+    let customer_number = ledger.customers[index].customer_number;
+    let in_use = [&ledger.drafts, &ledger.booked, &ledger.orders]
+        .iter()
+        .any(|documents| {
+            documents
+                .iter()
+                .any(|d| d.customer_number == customer_number)
+        });
+    if in_use {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The customer cannot be deleted because documents refer to it.",
+            "Delete or move the customer's documents first.",
+        );
+    }
+    ledger.customers.remove(index);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn create_customer(State(shared): State<Shared>, body: Bytes) -> Response {
