@@ -527,7 +527,7 @@ impl Economic {
         }
         // e-conomic has no unique key for customers: search and create in
         // turn, so that two orders of one new customer make one customer.
-        let _turn = self.known.one_at_a_time().await;
+        let _turn = self.known.one_at_a_time(&question).await;
         if let Some(number) = self.known.get(&question).and_then(|n| n.parse().ok()) {
             return Ok(number);
         }

@@ -340,7 +340,10 @@ impl Fortnox {
         // Fortnox takes a second customer with the same email: search and
         // create in turn, so that two orders of one new customer (a batch
         // handled at once) make one customer.
-        let _turn = self.known.one_at_a_time().await;
+        let _turn = self
+            .known
+            .one_at_a_time(&format!("customer:{}", search.value.trim().to_lowercase()))
+            .await;
         if let Some(number) = self.first_customer(&search).await? {
             return Ok(number);
         }

@@ -83,9 +83,14 @@ pub struct Lookups {
     ttl: Duration,
     max: usize,
     entries: Mutex<HashMap<String, (String, Instant)>>,
-    /// Held while something is looked up and made when missing.
-    making: tokio::sync::Mutex<()>,
+    /// Held while something is looked up and made when missing: one turn
+    /// per stripe, a key always in the same stripe (see [`Self::one_at_a_time`]).
+    making: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// Turns of different keys rarely share a stripe, so different customers
+/// are made side by side while one customer's two orders take turns.
+const TURN_STRIPES: usize = 64;
 
 impl Lookups {
     pub fn new(ttl: Duration, max: usize) -> Self {
@@ -93,7 +98,9 @@ impl Lookups {
             ttl,
             max: max.max(1),
             entries: Mutex::default(),
-            making: tokio::sync::Mutex::new(()),
+            making: (0..TURN_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }
     }
 
@@ -130,12 +137,16 @@ impl Lookups {
         entries.insert(question.to_owned(), (answer.to_owned(), Instant::now()));
     }
 
-    /// One "look it up, make it when missing" at a time for this key: a
-    /// remote without a unique key for a thing (e-conomic's customers) would
-    /// otherwise get it twice from two orders of one new customer delivered
-    /// at the same moment. Ask the memory again once the turn has come.
-    pub async fn one_at_a_time(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.making.lock().await
+    /// One "look it up, make it when missing" at a time for `key`: a remote
+    /// without a unique key for a thing (customers in e-conomic and Fortnox)
+    /// would otherwise get it twice from two orders of one new customer
+    /// delivered at the same moment. Other keys go on meanwhile (unless
+    /// they share the stripe). Ask the memory again once the turn has come.
+    pub async fn one_at_a_time(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(key, &mut hasher);
+        let stripe = std::hash::Hasher::finish(&hasher) as usize % self.making.len();
+        self.making[stripe].lock().await
     }
 
     /// Forgets every answer: after the remote refused something, nothing
@@ -262,6 +273,34 @@ pub fn status_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_key_takes_turns_while_other_keys_go_on() {
+        let lookups = Lookups::new(Duration::from_secs(60), 10);
+        let held = lookups.one_at_a_time("customer:karen@example.com").await;
+        let same = tokio::time::timeout(
+            Duration::from_millis(50),
+            lookups.one_at_a_time("customer:karen@example.com"),
+        )
+        .await;
+        assert!(same.is_err(), "the same key waits for its turn");
+        // Some other key is in another stripe and goes on at once.
+        let mut went_on = 0;
+        for n in 0..8 {
+            let other = format!("customer:buyer{n}@example.com");
+            let turn =
+                tokio::time::timeout(Duration::from_millis(50), lookups.one_at_a_time(&other));
+            went_on += usize::from(turn.await.is_ok());
+        }
+        assert!(went_on >= 7, "{went_on} of 8 other keys went on");
+        drop(held);
+        let again = tokio::time::timeout(
+            Duration::from_millis(50),
+            lookups.one_at_a_time("customer:karen@example.com"),
+        )
+        .await;
+        assert!(again.is_ok(), "the turn comes once the first is done");
+    }
 
     #[tokio::test]
     async fn pacer_holds_the_request_over_the_window() {
