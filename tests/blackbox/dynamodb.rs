@@ -240,19 +240,13 @@ async fn sealed_secrets_never_reach_the_table() {
     secrets.insert("access_token".to_owned(), "shpat_SECRET123".to_owned());
     secrets.insert("webhook_secret".to_owned(), "whsec_SECRET456".to_owned());
     let tenant = TenantId::generate();
-    let system = System {
-        id: SystemId::generate(),
-        tenant: tenant.clone(),
-        kind: SystemKind::Shopify,
-        name: "Shop named marker-7f3a".to_owned(),
-        config: serde_json::Map::new(),
-        credentials: sealer.seal(&Credentials(secrets)),
-        health: CredentialHealth::default(),
-        scope: Scope::default(),
-        active: true,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-    };
+    let system = sealed_system(
+        &tenant,
+        SystemKind::Shopify,
+        "Shop named marker-7f3a",
+        &sealer,
+        secrets,
+    );
     store.put_system(&system).await.expect("put_system");
 
     // A scan is fine in a test: the whole table, every page.
@@ -298,6 +292,29 @@ async fn sealed_secrets_never_reach_the_table() {
             .expect("get_system"),
         Some(system)
     );
+}
+
+/// A system of `tenant` whose `secrets` are sealed with `sealer`.
+fn sealed_system(
+    tenant: &TenantId,
+    kind: SystemKind,
+    name: &str,
+    sealer: &Sealer,
+    secrets: BTreeMap<String, String>,
+) -> System {
+    System {
+        id: SystemId::generate(),
+        tenant: tenant.clone(),
+        kind,
+        name: name.to_owned(),
+        config: serde_json::Map::new(),
+        credentials: sealer.seal(&Credentials(secrets)),
+        health: CredentialHealth::default(),
+        scope: Scope::default(),
+        active: true,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
 }
 
 fn pending_order(tenant: &TenantId, number: u32, at: chrono::DateTime<Utc>) -> Transfer {
@@ -466,19 +483,13 @@ async fn the_set_up_of_a_tenant_with_many_systems_is_read_in_one_bounded_page() 
         .expect("put_settings");
     let mut ids = Vec::new();
     for n in 0..30 {
-        let system = System {
-            id: SystemId::generate(),
-            tenant: tenant.clone(),
-            kind: SystemKind::Woocommerce,
-            name: format!("Shop {n}"),
-            config: serde_json::Map::new(),
-            credentials: sealer.seal(&Credentials(BTreeMap::new())),
-            health: CredentialHealth::default(),
-            scope: Scope::default(),
-            active: true,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        };
+        let system = sealed_system(
+            &tenant,
+            SystemKind::Woocommerce,
+            &format!("Shop {n}"),
+            &sealer,
+            BTreeMap::new(),
+        );
         store.put_system(&system).await.expect("put_system");
         ids.push(system.id);
     }

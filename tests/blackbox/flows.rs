@@ -29,6 +29,44 @@ async fn post_signed(url: &str, secret: &str, headers: &[(&str, &str)], body: &[
     request.send().await.unwrap().status().as_u16()
 }
 
+const WOO_SECRET: &str = "woo-secret";
+
+/// A WooCommerce shop that only sends webhooks (no API behind it), connected
+/// to a `kind` ledger for orders in processing; the connection's webhook URL.
+async fn woo_webhooks_into(
+    tenant: &Tenant,
+    kind: &str,
+    config: serde_json::Map<String, Value>,
+    credentials: Value,
+) -> String {
+    let source = tenant
+        .system(
+            "woocommerce",
+            json!({"base_url": "http://127.0.0.1:9"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            json!({"consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": WOO_SECRET}),
+        )
+        .await;
+    let target = tenant.system(kind, config, credentials).await;
+    tenant
+        .connect("flow", &source, &target, &["processing"], Value::Null)
+        .await["webhook_url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `body` as WooCommerce's `order.created` webhook, signed with [`WOO_SECRET`].
+async fn post_woo_order(url: &str, body: &[u8]) -> u16 {
+    let headers = [
+        ("X-WC-Webhook-Topic", "order.created"),
+        ("X-WC-Webhook-Delivery-ID", "d-1"),
+    ];
+    post_signed(url, WOO_SECRET, &headers, body).await
+}
+
 #[tokio::test]
 async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
     let tenant = Tenant::start("woo-fortnox").await;
@@ -113,30 +151,13 @@ async fn woocommerce_orders_arrive_in_fortnox_once_and_the_ping_is_answered() {
 async fn a_total_no_net_reaches_is_booked_and_the_transfer_says_why() {
     let tenant = Tenant::start("vat-on-net").await;
     let ledger = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
-    let secret = "woo-secret";
-    let source = tenant
-        .system(
-            "woocommerce",
-            json!({"base_url": "http://127.0.0.1:9"})
-                .as_object()
-                .cloned()
-                .unwrap(),
-            json!({"consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": secret}),
-        )
-        .await;
-    let target = tenant
-        .system(
-            "fortnox",
-            ledger.system_config(),
-            json!(ledger.credentials().0),
-        )
-        .await;
-    let url = tenant
-        .connect("flow", &source, &target, &["processing"], Value::Null)
-        .await["webhook_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = woo_webhooks_into(
+        &tenant,
+        "fortnox",
+        ledger.system_config(),
+        json!(ledger.credentials().0),
+    )
+    .await;
 
     let text = std::fs::read_to_string(format!("{FIXTURES}/woocommerce-order-get.json")).unwrap();
     let mut order: Value = serde_json::from_str(&text).unwrap();
@@ -164,11 +185,7 @@ async fn a_total_no_net_reaches_is_booked_and_the_transfer_says_why() {
         order[field] = json!(amount);
     }
     let body = serde_json::to_vec(&order).unwrap();
-    let headers = [
-        ("X-WC-Webhook-Topic", "order.created"),
-        ("X-WC-Webhook-Delivery-ID", "d-1"),
-    ];
-    assert_eq!(post_signed(&url, secret, &headers, &body).await, 200);
+    assert_eq!(post_woo_order(&url, &body).await, 200);
 
     let transfer = tenant.wait_for("727", "delivered").await;
     let invoices = ledger.invoices();
@@ -277,37 +294,16 @@ async fn woocommerces_documented_order_fails_clearly_on_its_line_without_sku() {
     let ledger = economic::spawn(economic::Settings::default())
         .await
         .unwrap();
-    let secret = "woo-secret";
-    let source = tenant
-        .system(
-            "woocommerce",
-            json!({"base_url": "http://127.0.0.1:9"})
-                .as_object()
-                .cloned()
-                .unwrap(),
-            json!({"consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": secret}),
-        )
-        .await;
-    let target = tenant
-        .system(
-            "economic",
-            ledger.system_config(),
-            json!(ledger.credentials().0),
-        )
-        .await;
-    let url = tenant
-        .connect("flow", &source, &target, &["processing"], Value::Null)
-        .await["webhook_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = woo_webhooks_into(
+        &tenant,
+        "economic",
+        ledger.system_config(),
+        json!(ledger.credentials().0),
+    )
+    .await;
 
     let body = std::fs::read(format!("{FIXTURES}/woocommerce-order-get.json")).unwrap();
-    let headers = [
-        ("X-WC-Webhook-Topic", "order.created"),
-        ("X-WC-Webhook-Delivery-ID", "d-1"),
-    ];
-    assert_eq!(post_signed(&url, secret, &headers, &body).await, 200);
+    assert_eq!(post_woo_order(&url, &body).await, 200);
     let transfer = tenant.wait_for("727", "failed").await;
     assert_eq!(
         transfer["reason"],
