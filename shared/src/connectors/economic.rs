@@ -583,18 +583,17 @@ impl Economic {
             return Ok(made);
         }
         let url = self.url(&["customers", &made.to_string()]);
-        match self.call(Method::DELETE, url, None).await {
-            Ok(reply) if reply.status.is_success() => {}
-            Ok(reply) => tracing::warn!(
+        let failure = match self.call(Method::DELETE, url, None).await {
+            Ok(reply) if reply.status.is_success() => None,
+            Ok(reply) => Some(format!("HTTP {}", reply.status.as_u16())),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(failure) = failure {
+            tracing::warn!(
                 customer = made,
-                status = reply.status.as_u16(),
+                %failure,
                 "a customer made at the same moment as customer {first} could not be deleted"
-            ),
-            Err(error) => tracing::warn!(
-                customer = made,
-                %error,
-                "a customer made at the same moment as customer {first} could not be deleted"
-            ),
+            );
         }
         Ok(first)
     }

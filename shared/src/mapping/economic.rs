@@ -471,7 +471,7 @@ pub fn document(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::mapping::tests::{d, line, order};
+    use crate::mapping::tests::{d, line, order, order_a_cent_apart};
     use crate::mapping::to_json;
 
     pub(crate) fn settings() -> Settings {
@@ -497,13 +497,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_cent_lost_to_vat_on_the_net_is_put_back_on_a_single_unit_line() {
-        // Tax rounded per line (0.02 → 0.005 each) against e-conomic's VAT
-        // on the document's net (49.04 × 25 % = 12.26): a cent apart.
-        let o = order(vec![
-            line(LineKind::Product, Some("A"), "Sticker", "1", "0.02"),
-            line(LineKind::Product, Some("B"), "Pin", "1", "0.02"),
-            line(LineKind::Shipping, None, "Post", "1", "49.00"),
-        ]);
+        // Tax rounded per line against VAT on the net: a cent apart.
+        let o = order_a_cent_apart();
         let plain = d("49.04");
         assert_ne!(
             plain + cents(plain * d("0.25")),

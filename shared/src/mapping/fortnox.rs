@@ -368,7 +368,7 @@ pub fn document(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::tests::{d, line, order};
+    use crate::mapping::tests::{d, line, order, order_a_cent_apart};
     use crate::mapping::to_json;
 
     fn order_net(o: &Order) -> Decimal {
@@ -394,13 +394,8 @@ mod tests {
 
     #[test]
     fn a_cent_lost_to_vat_on_the_net_is_put_back_on_the_freight() {
-        // Per-line tax 0.005 + 0.005 rounds to 0.02 against Fortnox's
-        // cents(49.04 × 25 %) = 12.26: a cent apart.
-        let o = order(vec![
-            line(LineKind::Product, Some("A"), "Sticker", "1", "0.02"),
-            line(LineKind::Product, Some("B"), "Pin", "1", "0.02"),
-            line(LineKind::Shipping, None, "Post", "1", "49.00"),
-        ]);
+        // Tax rounded per line against VAT on the net: a cent apart.
+        let o = order_a_cent_apart();
         let doc = document(&o, "1", DocumentKind::DraftInvoice)
             .unwrap()
             .document;

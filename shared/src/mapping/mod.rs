@@ -441,6 +441,16 @@ pub(crate) mod tests {
         }
     }
 
+    /// Two 0.02 items and 49.00 shipping: tax rounded per line (0.01 each)
+    /// makes 61.31, a ledger's 25 % of the net 49.04 makes 61.30.
+    pub fn order_a_cent_apart() -> Order {
+        order(vec![
+            line(LineKind::Product, Some("A"), "Sticker", "1", "0.02"),
+            line(LineKind::Product, Some("B"), "Pin", "1", "0.02"),
+            line(LineKind::Shipping, None, "Post", "1", "49.00"),
+        ])
+    }
+
     /// An order whose tax is 25 % of each line, and whose totals agree with its lines.
     pub fn order(lines: Vec<OrderLine>) -> Order {
         let lines: Vec<OrderLine> = lines
