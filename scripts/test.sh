@@ -11,6 +11,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
+# The tests' sandbox shops and ledgers listen on loopback, a private
+# address Ferry refuses to connect to unless this is set (README).
+export FERRY_ALLOW_PRIVATE_NETWORKS=1
 VENV=$ROOT/.venv
 WORK=$ROOT/target/ferry-test # logs and scratch files; /target is ignored by git
 STARTED=$SECONDS

@@ -266,13 +266,14 @@ fn system(
         kind,
         name: kind.display_name().into(),
         config,
-        credentials: ferry.sealer.seal(credentials),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
+    .with_credentials(&ferry.sealer, credentials)
 }
 
 /// moto_server: the one the test command started, or one of our own.

@@ -1,5 +1,6 @@
 //! `ferry-local`: see `ferry_local::cli` for the arguments.
 
+use ferry::connectors::address::Network;
 use ferry_local::cli;
 use ferry_local::runtime::{self, Options};
 
@@ -13,7 +14,11 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let options = Options::new(args.listen, args.data_dir.clone(), args.store);
+    let mut options = Options::new(args.listen, args.data_dir.clone(), args.store);
+    if args.demo {
+        // The demo's sandbox shop and ledger listen on loopback.
+        options.network = Network::PRIVATE_ALLOWED;
+    }
     if let Some(job) = args.job {
         match runtime::run_job(&options, job).await {
             Ok(report) => println!("{report}"),

@@ -5,6 +5,7 @@
 use crate::cli::StoreKind;
 use crate::keys;
 use ferry::clock::SystemClock;
+use ferry::connectors::address::Network;
 use ferry::connectors::http::HttpClient;
 use ferry::connectors::Connectors;
 use ferry::mail::outbox::OutboxMailer;
@@ -32,6 +33,10 @@ pub struct Options {
     pub workers: usize,
     pub limits: Limits,
     pub http_timeout: Duration,
+    /// Which addresses connectors may reach: public ones only unless
+    /// `FERRY_ALLOW_PRIVATE_NETWORKS=1` (or `--demo`, whose sandboxes are
+    /// on loopback).
+    pub network: Network,
     /// How often the scheduler pass runs (a minute, as on AWS).
     pub scheduler_every: Duration,
     /// How often the reminders pass runs (an hour, as on AWS).
@@ -51,6 +56,7 @@ impl Options {
             workers: 8,
             limits: Limits::default(),
             http_timeout: Duration::from_secs(10),
+            network: Network::from_env(),
             scheduler_every: Duration::from_secs(60),
             reminders_every: Duration::from_secs(3600),
             dynamodb: None,
@@ -143,7 +149,10 @@ pub async fn build(options: &Options) -> Result<(Ferry, MemoryReceiver, String),
         mailer: Arc::new(OutboxMailer::new(dir.join("outbox"))),
         clock: Arc::new(SystemClock),
         sealer,
-        connectors: Connectors::new(HttpClient::new(options.http_timeout)),
+        connectors: Connectors::new(HttpClient::on_network(
+            options.http_timeout,
+            options.network,
+        )),
         limits: options.limits.clone(),
         public_url: format!("http://{}", options.listen),
         webhook_base: None,

@@ -124,9 +124,12 @@ enum Failure {
 }
 
 async fn call(ferry: &Ferry, system: &System) -> Result<(), Failure> {
-    let credentials = ferry.sealer.open(&system.credentials).map_err(|_| {
-        Failure::Refused("the stored credentials cannot be read; replace them".into())
-    })?;
+    let credentials = ferry
+        .sealer
+        .open(&system.credentials, system.owner())
+        .map_err(|_| {
+            Failure::Refused("the stored credentials cannot be read; replace them".into())
+        })?;
     let answer = if system.kind.is_source() {
         let source = ferry
             .connectors

@@ -246,7 +246,7 @@ async fn source_of(
             system.name
         )));
     }
-    let Ok(credentials) = ferry.sealer.open(&system.credentials) else {
+    let Ok(credentials) = ferry.sealer.open(&system.credentials, system.owner()) else {
         return Ok(Err(format!(
             "the stored credentials of '{}' cannot be read; replace them under Systems",
             system.name

@@ -3,8 +3,13 @@
 //! The key comes from `FERRY_SEAL_KEY` (32 bytes, base64) on AWS; ferry-local
 //! makes one and keeps it in its data folder. Sealed values carry a version
 //! prefix so that the key or algorithm can be rotated later.
+//!
+//! Each sealed value is bound to the tenant and system it belongs to (they
+//! are the cipher's associated data): a sealed value copied to another
+//! system, or another tenant's, does not open there. Values sealed before
+//! that binding (`v1:`) are not opened at all; their owner enters them again.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -34,7 +39,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Credentials as stored: `v1:<nonce b64>:<ciphertext b64>`; empty when none are set.
+/// Credentials as stored: `v2:<nonce b64>:<ciphertext b64>`; empty when none are set.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SealedCredentials(pub String);
@@ -49,9 +54,32 @@ impl SealedCredentials {
 pub enum SealError {
     #[error("FERRY_SEAL_KEY must be 32 bytes encoded in base64")]
     BadKey,
-    #[error("sealed credentials are damaged or were sealed with another key")]
+    #[error(
+        "sealed credentials are damaged, were sealed with another key or belong to another system"
+    )]
     Unreadable,
 }
+
+/// Whose credentials a sealed value holds (the tenant's and system's ids):
+/// it opens only for them. `System::owner` gives a system's.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    pub tenant: &'a str,
+    pub system: &'a str,
+}
+
+impl Owner<'_> {
+    /// The associated data: the version, the tenant and the system, apart.
+    fn associated_data(&self) -> Vec<u8> {
+        format!(
+            "ferry/credentials/{VERSION}\0{}\0{}",
+            self.tenant, self.system
+        )
+        .into_bytes()
+    }
+}
+
+const VERSION: &str = "v2";
 
 /// Seals and opens credentials with one key.
 #[derive(Clone)]
@@ -86,27 +114,44 @@ impl Sealer {
         B64.encode(key)
     }
 
-    pub fn seal(&self, credentials: &Credentials) -> SealedCredentials {
+    /// Seals `credentials` for `owner`: they open only for the same owner.
+    pub fn seal(&self, credentials: &Credentials, owner: Owner<'_>) -> SealedCredentials {
         if credentials.is_empty() {
             return SealedCredentials::default();
         }
         let plain = serde_json::to_vec(credentials).unwrap_or_default();
+        let aad = owner.associated_data();
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         // Encryption with a valid key and a 12-byte nonce cannot fail.
         let cipher = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
             .unwrap_or_default();
-        SealedCredentials(format!("v1:{}:{}", B64.encode(nonce), B64.encode(cipher)))
+        SealedCredentials(format!(
+            "{VERSION}:{}:{}",
+            B64.encode(nonce),
+            B64.encode(cipher)
+        ))
     }
 
-    pub fn open(&self, sealed: &SealedCredentials) -> Result<Credentials, SealError> {
+    /// Opens credentials sealed for `owner`; anything else is unreadable.
+    pub fn open(
+        &self,
+        sealed: &SealedCredentials,
+        owner: Owner<'_>,
+    ) -> Result<Credentials, SealError> {
         if !sealed.is_set() {
             return Ok(Credentials::default());
         }
         let mut parts = sealed.0.splitn(3, ':');
-        let (Some("v1"), Some(nonce), Some(cipher)) = (parts.next(), parts.next(), parts.next())
+        let (Some(VERSION), Some(nonce), Some(cipher)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(SealError::Unreadable);
         };
@@ -115,9 +160,16 @@ impl Sealer {
         if nonce.len() != 12 {
             return Err(SealError::Unreadable);
         }
+        let aad = owner.associated_data();
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(&nonce), cipher.as_slice())
+            .decrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &cipher,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| SealError::Unreadable)?;
         serde_json::from_slice(&plain).map_err(|_| SealError::Unreadable)
     }
@@ -133,20 +185,59 @@ mod tests {
         Credentials(map)
     }
 
+    fn ids(tenant: &'static str, system: &'static str) -> (&'static str, &'static str) {
+        (tenant, system)
+    }
+
+    fn owner((tenant, system): &(&'static str, &'static str)) -> Owner<'static> {
+        Owner { tenant, system }
+    }
+
     #[test]
     fn seals_and_opens() {
         let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
-        let sealed = sealer.seal(&creds());
+        let shop = ids("t_a", "sys_shop");
+        let sealed = sealer.seal(&creds(), owner(&shop));
+        assert!(sealed.0.starts_with("v2:"));
         assert!(!sealed.0.contains("supersecret"));
-        assert_eq!(sealer.open(&sealed).unwrap(), creds());
+        assert_eq!(sealer.open(&sealed, owner(&shop)).unwrap(), creds());
     }
 
     #[test]
     fn another_key_cannot_open() {
         let a = Sealer::from_base64(&Sealer::generate_key()).unwrap();
         let b = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+        let shop = ids("t_a", "sys_shop");
         assert!(matches!(
-            b.open(&a.seal(&creds())),
+            b.open(&a.seal(&creds(), owner(&shop)), owner(&shop)),
+            Err(SealError::Unreadable)
+        ));
+    }
+
+    #[test]
+    fn a_sealed_value_copied_to_another_system_or_tenant_does_not_open() {
+        let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+        let shop = ids("t_a", "sys_shop");
+        let sealed = sealer.seal(&creds(), owner(&shop));
+        for other in [ids("t_a", "sys_ledger"), ids("t_b", "sys_shop")] {
+            assert!(matches!(
+                sealer.open(&sealed, owner(&other)),
+                Err(SealError::Unreadable)
+            ));
+        }
+        // The separator keeps "t_a" + "sys_x" apart from "t_as" + "ys_x".
+        let joined = ids("t_as", "ys_shop");
+        assert!(sealer.open(&sealed, owner(&joined)).is_err());
+    }
+
+    #[test]
+    fn values_sealed_without_an_owner_do_not_open() {
+        let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+        let shop = ids("t_a", "sys_shop");
+        let v2 = sealer.seal(&creds(), owner(&shop));
+        let v1 = SealedCredentials(v2.0.replacen("v2:", "v1:", 1));
+        assert!(matches!(
+            sealer.open(&v1, owner(&shop)),
             Err(SealError::Unreadable)
         ));
     }

@@ -308,13 +308,14 @@ fn sealed_system(
         kind,
         name: name.to_owned(),
         config: serde_json::Map::new(),
-        credentials: sealer.seal(&Credentials(secrets)),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
+    .with_credentials(sealer, &Credentials(secrets))
 }
 
 fn pending_order(tenant: &TenantId, number: u32, at: chrono::DateTime<Utc>) -> Transfer {

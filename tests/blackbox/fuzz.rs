@@ -52,13 +52,14 @@ fn source(kind: SystemKind, config: Value, credentials: Value) -> Arc<dyn Source
         kind,
         name: "Shop".into(),
         config,
-        credentials: sealer.seal(&credentials),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
-    };
+    }
+    .with_credentials(&sealer, &credentials);
     Connectors::new(HttpClient::default())
         .source(&system, &credentials)
         .unwrap()

@@ -19,6 +19,7 @@ mod flows;
 mod functions;
 mod fuzz;
 mod orders;
+mod outbound;
 mod polling;
 mod reminders;
 mod ses;

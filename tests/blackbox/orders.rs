@@ -32,6 +32,8 @@ pub fn fast_options(data_dir: PathBuf) -> Options {
         ..Limits::default()
     };
     options.http_timeout = Duration::from_secs(3);
+    // The sandboxes listen on loopback.
+    options.network = ferry::connectors::address::Network::PRIVATE_ALLOWED;
     options
 }
 
@@ -503,13 +505,19 @@ async fn a_worker_killed_after_creating_the_document_links_it_on_retry() {
     let source = connectors
         .source(
             shop_system,
-            &ferry.sealer.open(&shop_system.credentials).unwrap(),
+            &ferry
+                .sealer
+                .open(&shop_system.credentials, shop_system.owner())
+                .unwrap(),
         )
         .unwrap();
     let target = connectors
         .target(
             ledger_system,
-            &ferry.sealer.open(&ledger_system.credentials).unwrap(),
+            &ferry
+                .sealer
+                .open(&ledger_system.credentials, ledger_system.owner())
+                .unwrap(),
         )
         .unwrap();
     let raw = serde_json::to_vec(&world.demo.shop.order_json(id).unwrap()).unwrap();

@@ -34,14 +34,15 @@ fn source(
         kind,
         name: "Shop".into(),
         config,
-        credentials: sealer.seal(credentials),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
-    };
-    let opened = sealer.open(&system.credentials).unwrap();
+    }
+    .with_credentials(&sealer, credentials);
+    let opened = sealer.open(&system.credentials, system.owner()).unwrap();
     Connectors::new(HttpClient::default())
         .source(&system, &opened)
         .unwrap()

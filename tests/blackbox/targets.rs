@@ -36,14 +36,15 @@ fn target(
         kind,
         name: "Books".into(),
         config,
-        credentials: sealer.seal(credentials),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
-    };
-    let opened = sealer.open(&system.credentials).unwrap();
+    }
+    .with_credentials(&sealer, credentials);
+    let opened = sealer.open(&system.credentials, system.owner()).unwrap();
     // A client per test: pacers are per client, so tests do not slow each other.
     Connectors::new(HttpClient::new(timeout))
         .target(&system, &opened)

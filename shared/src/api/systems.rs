@@ -7,8 +7,8 @@ use super::query::ValidQuery;
 use super::views::{List, ScopeFilter, SyncOutcome, SystemView};
 use super::{page, scopes, validate};
 use crate::app::Ferry;
-use crate::model::{CredentialHealth, Scope, System, SystemId, SystemKind};
-use crate::seal::Credentials;
+use crate::model::{CredentialHealth, HealthStatus, Scope, System, SystemId, SystemKind};
+use crate::seal::{Credentials, SealedCredentials};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -38,9 +38,13 @@ pub struct NewSystem {
 #[serde(deny_unknown_fields)]
 pub struct SystemChanges {
     pub name: Option<String>,
-    /// Replaces the whole configuration.
+    /// Replaces the whole configuration. A new address (`base_url`,
+    /// `shop_domain`) drops the stored credentials unless `credentials`
+    /// comes with it: they were given for the old address.
     #[schema(value_type = Option<Object>)]
     pub config: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Replaces the credentials (sealed at rest, never answered).
+    pub credentials: Option<BTreeMap<String, String>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "super::body::present")]
     pub client: Option<Option<String>>,
@@ -106,13 +110,13 @@ pub async fn create(
     .await?;
     let now = ferry.clock.now();
     let credentials = Credentials(body.credentials);
-    let system = System {
+    let mut system = System {
         id: SystemId::generate(),
         tenant: caller.tenant.clone(),
         kind: body.kind,
         name,
         config: body.config,
-        credentials: ferry.sealer.seal(&credentials),
+        credentials: SealedCredentials::default(),
         health: CredentialHealth::default(),
         scope: Scope {
             client: body.client,
@@ -122,7 +126,8 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    check_configuration(&ferry, &system, &credentials)?;
+    check_configuration(&ferry, &system, &credentials, IN_CREDENTIALS)?;
+    system.credentials = ferry.sealer.seal(&credentials, system.owner());
     ferry.store.put_system(&system).await?;
     Ok((StatusCode::CREATED, Json(SystemView::from(&system))))
 }
@@ -151,6 +156,10 @@ pub async fn update(
     if let Some(name) = changes.name {
         system.name = validate::name("name", &name)?;
     }
+    let moved = changes
+        .config
+        .as_ref()
+        .is_some_and(|config| system.moves_to(config));
     if let Some(config) = changes.config {
         system.config = config;
     }
@@ -170,8 +179,43 @@ pub async fn update(
         system.scope.warehouse.as_deref(),
     )
     .await?;
-    let credentials = open(&ferry, &system)?;
-    check_configuration(&ferry, &system, &credentials)?;
+    match changes.credentials {
+        Some(new) => {
+            let credentials = Credentials(new);
+            check_configuration(&ferry, &system, &credentials, IN_CREDENTIALS)?;
+            system.credentials = ferry.sealer.seal(&credentials, system.owner());
+            system.health = CredentialHealth::default();
+        }
+        None if moved => {
+            // The old credentials only let the connector read the new
+            // configuration (no call is made; with none left, only the
+            // configuration is checked); then they are dropped, so they
+            // never go to the new address.
+            let old = open(&ferry, &system).unwrap_or_default();
+            match check_configuration(&ferry, &system, &old, IN_CREDENTIALS) {
+                Err(e)
+                    if !e
+                        .field
+                        .as_deref()
+                        .is_some_and(|f| f.starts_with(IN_CREDENTIALS)) =>
+                {
+                    return Err(e)
+                }
+                _ => {}
+            }
+            system.credentials = SealedCredentials::default();
+            system.health = CredentialHealth {
+                status: HealthStatus::Unhealthy,
+                reason: Some(
+                    "the address changed, so the credentials given for the old one were removed: \
+                     enter the credentials for the new address"
+                        .into(),
+                ),
+                checked_at: None,
+            };
+        }
+        None => check_configuration(&ferry, &system, &open(&ferry, &system)?, IN_CREDENTIALS)?,
+    }
     system.updated_at = ferry.clock.now();
     ferry.store.put_system(&system).await?;
     Ok(Json(SystemView::from(&system)))
@@ -189,8 +233,8 @@ pub async fn replace_credentials(
 ) -> Result<Json<SystemView>, ApiError> {
     let mut system = load(&ferry, &caller, &id).await?;
     let credentials = Credentials(body);
-    check_configuration(&ferry, &system, &credentials)?;
-    system.credentials = ferry.sealer.seal(&credentials);
+    check_configuration(&ferry, &system, &credentials, IN_BODY)?;
+    system.credentials = ferry.sealer.seal(&credentials, system.owner());
     // New credentials are untested until the next check.
     system.health = CredentialHealth::default();
     system.updated_at = ferry.clock.now();
@@ -322,23 +366,42 @@ pub async fn load(ferry: &Ferry, caller: &Caller, id: &str) -> Result<System, Ap
 }
 
 fn open(ferry: &Ferry, system: &System) -> Result<Credentials, ApiError> {
-    ferry.sealer.open(&system.credentials).map_err(|e| {
-        tracing::error!(error = %e, "stored credentials unreadable");
-        ApiError::unavailable("the stored credentials cannot be read; replace them")
-    })
+    ferry
+        .sealer
+        .open(&system.credentials, system.owner())
+        .map_err(|e| {
+            tracing::error!(error = %e, "stored credentials unreadable");
+            ApiError::unavailable("the stored credentials cannot be read; replace them")
+        })
 }
 
-/// The connector for the kind must accept the configuration and credentials;
-/// its error names the field.
+/// Where the credentials are in the request's body: under `credentials`
+/// (creating or changing a system), or the body itself (replacing them).
+const IN_CREDENTIALS: &str = "credentials.";
+const IN_BODY: &str = "";
+
+/// The connector for the kind must accept the configuration and credentials
+/// (no call is made); its error names the field where the body has it:
+/// `config.base_url`, `credentials.access_token`.
 fn check_configuration(
     ferry: &Ferry,
     system: &System,
     credentials: &Credentials,
+    credentials_at: &str,
 ) -> Result<(), ApiError> {
     let checked = if system.kind.is_source() {
         ferry.connectors.source(system, credentials).map(|_| ())
     } else {
         ferry.connectors.target(system, credentials).map(|_| ())
     };
-    checked.map_err(|e| ApiError::invalid(e.field.clone(), e.message))
+    checked.map_err(|e| {
+        let field = if e.field == "kind" {
+            e.field.clone()
+        } else if system.kind.credential_fields().contains(&e.field.as_str()) {
+            format!("{credentials_at}{}", e.field)
+        } else {
+            format!("config.{}", e.field)
+        };
+        ApiError::invalid(field, e.message)
+    })
 }

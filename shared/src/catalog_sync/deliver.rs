@@ -408,7 +408,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
 fn shop_side(ferry: &Ferry, target_system: &System, record: Synced) -> Result<Sending, String> {
     let credentials = ferry
         .sealer
-        .open(&target_system.credentials)
+        .open(&target_system.credentials, target_system.owner())
         .map_err(|e| e.to_string())?;
     let connectors = &ferry.connectors;
     Ok(match record {

@@ -96,20 +96,12 @@ impl EconomicCatalog {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base_text = system
-            .config_str("base_url")
-            .map(str::trim)
-            .unwrap_or(DEFAULT_BASE_URL);
-        let base = Url::parse(base_text)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
-            .ok_or_else(|| {
-                config_error(
-                    system,
-                    "base_url",
-                    &format!("base_url '{base_text}' is not an http(s) address"),
-                )
-            })?;
+        let base = super::address::base_url_or(
+            system,
+            DEFAULT_BASE_URL,
+            super::address::ECONOMIC,
+            http.network(),
+        )?;
         let sku_field = match system.config_str("sku_field").map(str::trim) {
             None | Some("") | Some("product_number") => SkuField::ProductNumber,
             Some("bar_code") => SkuField::BarCode,
@@ -211,7 +203,7 @@ impl EconomicCatalog {
         url.query_pairs_mut()
             .append_pair("skippages", &skip.to_string())
             .append_pair("pagesize", &PAGE_SIZE.to_string());
-        let request = self.http.client().get(url).headers(self.headers.clone());
+        let request = self.http.get(url)?.headers(self.headers.clone());
         let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
         let what = format!("list of {resource}");
         let mut body = json_of(SYSTEM, reply, &what, describe_error)?;

@@ -158,20 +158,12 @@ impl Fortnox {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base_text = system
-            .config_str("base_url")
-            .map(str::trim)
-            .unwrap_or(DEFAULT_BASE_URL);
-        let base = Url::parse(base_text)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
-            .ok_or_else(|| {
-                config_error(
-                    system,
-                    "base_url",
-                    format!("base_url '{base_text}' is not an http(s) address"),
-                )
-            })?;
+        let base = super::address::base_url_or(
+            system,
+            DEFAULT_BASE_URL,
+            super::address::FORTNOX,
+            http.network(),
+        )?;
         let token = credentials
             .get("access_token")
             .map(str::trim)
@@ -225,8 +217,7 @@ impl Fortnox {
         self.pacer.acquire().await;
         let mut request = self
             .http
-            .client()
-            .request(method, url)
+            .request(method, url)?
             .headers(self.headers.clone());
         if let Some(body) = body {
             request = request.body(body);

@@ -80,20 +80,12 @@ impl FortnoxCatalog {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base_text = system
-            .config_str("base_url")
-            .map(str::trim)
-            .unwrap_or(DEFAULT_BASE_URL);
-        let base = Url::parse(base_text)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
-            .ok_or_else(|| {
-                config_error(
-                    system,
-                    "base_url",
-                    &format!("base_url '{base_text}' is not an http(s) address"),
-                )
-            })?;
+        let base = super::address::base_url_or(
+            system,
+            DEFAULT_BASE_URL,
+            super::address::FORTNOX,
+            http.network(),
+        )?;
         let sku_field = match system.config_str("sku_field").map(str::trim) {
             None | Some("") | Some("article_number") => SkuField::ArticleNumber,
             Some("ean") => SkuField::Ean,
@@ -175,7 +167,7 @@ impl FortnoxCatalog {
             let mut url = self.url(&["api", "warehouse", "status-v1", "stockbalance"]);
             url.query_pairs_mut()
                 .append_pair("itemIds", &batch.join(","));
-            let request = self.http.client().get(url).headers(self.headers.clone());
+            let request = self.http.get(url)?.headers(self.headers.clone());
             let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
             let body = json_of(SYSTEM, reply, "stock balance", describe_error)?;
             add_balances(&body, &mut balances)?;
@@ -226,7 +218,7 @@ impl CatalogSource for FortnoxCatalog {
         url.query_pairs_mut()
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.client().get(url).headers(self.headers.clone());
+        let request = self.http.get(url)?.headers(self.headers.clone());
         let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
         let body = json_of(SYSTEM, reply, "list of articles", describe_error)?;
         let Some(articles) = body["Articles"].as_array() else {
@@ -255,7 +247,7 @@ impl CatalogSource for FortnoxCatalog {
             .append_pair("filter", "active")
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.client().get(url).headers(self.headers.clone());
+        let request = self.http.get(url)?.headers(self.headers.clone());
         let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
         let body = json_of(SYSTEM, reply, "list of customers", describe_error)?;
         let Some(customers) = body["Customers"].as_array() else {

@@ -1,7 +1,9 @@
-//! What every connector shares for HTTP: one client (made once per process),
-//! pacing per token, and the sorting of failures into transient, permanent
-//! and unauthorized.
+//! What every connector shares for HTTP: one client (made once per process)
+//! that reaches only the addresses its [`Network`] allows and follows no
+//! redirect, pacing per token, and the sorting of failures into transient,
+//! permanent and unauthorized.
 
+use super::address::{self, GuardedResolver, Network};
 use super::ConnectorError;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,21 +14,47 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    network: Network,
     pacers: Arc<Mutex<HashMap<String, Arc<Pacer>>>>,
     lookups: Arc<Mutex<HashMap<String, Arc<Lookups>>>>,
 }
 
 impl HttpClient {
-    /// `timeout` bounds each whole request (connect + answer).
+    /// `timeout` bounds each whole request (connect + answer). Private
+    /// addresses are reachable only when `FERRY_ALLOW_PRIVATE_NETWORKS=1`
+    /// (see [`Network::from_env`]).
     pub fn new(timeout: Duration) -> Self {
+        Self::on_network(timeout, Network::from_env())
+    }
+
+    /// A client that connects only where `network` allows. No redirect is
+    /// followed (a redirect would carry the credentials' headers to a host
+    /// nobody checked), no proxy from the environment is used (the check
+    /// must be on the address connected to), and every host name is
+    /// resolved through [`GuardedResolver`].
+    pub fn on_network(timeout: Duration, network: Network) -> Self {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("Ferry/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let to = attempt
+                    .url()
+                    .host_str()
+                    .unwrap_or("another address")
+                    .to_owned();
+                attempt.error(address::Refused(format!(
+                    "the answer was a redirect to {to}; Ferry follows no redirects (the \
+                     credentials would go along), so check the system's address"
+                )))
+            }))
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver { network }))
             .build()
             .unwrap_or_default();
         Self {
             client,
+            network,
             pacers: Arc::default(),
             lookups: Arc::default(),
         }
@@ -46,8 +74,41 @@ impl HttpClient {
             .clone()
     }
 
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// Which addresses this client may reach; connectors check their base
+    /// URL against it ([`address::api_base`]).
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// A request to `url`. An address written as an IP literal never goes
+    /// through the resolver, so it is checked here; host names are checked
+    /// by the resolver when the connection is made.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: impl reqwest::IntoUrl,
+    ) -> Result<reqwest::RequestBuilder, ConnectorError> {
+        let url = url
+            .into_url()
+            .map_err(|_| ConnectorError::permanent("the system's address is not a valid URL"))?;
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !self.network.allows(*ip)) {
+            return Err(ConnectorError::permanent(format!(
+                "{ip} is a private address; Ferry connects only to public addresses"
+            )));
+        }
+        Ok(self.client.request(method, url))
+    }
+
+    pub fn get(
+        &self,
+        url: impl reqwest::IntoUrl,
+    ) -> Result<reqwest::RequestBuilder, ConnectorError> {
+        self.request(reqwest::Method::GET, url)
     }
 
     /// The pacer for `key` (e.g. a hash of the access token), allowing
@@ -221,8 +282,12 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     }
 }
 
-/// A transport failure (no HTTP answer): always worth retrying.
+/// A transport failure (no HTTP answer): worth retrying, unless the
+/// address was refused (see [`address`]), which no retry changes.
 pub fn transport_error(system: &str, error: &reqwest::Error) -> ConnectorError {
+    if let Some(refused) = address::refusal_in(error) {
+        return ConnectorError::permanent(format!("{system}: {refused}"));
+    }
     let what = if error.is_timeout() {
         "did not answer in time"
     } else if error.is_connect() {
@@ -247,6 +312,11 @@ pub fn status_error(
         format!(": {detail}")
     };
     match status.as_u16() {
+        300..=399 => ConnectorError::permanent(format!(
+            "{system} answered with a redirect ({}); Ferry follows no redirects, so check the \
+             system's address",
+            status.as_u16()
+        )),
         429 => ConnectorError::Transient {
             message: format!(
                 "{system} asked Ferry to slow down (429){detail}; Ferry will try again"
@@ -273,6 +343,45 @@ pub fn status_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn on_a_public_network_no_connection_reaches_loopback() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let http = HttpClient::on_network(Duration::from_secs(2), Network::PUBLIC_ONLY);
+        // A host name is refused by the resolver, at connect time.
+        let error = http
+            .get(format!("http://localhost:{port}/"))
+            .unwrap()
+            .header("X-AppSecretToken", "secret")
+            .send()
+            .await
+            .unwrap_err();
+        match transport_error("e-conomic", &error) {
+            ConnectorError::Permanent { message } => {
+                assert!(message.contains("private address"), "{message}")
+            }
+            other => panic!("a refusal is permanent: {other:?}"),
+        }
+        // An IP literal never reaches the resolver: refused before sending.
+        assert!(http.get(format!("http://127.0.0.1:{port}/")).is_err());
+        assert!(http
+            .get(format!("http://[::ffff:127.0.0.1]:{port}/"))
+            .is_err());
+        assert!(
+            listener.accept().is_err(),
+            "nothing connected to the listener"
+        );
+        // With private networks allowed (tests, the demo) it is reached.
+        let allowed = HttpClient::on_network(Duration::from_millis(300), Network::PRIVATE_ALLOWED);
+        let _ = allowed
+            .get(format!("http://127.0.0.1:{port}/"))
+            .unwrap()
+            .send()
+            .await;
+        assert!(listener.accept().is_ok(), "reached when allowed");
+    }
 
     #[tokio::test]
     async fn a_key_takes_turns_while_other_keys_go_on() {

@@ -2,6 +2,7 @@
 //! A platform's quirks stay inside its module. Every connector takes a base
 //! URL (`config.base_url`) so that tests and demos point it at a sandbox.
 
+pub mod address;
 pub mod catalog;
 pub mod customers;
 pub mod economic;

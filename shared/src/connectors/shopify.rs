@@ -11,6 +11,7 @@ pub mod customers;
 mod order;
 pub mod poll;
 
+use super::address::{config_base, SHOPIFY};
 use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
 use super::webshop::{fingerprint, header_text, shorten, Settings};
 use super::{
@@ -61,9 +62,18 @@ impl Shopify {
             .text("shop_domain")?
             .map(|domain| shop_domain(&settings, &domain))
             .transpose()?;
-        let base_url = match (settings.text("base_url")?, shop_domain) {
-            (Some(url), _) => settings.http_url("base_url", &url)?,
-            (None, Some(domain)) => format!("https://{domain}"),
+        // Only `{shop}.myshopify.com` over https (a sandbox on loopback where
+        // private networks are allowed): the access token goes nowhere else.
+        let network = http.network();
+        let base = match (settings.text("base_url")?, shop_domain) {
+            (Some(url), _) => config_base(system, "base_url", &url, SHOPIFY, network)?,
+            (None, Some(domain)) => config_base(
+                system,
+                "shop_domain",
+                &format!("https://{domain}"),
+                SHOPIFY,
+                network,
+            )?,
             (None, None) => {
                 return Err(settings.error(
                     "shop_domain",
@@ -71,6 +81,7 @@ impl Shopify {
                 ))
             }
         };
+        let base_url = base.as_str().trim_end_matches('/').to_owned();
         let api_version = match settings.text("api_version")? {
             Some(version) if is_api_version(&version) => version,
             Some(_) => {
@@ -122,8 +133,7 @@ impl Shopify {
         self.pacer.acquire().await;
         let response = self
             .http
-            .client()
-            .get(&url)
+            .get(&url)?
             .header("X-Shopify-Access-Token", &self.access_token)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

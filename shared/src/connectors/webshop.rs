@@ -195,19 +195,6 @@ impl Settings<'_> {
     pub fn secret(&self, credentials: &Credentials, field: &str) -> Option<String> {
         non_blank(credentials.get(field))
     }
-
-    /// An http(s) address, without its trailing `/`.
-    pub fn http_url(&self, field: &str, text: &str) -> Result<String, ConfigError> {
-        match url::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
-                Ok(text.trim_end_matches('/').to_owned())
-            }
-            _ => Err(self.error(
-                field,
-                &format!("{field} must be an http(s) address such as https://shop.example.com"),
-            )),
-        }
-    }
 }
 
 /// A short, stable stand-in for a secret, for keys such as the pacer's;

@@ -16,6 +16,7 @@ mod html;
 mod order;
 mod poll;
 
+use super::address::{config_base, WOOCOMMERCE};
 use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
 use super::webshop::{fingerprint, header_text, Settings};
 use super::{
@@ -59,13 +60,12 @@ impl WooCommerce {
                 "add the shop's address (base_url), e.g. https://shop.example.com",
             ));
         };
-        let base_url = settings.http_url("base_url", &site)?;
-        if base_url.starts_with("http://") && !is_this_machine(&base_url) {
-            return Err(settings.error(
-                "base_url",
-                "WooCommerce accepts API keys only over HTTPS: use the https:// address of the shop",
-            ));
-        }
+        // A public https site only (WooCommerce accepts API keys only over
+        // HTTPS); a sandbox on loopback where private networks are allowed.
+        let base_url = config_base(system, "base_url", &site, WOOCOMMERCE, http.network())?
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
         let required = |field: &str, what: &str| {
             settings
                 .secret(credentials, field)
@@ -109,8 +109,7 @@ impl WooCommerce {
         self.pacer.acquire().await;
         let response = self
             .http
-            .client()
-            .get(&url)
+            .get(&url)?
             .query(query)
             .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
             .header(reqwest::header::ACCEPT, "application/json")
@@ -231,19 +230,6 @@ fn is_ping(body: &[u8]) -> bool {
     };
     matches!(fields.as_slice(), [(name, id)]
         if name == "webhook_id" && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn is_this_machine(base_url: &str) -> bool {
-    url::Url::parse(base_url)
-        .ok()
-        .and_then(|url| {
-            url.host().map(|host| match host {
-                url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-                url::Host::Ipv4(ip) => ip.is_loopback(),
-                url::Host::Ipv6(ip) => ip.is_loopback(),
-            })
-        })
-        .unwrap_or(false)
 }
 
 /// WordPress's error body in words: `{"code", "message", "data": {"status"}}`.

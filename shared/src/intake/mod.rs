@@ -84,7 +84,7 @@ async fn receive_for(
         .ok_or(IntakeError::UnknownConnection)?;
     let credentials = ferry
         .sealer
-        .open(&system.credentials)
+        .open(&system.credentials, system.owner())
         .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
     let source = ferry
         .connectors

@@ -1,7 +1,7 @@
 //! External systems a tenant adds: shops and ledgers.
 
 use super::ids::{SystemId, TenantId};
-use crate::seal::SealedCredentials;
+use crate::seal::{Credentials, Owner, SealedCredentials, Sealer};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,17 @@ impl SystemKind {
 
     pub fn is_target(self) -> bool {
         matches!(self, SystemKind::Economic | SystemKind::Fortnox)
+    }
+
+    /// The names of the kind's credentials (CONTRACT.md); every other
+    /// setting is configuration.
+    pub fn credential_fields(self) -> &'static [&'static str] {
+        match self {
+            SystemKind::Shopify => &["access_token", "webhook_secret"],
+            SystemKind::Woocommerce => &["consumer_key", "consumer_secret", "webhook_secret"],
+            SystemKind::Economic => &["app_secret_token", "agreement_grant_token"],
+            SystemKind::Fortnox => &["access_token"],
+        }
     }
 }
 
@@ -82,5 +93,32 @@ impl System {
     /// A configuration value as text, if set.
     pub fn config_str(&self, key: &str) -> Option<&str> {
         self.config.get(key).and_then(|v| v.as_str())
+    }
+
+    /// Whose credentials this system's are: they are sealed for, and open
+    /// only for, this tenant and this system.
+    pub fn owner(&self) -> Owner<'_> {
+        Owner {
+            tenant: self.tenant.as_str(),
+            system: self.id.as_str(),
+        }
+    }
+
+    /// This system with `credentials` sealed for it.
+    pub fn with_credentials(mut self, sealer: &Sealer, credentials: &Credentials) -> Self {
+        self.credentials = sealer.seal(credentials, self.owner());
+        self
+    }
+
+    /// The configuration fields that say where the system is: changing
+    /// one sends the credentials somewhere else, so they are dropped unless
+    /// new ones come with the change.
+    pub const ADDRESS_FIELDS: &'static [&'static str] = &["base_url", "shop_domain"];
+
+    /// Whether `config` names another address than this system's.
+    pub fn moves_to(&self, config: &serde_json::Map<String, serde_json::Value>) -> bool {
+        Self::ADDRESS_FIELDS
+            .iter()
+            .any(|field| self.config.get(*field) != config.get(*field))
     }
 }

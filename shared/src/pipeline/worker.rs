@@ -193,7 +193,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
     }
     let source = match ferry
         .sealer
-        .open(&source_system.credentials)
+        .open(&source_system.credentials, source_system.owner())
         .map_err(|e| e.to_string())
         .and_then(|creds| {
             ferry
@@ -231,7 +231,7 @@ async fn decide(ferry: &Ferry, transfer: &Transfer) -> Result<Decision, StoreErr
     }
     let target = match ferry
         .sealer
-        .open(&target_system.credentials)
+        .open(&target_system.credentials, target_system.owner())
         .map_err(|e| e.to_string())
         .and_then(|creds| {
             ferry

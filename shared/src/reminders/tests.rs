@@ -116,13 +116,14 @@ async fn world() -> World {
         kind: SystemKind::Economic,
         name: "Books".into(),
         config: serde_json::Map::new(),
-        credentials: sealer.seal(&credentials),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: monday(),
         updated_at: monday(),
-    };
+    }
+    .with_credentials(&sealer, &credentials);
     ferry.store.put_system(&ledger).await.unwrap();
     let connection = Connection {
         id: ConnectionId::generate(),

@@ -40,8 +40,7 @@ impl Shopify {
         let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
         let mut request = self
             .http
-            .client()
-            .request(method, url)
+            .request(method, url)?
             .header("X-Shopify-Access-Token", &self.access_token)
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = body {

@@ -116,9 +116,13 @@ fn names_the_missing_or_wrong_field() {
             .0,
         "shop_domain"
     );
+    // Only a shop of Shopify's own domain gets the token.
+    let (name, _, message) = field(serde_json::json!({"shop_domain": "a.b"}), &token).unwrap();
+    assert_eq!(name, "shop_domain");
+    assert!(message.contains("myshopify.com"), "{message}");
     assert_eq!(
         field(
-            serde_json::json!({"shop_domain": "a.b", "api_version": "April"}),
+            serde_json::json!({"shop_domain": "a.myshopify.com", "api_version": "April"}),
             &token
         )
         .unwrap()

@@ -35,8 +35,7 @@ impl WooCommerce {
         let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
         let mut request = self
             .http
-            .client()
-            .request(method, url)
+            .request(method, url)?
             .query(query)
             .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
             .header(reqwest::header::ACCEPT, "application/json");

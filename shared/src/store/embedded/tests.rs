@@ -69,13 +69,14 @@ async fn sealed_secrets_never_reach_the_file() {
         kind: SystemKind::Shopify,
         name: "Shop named marker-7f3a".to_owned(),
         config: serde_json::Map::new(),
-        credentials: sealer.seal(&Credentials(secrets)),
+        credentials: Default::default(),
         health: CredentialHealth::default(),
         scope: Scope::default(),
         active: true,
         created_at: Utc::now(),
         updated_at: Utc::now(),
-    };
+    }
+    .with_credentials(&sealer, &Credentials(secrets));
     store.put_system(&system).await.expect("put_system");
 
     let raw = std::fs::read(store.path()).expect("the store file");
