@@ -365,7 +365,11 @@ where
     loop {
         tokio::select! {
             _ = until_stopped(&mut stopped) => break,
-            _ = ticks.tick() => pass().await,
+            // A pass that panics (a bug; logged there) must not end the
+            // loop: the next tick runs the job again.
+            _ = ticks.tick() => {
+                let _ = ferry::panic_guard::catch("scheduled pass", pass()).await;
+            }
         }
     }
 }

@@ -21,7 +21,13 @@ pub async fn handle_sqs_batch(ferry: &Ferry, event: SqsEvent) -> SqsBatchRespons
     let handled = futures::future::join_all(groups.iter().map(|group| async move {
         let mut results = Vec::with_capacity(group.len());
         for &i in group {
-            results.push((i, handle_sqs_message(ferry, &records[i]).await));
+            // A panic (a bug) fails this message alone; SQS delivers it
+            // again, and the worker fails its transfer in words.
+            let handled =
+                crate::panic_guard::catch("queue message", handle_sqs_message(ferry, &records[i]))
+                    .await
+                    .unwrap_or_else(|panicked| Err(format!("internal error: {panicked}")));
+            results.push((i, handled));
         }
         results
     }))

@@ -15,6 +15,7 @@ pub mod lambda;
 pub mod mail;
 pub mod mapping;
 pub mod model;
+pub mod panic_guard;
 pub mod pipeline;
 pub mod polling;
 pub mod queue;

@@ -75,7 +75,7 @@ impl Cursor {
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or(Cursor {
-                since: connection.created_at - OVERLAP,
+                since: less_overlap(connection.created_at),
                 page: None,
                 newest: None,
                 started_at: None,
@@ -85,7 +85,7 @@ impl Cursor {
     /// Where the next pass starts once this one has read every page.
     fn finished(&self, pass_started: DateTime<Utc>) -> Cursor {
         let since = match self.newest {
-            Some(newest) => self.since.max(newest.min(pass_started) - OVERLAP),
+            Some(newest) => self.since.max(less_overlap(newest.min(pass_started))),
             None => self.since,
         };
         Cursor {
@@ -95,6 +95,14 @@ impl Cursor {
             started_at: None,
         }
     }
+}
+
+/// `at` less [`OVERLAP`]; at the very start of the calendar, that start
+/// (chrono's `-` panics there). Parsers refuse such dates; this holds
+/// whatever reaches a cursor.
+fn less_overlap(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.checked_sub_signed(OVERLAP)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// What one poll did; also what `POST /connections/{id}/sync` answers.
@@ -122,7 +130,42 @@ pub struct PollOutcome {
 /// Polls the connection's source now. `backfill` reads again from that
 /// date (never skipping what the cursor has not read yet). The outcome is
 /// stored on the connection (`last_run`, `cursor`, `next_run_at`).
+///
+/// A panic while polling (a bug in Ferry) fails this poll alone, in words,
+/// as its last run; the cursor stays where the last recorded page left it.
 pub async fn poll(
+    ferry: &Ferry,
+    connection: &Connection,
+    backfill: Option<DateTime<Utc>>,
+    budget: Budget,
+) -> Result<PollOutcome, StoreError> {
+    let work = poll_unguarded(ferry, connection, backfill, budget);
+    let panicked = match crate::panic_guard::catch("poll", work).await {
+        Ok(outcome) => return outcome,
+        Err(panicked) => panicked,
+    };
+    let mut outcome = PollOutcome {
+        connection: connection.id.to_string(),
+        since: Cursor::of(connection).since,
+        pages: 0,
+        records_found: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        unreadable: 0,
+        complete: false,
+        error: Some(format!(
+            "Ferry hit an internal error while polling ({panicked}); the orders already \
+             recorded are kept and the next poll reads the rest again — contact support if it \
+             keeps happening"
+        )),
+        next_run_at: None,
+    };
+    finish(ferry, connection, &mut outcome).await?;
+    Ok(outcome)
+}
+
+async fn poll_unguarded(
     ferry: &Ferry,
     connection: &Connection,
     backfill: Option<DateTime<Utc>>,
@@ -430,6 +473,19 @@ mod tests {
             ..idle
         };
         assert_eq!(old.finished(at(10, 30)).since, at(9, 0));
+    }
+
+    #[test]
+    fn a_change_at_the_start_of_the_calendar_does_not_panic_the_cursor() {
+        // chrono's `-` panics below its first instant; the cursor clamps.
+        let cursor = Cursor {
+            since: DateTime::<Utc>::MIN_UTC,
+            page: None,
+            newest: Some(DateTime::<Utc>::MIN_UTC),
+            started_at: None,
+        };
+        assert_eq!(cursor.finished(at(10, 30)).since, DateTime::<Utc>::MIN_UTC);
+        assert_eq!(less_overlap(at(10, 30)), at(10, 25));
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   waiting transfers.
 //! - It polls the connections that are due (read from the next-run index,
 //!   never a scan), each through [`polling::poll`], several at a time.
+//! - Each poll and each health check is one unit of work: a panic in one
+//!   (a bug) fails that one alone (a poll in words, as its last run; see
+//!   `crate::panic_guard`), and the pass goes on with the others.
 //!
 //! The sweep and the health re-check look at every tenant, so the
 //! once-a-minute pass ([`scheduled_tick`]) runs them only every
@@ -135,7 +138,13 @@ async fn check_health(ferry: &Ferry, report: &mut TickReport) -> Result<(), Stor
     for tenant in ferry.store.list_tenants().await? {
         for system in ferry.store.list_systems(&tenant.id).await? {
             if health::is_due(&system, now) {
-                let checked = health::check(ferry, &system).await?;
+                // A panic (a bug) skips this system's check; the others go on.
+                let Ok(checked) =
+                    crate::panic_guard::catch("health check", health::check(ferry, &system)).await
+                else {
+                    continue;
+                };
+                let checked = checked?;
                 report.checked += 1;
                 report.resumed += checked.resumed;
             }

@@ -365,3 +365,79 @@ async fn a_body_over_the_limit_is_413_and_nothing_is_stored() {
     assert!(tenant.transfers().await.is_empty());
     tenant.running.stop().await;
 }
+
+/// An order that used to panic its delivery (a line of 10^-28 units with a
+/// discount: e-conomic's discount percentage, the discount divided by that
+/// line's price, overflowed `Decimal`) fails alone, in words, and the
+/// worker goes on delivering the orders before and after it.
+#[tokio::test]
+async fn an_order_that_panicked_its_delivery_fails_alone_and_the_next_ones_arrive() {
+    use ferry_local::sandbox::shopify;
+    let tenant = Tenant::start("panic-delivery").await;
+    let shop = shopify::spawn(shopify::Config {
+        taxes_included: false,
+        ..shopify::Config::default()
+    })
+    .await
+    .unwrap();
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let connection = tenant
+        .connect("Shop > ledger", &source, &target, &["paid"], Value::Null)
+        .await;
+    let url = format!(
+        "{}/webhooks/{}",
+        tenant.running.base_url(),
+        connection["id"].as_str().unwrap()
+    );
+    let paid_order = || {
+        let id = shop.add_order();
+        assert!(shop.set_financial_status(id, "paid"));
+        let name = shop.order_json(id).unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, name)
+    };
+    let send = |id: u64| {
+        let (shop, url) = (&shop, &url);
+        async move {
+            shop.send_webhook(url, id, "orders/create")
+                .await
+                .unwrap()
+                .as_u16()
+        }
+    };
+
+    let (before, before_name) = paid_order();
+    let (broken, broken_name) = paid_order();
+    assert!(shop.edit_order(broken, |order| {
+        let line = &mut order["line_items"][0];
+        line["quantity"] = json!("0.0000000000000000000000000001");
+        line["total_discount"] = json!("10.00");
+        line["discount_allocations"] = json!([]);
+    }));
+    assert_eq!(send(before).await, 200);
+    assert_eq!(send(broken).await, 200);
+    tenant.wait_for(&before_name, "delivered").await;
+    let failed = tenant.wait_for(&broken_name, "failed").await;
+    let reason = failed["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("cannot be priced to the cent"), "{failed}");
+
+    let (after, after_name) = paid_order();
+    assert_eq!(send(after).await, 200);
+    tenant.wait_for(&after_name, "delivered").await;
+    assert_eq!(ledger.draft_invoices().len(), 2);
+    tenant.running.stop().await;
+}

@@ -651,3 +651,256 @@ async fn generated_orders_become_ledger_documents_at_the_shops_total() {
         orders.len()
     );
 }
+
+/// A date a shop might send, and whether Ferry takes it: the ends of
+/// chrono's calendar (where date arithmetic panics), just outside the years
+/// 1970 to 9999 Ferry takes, an offset that moves a date across them, and
+/// their edges.
+fn edge_date() -> impl Strategy<Value = (&'static str, bool)> {
+    prop_oneof![
+        Just(("-262143-01-01T00:00:00", false)),
+        Just(("+262142-12-31T23:59:59", false)),
+        Just(("+262143-12-31T23:59:59Z", false)),
+        Just(("0001-01-01T00:00:00Z", false)),
+        Just(("0000-01-01T00:30:00+01:00", false)),
+        Just(("1969-12-31T23:59:59Z", false)),
+        Just(("9999-12-31T23:59:59-01:00", false)),
+        Just(("+10000-01-01T00:00:00", false)),
+        Just(("1970-01-01T00:00:00Z", true)),
+        Just(("9999-12-31T23:59:59Z", true)),
+        Just(("2026-03-01T10:00:00+01:00", true)),
+    ]
+}
+
+/// An amount at the ends of `Decimal`: 28 digits, 28 decimals, its largest.
+fn edge_amount() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(json!("9999999999999999999999999999")),
+        Just(json!("79228162514264337593543950335")),
+        Just(json!("-79228162514264337593543950335")),
+        Just(json!("0.0000000000000000000000000001")),
+        Just(json!("9999999999999.999999999999999")),
+        Just(json!(1e28)),
+        Just(json!("10000000000000")),
+        Just(json!("0.01")),
+        Just(json!("199.00")),
+    ]
+}
+
+/// A quantity of 2^63 and beyond, or of 10^-28, or at Ferry's bound.
+fn edge_quantity() -> impl Strategy<Value = (Value, bool)> {
+    // `true`: larger than any order has; refused.
+    prop_oneof![
+        Just((json!(9_223_372_036_854_775_808_u64), true)),
+        Just((json!(u64::MAX), true)),
+        Just((json!(i64::MIN), true)),
+        Just((json!(18_446_744_073_709_551_616.0), true)),
+        Just((json!(1e20), true)),
+        Just((json!("0.0000000000000000000000000001"), false)),
+        Just((json!(10_000_001), true)),
+        Just((json!(10_000_000), false)),
+        Just((json!(0), false)),
+        Just((json!(3), false)),
+    ]
+}
+
+/// A tax rate as a fraction (Shopify) or a percentage (WooCommerce).
+fn edge_rate() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(json!("10000000000000")),
+        Just(json!("79228162514264337593543950335")),
+        Just(json!(-1)),
+        Just(json!("0.0000000000000000000000000001")),
+        Just(json!(0.25)),
+        Just(json!(25)),
+    ]
+}
+
+/// What a shop might put in the fields that carry dates and money.
+#[derive(Debug, Clone)]
+struct Edges {
+    date: (&'static str, bool),
+    /// Which date field: creation or last change.
+    created: bool,
+    quantity: (Value, bool),
+    price: Value,
+    discount: Value,
+    tax: Value,
+    rate: Value,
+    total: Value,
+    taxes_included: bool,
+}
+
+fn edges() -> impl Strategy<Value = Edges> {
+    (
+        edge_date(),
+        any::<bool>(),
+        edge_quantity(),
+        (edge_amount(), edge_amount(), edge_amount(), edge_amount()),
+        edge_rate(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(date, created, quantity, (price, discount, tax, total), rate, taxes_included)| {
+                Edges {
+                    date,
+                    created,
+                    quantity,
+                    price,
+                    discount,
+                    tax,
+                    rate,
+                    total,
+                    taxes_included,
+                }
+            },
+        )
+}
+
+/// The documented Shopify order with the edge values in place.
+fn shopify_with(edges: &Edges) -> Value {
+    let mut order = shopify_fixture().clone();
+    let date_field = if edges.created {
+        "created_at"
+    } else {
+        "updated_at"
+    };
+    order[date_field] = json!(edges.date.0);
+    order["taxes_included"] = json!(edges.taxes_included);
+    order["total_price"] = edges.total.clone();
+    let line = &mut order["line_items"][0];
+    line["quantity"] = edges.quantity.0.clone();
+    line["price"] = edges.price.clone();
+    line["discount_allocations"] = json!([{"amount": edges.discount.clone()}]);
+    line["tax_lines"] = json!([{"price": edges.tax.clone(), "rate": edges.rate.clone()}]);
+    order
+}
+
+/// The documented WooCommerce order with the edge values in place.
+fn woocommerce_with(edges: &Edges) -> Value {
+    let mut order = woocommerce_fixture().clone();
+    let date_field = if edges.created {
+        "date_created_gmt"
+    } else {
+        "date_modified_gmt"
+    };
+    order[date_field] = json!(edges.date.0);
+    order["total"] = edges.total.clone();
+    order["tax_lines"][0]["rate_percent"] = edges.rate.clone();
+    let line = &mut order["line_items"][0];
+    line["quantity"] = edges.quantity.0.clone();
+    line["subtotal"] = edges.price.clone();
+    line["total"] = edges.discount.clone();
+    line["total_tax"] = edges.tax.clone();
+    line["taxes"] = json!([{"id": 75, "total": edges.tax.clone()}]);
+    order
+}
+
+/// An order with the edge values: read or refused in words, never a panic;
+/// a date outside the years Ferry takes and a quantity larger than any
+/// order has are always refused; a read order maps soundly.
+fn read_with_edges(source: &dyn Source, body: &Value, edges: &Edges) -> Result<(), TestCaseError> {
+    match source.parse_order(&serde_json::to_vec(body).unwrap()) {
+        Ok(order) => {
+            prop_assert!(edges.date.1, "the date {} was taken", edges.date.0);
+            prop_assert!(
+                !edges.quantity.1,
+                "the quantity {} was taken",
+                edges.quantity.0
+            );
+            check_mappings(&order)?;
+        }
+        Err(e) => prop_assert!(e.0.len() > 10, "an error in words: {}", e),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(1_000))]
+
+    #[test]
+    fn edge_dates_amounts_and_quantities_in_a_webhook_are_refused_in_words_or_mapped_soundly(
+        edges in edges()
+    ) {
+        read_with_edges(shopify().as_ref(), &shopify_with(&edges), &edges)?;
+        read_with_edges(woocommerce().as_ref(), &woocommerce_with(&edges), &edges)?;
+    }
+}
+
+/// The same edge values in pages a shop answers a poll with (a loopback
+/// Shopify): every poll completes, every order of the page is recorded or
+/// kept as unreadable (the dates and quantities Ferry refuses always), and
+/// ferry-local goes on. Few cases: each is a poll over HTTP.
+#[test]
+fn edge_dates_amounts_and_quantities_in_a_polled_page_never_stop_the_poll() {
+    use ferry::polling::{self, Budget};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (tenant, page, connection, _ledger) = runtime.block_on(async {
+        let tenant = crate::tenant::Tenant::start("fuzz-poll").await;
+        let (url, page) = crate::polling::shop_answering().await;
+        let source = tenant
+            .system(
+                "shopify",
+                serde_json::from_value(json!({
+                    "shop_domain": "fuzz.myshopify.com", "base_url": url, "api_version": "2024-04",
+                }))
+                .unwrap(),
+                json!({"access_token": "shpat_x", "webhook_secret": "whsec_x"}),
+            )
+            .await;
+        let ledger = ferry_local::sandbox::economic::spawn(Default::default())
+            .await
+            .unwrap();
+        let target = tenant
+            .system(
+                "economic",
+                ledger.system_config(),
+                json!(ledger.credentials().0),
+            )
+            .await;
+        // No state is allowed to transfer: the polls alone are under test.
+        let connection = tenant
+            .connect("Shop > ledger", &source, &target, &["never"], Value::Null)
+            .await;
+        let connection = connection["id"].as_str().unwrap().to_owned();
+        (tenant, page, connection, ledger)
+    });
+    let mut runner = proptest::test_runner::TestRunner::new(config(24));
+    let result = runner.run(&proptest::collection::vec(edges(), 1..4), |orders| {
+        let refused = orders.iter().filter(|e| !e.date.1 || e.quantity.1).count();
+        let bodies: Vec<Value> = orders
+            .iter()
+            .enumerate()
+            .map(|(i, edges)| {
+                let mut order = shopify_with(edges);
+                order["id"] = json!(1000 + i);
+                order
+            })
+            .collect();
+        *page.lock().unwrap() = json!({ "orders": bodies });
+        runtime.block_on(async {
+            let ferry = &tenant.running.ferry;
+            let stored = tenant.connection(&connection).await;
+            let outcome = polling::poll(ferry, &stored, None, Budget::default())
+                .await
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(outcome.complete && outcome.error.is_none(), "{:?}", outcome);
+            let found = u64::try_from(orders.len()).unwrap();
+            prop_assert_eq!(outcome.records_found, found);
+            prop_assert_eq!(
+                outcome.created + outcome.updated + outcome.unchanged + outcome.unreadable,
+                found,
+                "{:?}",
+                outcome
+            );
+            prop_assert!(
+                outcome.unreadable >= u64::try_from(refused).unwrap(),
+                "{:?}",
+                outcome
+            );
+            Ok(())
+        })
+    });
+    runtime.block_on(tenant.running.stop());
+    result.unwrap();
+}

@@ -9,6 +9,7 @@ use ferry::polling::{self, Budget};
 use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn paid_order(shop: &shopify::Handle) -> (u64, String) {
@@ -528,5 +529,105 @@ async fn schedules_show_the_job_in_words_its_runs_and_webhook_only_connections()
     let none = item(&webhook_only);
     assert_eq!(none["name"], "Webhooks only");
     assert_eq!(none["job"], Value::Null);
+    tenant.running.stop().await;
+}
+
+/// A loopback Shopify whose order list answers the page last put in the
+/// returned slot (one page, no `Link` to a next one), whatever the query:
+/// a shop that sends orders its filter should not have. Also answers its
+/// base URL.
+pub async fn shop_answering() -> (String, Arc<Mutex<Value>>) {
+    let page = Arc::new(Mutex::new(json!({"orders": []})));
+    let answer = page.clone();
+    let app = axum::Router::new().fallback(move || {
+        let page = answer.lock().unwrap().clone();
+        async move { axum::Json(page) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, page)
+}
+
+/// An order dated at the very start of chrono's calendar, the newest of
+/// its page, used to panic the poll (the cursor's overlap was subtracted
+/// with chrono's panicking `-`), which ended ferry-local for every tenant,
+/// again at each poll. Now such dates, and those past the year 9999, are
+/// refused where they are read: those orders fail alone, in words, the
+/// rest of the page arrives, the polls complete and ferry-local goes on.
+#[tokio::test]
+async fn orders_dated_at_the_ends_of_the_calendar_fail_alone_and_the_poll_completes() {
+    let tenant = Tenant::start("poll-edge-dates").await;
+    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
+    let (first, first_name) = paid_order(&shop);
+    let (second, second_name) = paid_order(&shop);
+    let edge = |id: u64, name: &str, at: &str| {
+        let mut order = shop.order_json(first).unwrap();
+        order["id"] = json!(id);
+        order["name"] = json!(name);
+        order["updated_at"] = json!(at);
+        order
+    };
+    let (url, page) = shop_answering().await;
+    let mut config = shop.system_config();
+    config.insert("base_url".into(), json!(url));
+    let source = tenant
+        .system("shopify", config, json!(shop.credentials().0))
+        .await;
+    let ledger = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let connection = tenant
+        .connect("Shop > ledger", &source, &target, &["paid"], Value::Null)
+        .await;
+    let connection = connection["id"].as_str().unwrap();
+
+    *page.lock().unwrap() = json!({"orders": [
+        shop.order_json(first).unwrap(),
+        edge(1, "#EDGE-END", "+262142-12-31T23:59:59"),
+        shop.order_json(second).unwrap(),
+    ]});
+    let outcome = tenant.sync(connection, json!({})).await;
+    assert_eq!(
+        (&outcome["records_found"], &outcome["created"]),
+        (&json!(3), &json!(2)),
+        "{outcome}"
+    );
+    assert_eq!(outcome["unreadable"], 1, "{outcome}");
+    assert_eq!(outcome["complete"], true, "{outcome}");
+    assert_eq!(outcome["error"], Value::Null, "{outcome}");
+    // The next page holds only an order dated at the calendar's start.
+    *page.lock().unwrap() = json!({"orders": [edge(2, "#EDGE-START", "-262143-01-01T00:00:00")]});
+    let outcome = tenant.sync(connection, json!({})).await;
+    assert_eq!(outcome["records_found"], 1, "{outcome}");
+    assert_eq!(outcome["unreadable"], 1, "{outcome}");
+    assert_eq!(outcome["complete"], true, "{outcome}");
+    assert_eq!(outcome["error"], Value::Null, "{outcome}");
+
+    tenant.wait_for(&first_name, "delivered").await;
+    tenant.wait_for(&second_name, "delivered").await;
+    let failed: Vec<Value> = tenant
+        .transfers()
+        .await
+        .into_iter()
+        .filter(|t| t["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for transfer in &failed {
+        assert!(
+            transfer["reason"].as_str().is_some_and(
+                |r| r.contains("updated_at") && r.contains("outside the years 1970 to 9999")
+            ),
+            "{transfer}"
+        );
+    }
+    assert_eq!(ledger.draft_invoices().len(), 2);
     tenant.running.stop().await;
 }

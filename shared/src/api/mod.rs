@@ -28,6 +28,7 @@ use axum::middleware;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use error::ApiError;
+use tower_http::catch_panic::CatchPanicLayer;
 
 /// Largest API request body.
 const MAX_API_BODY: usize = 256 * 1024;
@@ -38,6 +39,7 @@ pub fn webhook_router(ferry: Ferry) -> Router {
     Router::new()
         .route("/webhooks/{connection_id}", post(webhooks::receive))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(internal_error))
         .with_state(ferry)
 }
 
@@ -117,7 +119,24 @@ pub fn api_router(ferry: Ferry) -> Router {
     Router::new()
         .nest("/api/v1", v1)
         .layer(DefaultBodyLimit::max(MAX_API_BODY))
+        .layer(CatchPanicLayer::custom(internal_error))
         .with_state(ferry)
+}
+
+/// A request whose handler panicked (a bug): it alone fails, with a 500 in
+/// CONTRACT.md's shape; the panic's message goes to the log only (see
+/// `crate::panic_guard`), not to the caller.
+fn internal_error(panic: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = crate::panic_guard::message(panic.as_ref());
+    tracing::error!(panic = %message, "internal error; only this request failed");
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Ferry hit an internal error on this request; nothing else was affected — try again, \
+         or contact support if it keeps happening",
+    )
+    .into_response()
 }
 
 /// Both, as ferry-local serves them on one port.

@@ -282,11 +282,13 @@ fn add_balances(
             continue;
         };
         let available = decimal_of(&row["availableStock"]).unwrap_or(Decimal::ZERO);
-        *balances
+        let balance = balances
             .entry(item)
             .or_default()
             .entry(point)
-            .or_insert(Decimal::ZERO) += available;
+            .or_insert(Decimal::ZERO);
+        // Saturating: Fortnox's figures are unbounded (see `total_stock`).
+        *balance = balance.saturating_add(available);
     }
     Ok(())
 }

@@ -4,9 +4,10 @@
 //! figures (see the money rules in `model::order`).
 
 use super::{ConfigError, ParseError};
+use crate::model::Order;
 use crate::model::System;
 use crate::seal::Credentials;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
@@ -16,6 +17,28 @@ use std::fmt;
 /// No real order has an amount beyond this; bounding amounts keeps every sum
 /// and product of them far from `Decimal`'s limits, so nothing can overflow.
 const MAX_AMOUNT: i64 = 10_000_000_000_000;
+
+/// Bounds on a parsed order's figures, checked by [`calculable`] once the
+/// order is read. With them, no line's net exceeds 2 × 10^20, the sum of
+/// every line of an order stays below 10^25, and a sum times any tax rate
+/// or percentage below 10^28: every sum, product and rounding the mappings
+/// and the ledgers' arithmetic make stays within `Decimal` (about 7.9 × 10^28)
+/// without a check at each step. No real order comes near them; an order
+/// beyond them fails in words and is kept.
+const MAX_QUANTITY: i64 = 10_000_000;
+/// A line's discount: at most its whole price (`MAX_QUANTITY × MAX_AMOUNT`).
+const MAX_LINE_AMOUNT: i128 = MAX_QUANTITY as i128 * MAX_AMOUNT as i128;
+/// 1000 %, as a fraction.
+const MAX_TAX_RATE: i64 = 10;
+const MAX_LINES: usize = 10_000;
+
+/// The years an order's dates may fall in. Online shops, and the Unix
+/// time they count from, start in 1970; four-digit years are what every shop
+/// and ledger writes. A date outside is a shop's bug (or an attack), and
+/// refusing it keeps every date calculation (a poll's overlap, a reminder's
+/// window) far from the ends of chrono's calendar, where they would overflow.
+const FIRST_YEAR: i32 = 1970;
+const LAST_YEAR: i32 = 9999;
 
 /// Decimal places kept on a unit price that had to be divided out of a line
 /// total; the rest of the division goes into the line's discount.
@@ -94,13 +117,31 @@ pub(super) struct Timestamp(pub DateTime<Utc>);
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_timestamp(&text)
-            .map(Timestamp)
-            .ok_or_else(|| de::Error::custom(format!("invalid date-time '{}'", shorten(&text))))
+        match parse_timestamp(&text) {
+            Some(at) => Ok(Timestamp(at)),
+            None if read_timestamp(&text).is_some() => Err(de::Error::custom(format!(
+                "the date-time '{}' is outside the years {FIRST_YEAR} to {LAST_YEAR}",
+                shorten(&text)
+            ))),
+            None => Err(de::Error::custom(format!(
+                "invalid date-time '{}'",
+                shorten(&text)
+            ))),
+        }
     }
 }
 
+/// A shop's point in time, when it reads and falls in the years
+/// [`FIRST_YEAR`] to [`LAST_YEAR`].
 pub(super) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    read_timestamp(text).filter(|at| within_years(*at))
+}
+
+fn within_years(at: DateTime<Utc>) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&at.year())
+}
+
+fn read_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
@@ -235,6 +276,43 @@ pub(super) fn sum(amounts: impl IntoIterator<Item = Decimal>) -> Result<Decimal,
     amounts.into_iter().try_fold(Decimal::ZERO, add)
 }
 
+/// The order as parsed, when its figures are within the bounds above
+/// ([`MAX_QUANTITY`] and the rest), which keep every calculation on it
+/// within `Decimal`; else why not, in words.
+pub(super) fn calculable(order: Order) -> Result<Order, ParseError> {
+    if order.lines.len() > MAX_LINES {
+        return Err(ParseError(format!(
+            "the order has {} lines; Ferry takes at most {MAX_LINES}",
+            order.lines.len()
+        )));
+    }
+    fn within(value: Decimal, max: impl Into<Decimal>) -> bool {
+        value.abs() <= max.into()
+    }
+    for line in &order.lines {
+        let title = shorten(&line.title);
+        if !within(line.quantity, MAX_QUANTITY) {
+            return Err(ParseError(format!(
+                "line '{title}': the quantity {} is larger than any order has (at most {MAX_QUANTITY})",
+                line.quantity
+            )));
+        }
+        if let Some(rate) = line.tax_rate.filter(|rate| !within(*rate, MAX_TAX_RATE)) {
+            return Err(ParseError(format!(
+                "line '{title}': a tax rate of {} % is not possible",
+                (rate.saturating_mul(Decimal::ONE_HUNDRED)).normalize()
+            )));
+        }
+        let amounts_ok = within(line.unit_price, MAX_AMOUNT)
+            && within(line.tax, MAX_AMOUNT)
+            && within(line.discount, MAX_LINE_AMOUNT);
+        if !amounts_ok {
+            return Err(ParseError(format!("line '{title}': {}", overflow().0)));
+        }
+    }
+    Ok(order)
+}
+
 /// The canonical `(unit_price, discount)` of a line whose net amounts are
 /// known for the whole line, before and after its discount.
 ///
@@ -293,6 +371,7 @@ pub(super) fn net_from_gross(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{LineKind, OrderLine};
 
     fn dec(text: &str) -> Decimal {
         Decimal::from_str_exact(text).unwrap()
@@ -350,6 +429,65 @@ mod tests {
             "2017-03-22T19:28:02+00:00"
         );
         assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn refuses_times_outside_the_years_1970_to_9999_in_words() {
+        #[derive(Debug, Deserialize)]
+        struct Dated {
+            #[allow(dead_code)]
+            at: Timestamp,
+        }
+        for text in [
+            "-262143-01-01T00:00:00",
+            "+262142-12-31T23:59:59",
+            "0001-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "9999-12-31T23:59:59-01:00",
+        ] {
+            assert!(parse_timestamp(text).is_none(), "{text}");
+            let body = format!(r#"{{"at": "{text}"}}"#);
+            let err = parse_json::<Dated>(body.as_bytes()).unwrap_err();
+            assert!(
+                err.0.starts_with("at: the date-time")
+                    && err.0.contains("outside the years 1970 to 9999"),
+                "{err}"
+            );
+        }
+        for text in ["1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+            assert!(parse_timestamp(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_order_beyond_the_bounds_is_refused_in_words() {
+        let order = |quantity: &str, unit_price: &str, rate: &str| Order {
+            lines: vec![OrderLine {
+                kind: LineKind::Product,
+                sku: None,
+                title: "Mug".into(),
+                quantity: dec(quantity),
+                unit_price: dec(unit_price),
+                discount: Decimal::ZERO,
+                tax: Decimal::ZERO,
+                tax_rate: Some(dec(rate)),
+            }],
+            ..crate::mapping::tests::order(vec![])
+        };
+        assert!(calculable(order("10000000", "10000000000000", "10")).is_ok());
+        let err = calculable(order("9223372036854775808", "1", "0.25")).unwrap_err();
+        assert!(
+            err.0.contains("the quantity 9223372036854775808 is larger"),
+            "{err}"
+        );
+        let err = calculable(order("1", "10000000000000.01", "0.25")).unwrap_err();
+        assert!(err.0.contains("too large to calculate with"), "{err}");
+        let err = calculable(order("1", "1", "10000000000000")).unwrap_err();
+        assert!(
+            err.0
+                .contains("a tax rate of 1000000000000000 % is not possible"),
+            "{err}"
+        );
     }
 
     #[test]

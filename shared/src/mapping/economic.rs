@@ -303,8 +303,15 @@ fn price_line(
     if !line.discount.is_zero() {
         let unit = cents(line.unit_price);
         let gross = line.quantity * unit;
-        if !gross.is_zero() {
-            let percentage = cents(line.discount / gross * Decimal::ONE_HUNDRED);
+        // Checked: a gross of a few millionths makes the share beyond
+        // `Decimal`; the line is then priced without a percentage.
+        let percentage = line
+            .discount
+            .checked_div(gross)
+            .and_then(|share| share.checked_mul(Decimal::ONE_HUNDRED))
+            .filter(|share| share.abs() <= Decimal::ONE_THOUSAND)
+            .map(cents);
+        if let Some(percentage) = percentage {
             for p in [percentage, percentage - CENT, percentage + CENT] {
                 let valid = p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED;
                 if valid && line_total(line.quantity, unit, p) == target {

@@ -200,16 +200,29 @@ pub fn articles(order: &Order) -> Result<Vec<Article>, MappingError> {
 
 /// The row's VAT percentage: the source's rate, or (when it gave none) the
 /// line's tax over its net amount, to a whole percent as Fortnox's rates are.
-fn vat_percent(line: &OrderLine) -> Decimal {
+fn vat_percent(line: &OrderLine) -> Result<Decimal, MappingError> {
     match line.tax_rate {
-        Some(rate) => (rate * Decimal::ONE_HUNDRED).normalize(),
+        Some(rate) => Ok((rate * Decimal::ONE_HUNDRED).normalize()),
         None => {
             let net = line.net_total();
             if net.is_zero() {
-                Decimal::ZERO
-            } else {
-                (line.tax / net * Decimal::ONE_HUNDRED).round_dp(0)
+                return Ok(Decimal::ZERO);
             }
+            // Checked: a net of a few millionths makes any tax a share
+            // beyond `Decimal`.
+            line.tax
+                .checked_div(net)
+                .and_then(|share| share.checked_mul(Decimal::ONE_HUNDRED))
+                .map(|percent| percent.round_dp(0))
+                .ok_or_else(|| {
+                    MappingError::Amount(format!(
+                        "line '{}': its tax of {} on a net amount of {} is not a VAT rate \
+                         {TARGET} can take — check the line in the webshop",
+                        line.title.trim(),
+                        line.tax,
+                        net
+                    ))
+                })
         }
     }
 }
@@ -331,7 +344,7 @@ pub fn document(
                 price,
                 discount,
                 discount_type: discount.map(|_| "AMOUNT"),
-                vat: vat_percent(line),
+                vat: vat_percent(line)?,
             });
         }
     }
@@ -585,6 +598,6 @@ mod tests {
         let mut l = line(LineKind::Product, Some("MUG"), "Blue mug", "1", "80.00");
         l.tax_rate = None;
         l.tax = d("9.60");
-        assert_eq!(vat_percent(&l), d("12"));
+        assert_eq!(vat_percent(&l), Ok(d("12")));
     }
 }

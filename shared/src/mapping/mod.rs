@@ -146,7 +146,13 @@ pub fn price_parts(quantity: Decimal, target: Decimal) -> Option<Vec<PricedQuant
     if quantity.is_zero() {
         return None;
     }
-    let guess = cents(target / quantity);
+    // Checked: a tiny quantity (0.0000001) divides an amount beyond
+    // `Decimal`, or to a price whose products below would overflow; no
+    // real line has a price of 10^18, so none is looked for.
+    let guess = cents(target.checked_div(quantity)?);
+    if guess.abs() > Decimal::from(i64::MAX) {
+        return None;
+    }
     for unit_price in [guess, guess - CENT, guess + CENT] {
         if cents(quantity * unit_price) == target {
             return Some(vec![PricedQuantity {

@@ -77,9 +77,13 @@ impl CatalogItem {
             .collect()
     }
 
-    /// Stock across every warehouse.
+    /// Stock across every warehouse. Saturating: the levels come from the
+    /// ERP unbounded, and a sum beyond `Decimal` is more than any shop
+    /// counts anyway (see `shop_quantity`).
     pub fn total_stock(&self) -> Decimal {
-        self.stock.values().copied().sum()
+        self.stock
+            .values()
+            .fold(Decimal::ZERO, |sum, quantity| sum.saturating_add(*quantity))
     }
 }
 

@@ -61,7 +61,46 @@ pub async fn process(ferry: &Ferry, message: &TransferMessage) -> Result<Outcome
         transfer = %message.transfer,
         connection = tracing::field::Empty,
     );
-    process_in_span(ferry, message).instrument(span).await
+    let work = process_in_span(ferry, message);
+    match crate::panic_guard::catch("delivery", work.instrument(span.clone())).await {
+        Ok(outcome) => outcome,
+        Err(panicked) => {
+            fail_after_panic(ferry, message, &panicked)
+                .instrument(span)
+                .await
+        }
+    }
+}
+
+/// A delivery that panicked (a bug in Ferry) fails in words, so that it
+/// stops there: left pending, it would be delivered again and panic again.
+/// Whatever the target may already hold, a retry asks it first (see the
+/// module's notes), so it never makes a second document.
+async fn fail_after_panic(
+    ferry: &Ferry,
+    message: &TransferMessage,
+    panicked: &crate::panic_guard::Panicked,
+) -> Result<Outcome, WorkerError> {
+    let reason = format!(
+        "Ferry hit an internal error on this order ({panicked}); it was not delivered — retry \
+         it or contact support"
+    );
+    for _ in 0..MAX_RACES {
+        let Some(transfer) = ferry
+            .store
+            .get_transfer(&message.tenant, &message.transfer)
+            .await?
+        else {
+            return Ok(Outcome::NothingToDo);
+        };
+        if transfer.status != TransferStatus::Pending {
+            return Ok(Outcome::NothingToDo);
+        }
+        if settle(ferry, &transfer, TransferStatus::Failed, &reason).await? {
+            return Ok(Outcome::Failed(reason));
+        }
+    }
+    Err(StoreError::Unavailable("too many concurrent writes to one transfer".into()).into())
 }
 
 async fn process_in_span(ferry: &Ferry, message: &TransferMessage) -> Result<Outcome, WorkerError> {

@@ -67,10 +67,15 @@ pub async fn run(ferry: &Ferry) -> Result<RemindersReport, StoreError> {
     let mut report = RemindersReport::default();
     for tenant in ferry.store.list_tenants().await? {
         report.tenants += 1;
-        if let Err(e) = run_tenant(ferry, &tenant, &mut report).await {
-            tracing::error!(tenant = %tenant.id, error = %e, "reminders: tenant skipped this run");
-            report.tenants_failed += 1;
-        }
+        // A panic (a bug) skips this tenant's reminders; the others go on.
+        let run = crate::panic_guard::catch("reminders", run_tenant(ferry, &tenant, &mut report));
+        let error = match run.await {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e.to_string(),
+            Err(panicked) => format!("internal error: {panicked}"),
+        };
+        tracing::error!(tenant = %tenant.id, error = %error, "reminders: tenant skipped this run");
+        report.tenants_failed += 1;
     }
     Ok(report)
 }

@@ -58,7 +58,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
     } else {
         parse_json::<ShopifyOrder>(body)?
     };
-    order.into_canonical()
+    webshop::calculable(order.into_canonical()?)
 }
 
 #[derive(Deserialize)]

@@ -41,7 +41,7 @@ const VAT_META_KEYS: &[&str] = &[
 ];
 
 pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
-    parse_json::<WooOrder>(body)?.into_canonical()
+    webshop::calculable(parse_json::<WooOrder>(body)?.into_canonical()?)
 }
 
 #[derive(Deserialize)]
@@ -146,10 +146,11 @@ impl Rates {
         if charged.is_empty() {
             return tax.is_zero().then_some(Decimal::ZERO);
         }
-        charged
-            .iter()
-            .map(|share| share.id.and_then(|id| self.0.get(&id)).copied())
-            .sum::<Option<Decimal>>()
+        // Saturating: a sum beyond `Decimal` is refused by `calculable`.
+        charged.iter().try_fold(Decimal::ZERO, |sum, share| {
+            let rate = share.id.and_then(|id| self.0.get(&id))?;
+            Some(sum.saturating_add(*rate))
+        })
     }
 }
 
