@@ -14,6 +14,7 @@ mod chaos;
 mod crash;
 mod customers;
 mod dynamodb;
+mod dynamodb_ambiguous;
 mod emulator;
 mod flows;
 mod functions;

@@ -34,6 +34,10 @@ pub const SOURCE_PAYLOAD: &str = "src";
 pub const TARGET_PAYLOAD: &str = "tgt";
 /// A payload part's bytes.
 pub const DATA: &str = "data";
+/// A fresh id per put of a transfer item: when a put's answer is lost and
+/// the SDK's retry finds its condition failed, this tells the item that
+/// attempt wrote from another writer's.
+pub const WRITE: &str = "w";
 /// The connection owner's tenant.
 pub const TENANT: &str = "tenant";
 
@@ -69,6 +73,12 @@ pub fn transfer_pk(tenant: &TenantId, id: &TransferId) -> String {
 /// One part of a stored payload: `P#<payload key>#<part number>`.
 pub fn payload_part_sk(payload_key: &str, part: usize) -> String {
     format!("P#{payload_key}#{part:04}")
+}
+
+/// The payload key of a part's sort key; `None` for any other sort key.
+pub fn payload_key_of_part(sk: &str) -> Option<&str> {
+    let (key, _part) = sk.strip_prefix("P#")?.rsplit_once('#')?;
+    Some(key)
 }
 
 pub fn owner_pk(connection: &ConnectionId) -> String {
@@ -139,6 +149,16 @@ mod tests {
         assert!(time_id(at, id) < after_time(at));
         assert!(time_id(at, "con_-") < after_time(at));
         assert!(after_time(at) < time_id(at + chrono::Duration::nanoseconds(1), "con_-"));
+    }
+
+    #[test]
+    fn a_part_sort_key_names_its_payload_key() {
+        assert_eq!(
+            payload_key_of_part(&payload_part_sk("01abc", 7)),
+            Some("01abc")
+        );
+        assert_eq!(payload_key_of_part(TRANSFER_SK), None);
+        assert_eq!(payload_key_of_part("P#no-part-number"), None);
     }
 
     #[test]

@@ -50,7 +50,7 @@
 //! | connection | `T#<tenant>` | `CON#<connection>` | `DUE`, `DUE_AT` while it has a next run |
 //! | connection owner | `CON#<connection>` | `OWNER` | `tenant` |
 //! | usage | `T#<tenant>` | `USE#<yyyy-mm-dd>` (a month is the sum of its days) | six counters, `ADD`ed |
-//! | transfer | `T#<tenant>#TR#<transfer>` | `TR` | the log's fields, `version`, `ST`, `RT`, `SREF`, `TREF`, payload pointers `src`/`tgt` |
+//! | transfer | `T#<tenant>#TR#<transfer>` | `TR` | the log's fields, `version`, `ST`, `RT`, `SREF`, `TREF`, payload pointers `src`/`tgt`, write id `w` |
 //! | payload part | `T#<tenant>#TR#<transfer>` | `P#<payload key>#<nnnn>` | `data` (binary, at most 350 KB) |
 //! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event, `expires_at` |
 //! | catalogue fingerprint | `T#<tenant>#CAT#<connection>` | the item's key (its SKU) | `fp`: what was last sent to the shop |
@@ -113,7 +113,13 @@
 //!   instead of the whole payload again; payloads of any size fit (split in
 //!   350 KB parts). The loser of a race removes its own parts, the winner the
 //!   parts it replaced; a crash in between leaves an unreferenced part, which
-//!   is never read.
+//!   is never assembled and is swept when the transfer is next read.
+//! - A put whose answer is lost (the SDK retries it and its condition fails
+//!   on the item the first attempt wrote) is known as ours by the write id
+//!   `w` in the stored item, which a failed condition returns
+//!   (`ReturnValuesOnConditionCheckFailure = ALL_OLD`): it answers Ok and
+//!   counts usage once. New parts are removed only when the stored item
+//!   provably does not point at them. See `transfers.rs`.
 //!
 //! Write units per delivered order, with payloads under 1 KB compressed:
 //! the create costs 1 (transfer) + 1 (source part) + 2 (`by_status`,

@@ -1,6 +1,34 @@
 //! Transfers on DynamoDB: one small item per transfer (the log's fields and
 //! index keys), its payloads as separate part items in the same partition,
 //! written only when they change.
+//!
+//! # Ambiguous writes
+//!
+//! A put can land and still answer an error: its answer is lost (a
+//! timeout, a 500), the SDK retries, and the retry's condition fails on the
+//! very item the first attempt wrote. So every put of a transfer item
+//! carries a fresh write id (`w`) and asks for the stored item when its
+//! condition fails (`ReturnValuesOnConditionCheckFailure = ALL_OLD`: no
+//! extra read). A stored item with our write id is our write: the create or
+//! update succeeded (and its usage is counted, once). New payload parts are
+//! removed only when the stored item provably does not point at them; after
+//! an error that does not tell (transport, a 5xx after the last retry) they
+//! stay, as the item may point at them. The id adds 27 bytes to a
+//! transfer item (620 to 820 bytes in the emulator tests, so still one
+//! write unit).
+//!
+//! # Orphan parts
+//!
+//! Parts left behind that way (or by a crash between the parts and the
+//! item, or by a failed delete) are swept when the transfer is read:
+//! `read_transfer` queries the whole partition anyway, so it sees every
+//! part at no extra read, and deletes up to [`SWEEP_MAX`] parts that the
+//! transfer item does not point at and whose key (a ULID) is older than
+//! [`ORPHAN_GRACE`]. A younger part may belong to a put still in flight.
+//! A sweep in the scheduler's pass would need a Scan, or an index of
+//! orphans that every write would pay for; this one costs nothing until
+//! there is an orphan, then one delete per part. An orphan in a transfer
+//! that is never read again only takes storage: nothing reads it either.
 
 use super::errors::{corrupt, unavailable};
 use super::keys::*;
@@ -8,12 +36,30 @@ use super::reads::{item_of, n, parse, s, text, IndexStream, Item, Merged};
 use super::DynamoStore;
 use crate::model::{Payload, TenantId, Transfer, TransferId, TransferStatus, UsageDelta};
 use crate::store::{page_limit, Page, StoreError, StoreResult, TransferQuery};
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
 
 /// Payload bytes per part item: DynamoDB items hold at most 400 KB.
 const PART_BYTES: usize = 350_000;
+
+/// A part no transfer item points at is swept once older than this: far
+/// longer than a writer takes from writing its parts to the put of the
+/// item that points at them (seconds, the SDK's retries included; a Lambda
+/// is stopped after 15 minutes), and than two writers' clocks differ.
+const ORPHAN_GRACE: Duration = Duration::from_secs(60 * 60);
+
+/// Orphan parts deleted per read at most, so that a read stays quick.
+const SWEEP_MAX: usize = 25;
+
+/// A fresh, time-ordered key: payload keys and write ids.
+fn fresh_key() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
 
 /// Where a payload's parts are: `P#<key>#0000`.. in the transfer's partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,7 +118,7 @@ struct NewPayload {
 
 fn split(pk: &str, payload: &Payload) -> NewPayload {
     let bytes = payload.compressed();
-    let key = ulid::Ulid::new().to_string().to_lowercase();
+    let key = fresh_key();
     let parts: Vec<Item> = bytes
         .chunks(PART_BYTES)
         .enumerate()
@@ -106,12 +152,13 @@ fn pointer(item: &Item, attribute: &str) -> StoreResult<Option<PayloadRef>> {
         .transpose()
 }
 
-/// The transfer's item: its fields without payloads, the index keys, and
-/// the pointers to its payload parts.
+/// The transfer's item: its fields without payloads, the index keys, the
+/// pointers to its payload parts, and the id of this write.
 fn transfer_item(
     transfer: &Transfer,
     source: Option<&PayloadRef>,
     target: Option<&PayloadRef>,
+    write: &str,
 ) -> StoreResult<Item> {
     let bare = Transfer {
         source_payload: None,
@@ -133,6 +180,7 @@ fn transfer_item(
         RT.to_owned(),
         s(time_id(transfer.received_at, transfer.id.as_str())),
     );
+    item.insert(WRITE.to_owned(), s(write));
     if !transfer.source_ref.is_empty() {
         item.insert(
             SREF.to_owned(),
@@ -153,6 +201,45 @@ fn transfer_item(
         }
     }
     Ok(item)
+}
+
+/// What a conditional put of a transfer item came to.
+enum Put {
+    /// Written: by this attempt, or by an earlier one whose answer was lost.
+    Written,
+    /// The condition failed on another write's item: the stored item, if
+    /// DynamoDB returned one.
+    Refused(Option<Item>),
+    /// No telling: the put may or may not have landed.
+    Unknown(StoreError),
+}
+
+/// The sort keys among `sort_keys` of parts that no pointer names and that
+/// were made (their key is a ULID) more than [`ORPHAN_GRACE`] before `now`;
+/// at most [`SWEEP_MAX`].
+fn orphans<'a>(
+    sort_keys: impl IntoIterator<Item = &'a String>,
+    pointers: [Option<&PayloadRef>; 2],
+    now: SystemTime,
+) -> Vec<String> {
+    sort_keys
+        .into_iter()
+        .filter(|sk| {
+            let Some(key) = payload_key_of_part(sk) else {
+                return false;
+            };
+            let pointed_at = pointers.iter().flatten().any(|p| p.key == key);
+            // A key that is no ULID, or made "in the future" by a clock
+            // ahead of ours, is left alone.
+            let old = ulid::Ulid::from_string(key)
+                .ok()
+                .and_then(|made| now.duration_since(made.datetime()).ok())
+                .is_some_and(|age| age > ORPHAN_GRACE);
+            !pointed_at && old
+        })
+        .take(SWEEP_MAX)
+        .cloned()
+        .collect()
 }
 
 fn version_of(item: &Item) -> StoreResult<u64> {
@@ -208,22 +295,22 @@ impl DynamoStore {
         let new_parts: Vec<&NewPayload> = source.iter().chain(target.iter()).collect();
         // Parts first: a transfer that can be read always has its payloads.
         self.put_parts(&new_parts).await?;
+        let write = fresh_key();
         let item = transfer_item(
             transfer,
             source.as_ref().map(|p| &p.pointer),
             target.as_ref().map(|p| &p.pointer),
+            &write,
         )?;
-        let written = self
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match written {
-            Ok(_) => {
+            .expression_attribute_names("#pk", PK);
+        match self.put_transfer(request, &write).await {
+            Put::Written => {
                 self.known.remember(
                     &pk,
                     Known {
@@ -234,18 +321,14 @@ impl DynamoStore {
                 );
                 Ok(())
             }
-            Err(error) => {
-                let pointers: Vec<&PayloadRef> = new_parts.iter().map(|p| &p.pointer).collect();
-                self.delete_parts(&pk, &pointers).await;
-                let exists = error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception());
-                Err(if exists {
-                    StoreError::AlreadyExists
-                } else {
-                    unavailable("PutItem (transfer)", error)
-                })
+            Put::Refused(stored) => {
+                self.remove_unreferenced(&pk, &new_parts, stored.as_ref())
+                    .await;
+                Err(StoreError::AlreadyExists)
             }
+            // The item may have landed and point at the new parts: they
+            // stay (swept later if it did not).
+            Put::Unknown(error) => Err(error),
         }
     }
 
@@ -261,11 +344,25 @@ impl DynamoStore {
             .into_iter()
             .filter_map(|item| Some((text(&item, SK)?.to_owned(), item)))
             .collect();
-        let Some(item) = by_sk.remove(TRANSFER_SK) else {
+        let item = by_sk.remove(TRANSFER_SK);
+        let (source, target) = match &item {
+            Some(item) => (
+                pointer(item, SOURCE_PAYLOAD)?,
+                pointer(item, TARGET_PAYLOAD)?,
+            ),
+            None => (None, None),
+        };
+        // Every part of the partition is here: sweep the orphans among them
+        // (see the module docs).
+        let orphans = orphans(
+            by_sk.keys(),
+            [source.as_ref(), target.as_ref()],
+            SystemTime::now(),
+        );
+        self.delete_sort_keys(&pk, orphans).await;
+        let Some(item) = item else {
             return Ok(None);
         };
-        let source = pointer(&item, SOURCE_PAYLOAD)?;
-        let target = pointer(&item, TARGET_PAYLOAD)?;
         let mut transfer: Transfer = parse(item, "a stored transfer")?;
         self.known.remember(
             &pk,
@@ -311,65 +408,115 @@ impl DynamoStore {
         let new_parts: Vec<&NewPayload> = source.write.iter().chain(target.write.iter()).collect();
         self.put_parts(&new_parts).await?;
 
-        let item = transfer_item(transfer, source.pointer(), target.pointer())?;
-        let committed = self
-            .compare_and_swap(item, expected_version, transfer, usage)
-            .await;
-        if committed.is_ok() {
-            self.known.remember(
-                &pk,
-                Known {
-                    version: transfer.version,
-                    source: source.pointer().cloned(),
-                    target: target.pointer().cloned(),
-                },
-            );
-        }
+        let write = fresh_key();
+        let item = transfer_item(transfer, source.pointer(), target.pointer(), &write)?;
         // New parts are under fresh keys, so whoever loses a race removes
         // only its own parts; the winner removes what it replaced.
-        let leftovers: Vec<&PayloadRef> = match &committed {
-            Ok(()) => source.stale.iter().chain(target.stale.iter()).collect(),
-            Err(_) => new_parts.iter().map(|p| &p.pointer).collect(),
-        };
-        self.delete_parts(&pk, &leftovers).await;
-        committed
+        match self.compare_and_swap(item, expected_version, &write).await {
+            Put::Written => {
+                // Then the usage (see `usage.rs`), not in one transaction on
+                // purpose: a transaction costs double for every item in it
+                // (6 write units instead of 3 for a delivered order). Only
+                // the winner of the put counts, once per call, however many
+                // attempts the put took, so nothing is counted twice; a crash
+                // between the two writes can leave one order uncounted, in
+                // the merchant's favour.
+                self.count_usage(transfer, usage).await;
+                self.known.remember(
+                    &pk,
+                    Known {
+                        version: transfer.version,
+                        source: source.pointer().cloned(),
+                        target: target.pointer().cloned(),
+                    },
+                );
+                let stale: Vec<&PayloadRef> =
+                    source.stale.iter().chain(target.stale.iter()).collect();
+                self.delete_parts(&pk, &stale).await;
+                Ok(())
+            }
+            Put::Refused(stored) => {
+                self.remove_unreferenced(&pk, &new_parts, stored.as_ref())
+                    .await;
+                Err(StoreError::Conflict)
+            }
+            // The put may have landed: the new parts stay (it may point at
+            // them) and so do the old ones (it may not have); the sweep
+            // removes whichever ends up unreferenced. Usage is not counted:
+            // at worst one order uncounted, never one counted twice.
+            Put::Unknown(error) => Err(error),
+        }
     }
 
-    /// Replaces the transfer item if its version is still `expected`, then
-    /// counts `usage` (see `usage.rs`). Not one transaction on
-    /// purpose: a transaction costs double for every item in it (6 write
-    /// units instead of 3 for a delivered order). Only the winner of the
-    /// conditional put counts, so nothing is counted twice; a crash between
-    /// the two writes can leave one order uncounted, in the merchant's favour.
-    async fn compare_and_swap(
-        &self,
-        item: Item,
-        expected: u64,
-        transfer: &Transfer,
-        usage: UsageDelta,
-    ) -> StoreResult<()> {
-        let result = self
+    /// Replaces the transfer item if its version is still `expected`.
+    async fn compare_and_swap(&self, item: Item, expected: u64, write: &str) -> Put {
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("#version = :expected")
             .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(expected))
+            .expression_attribute_values(":expected", n(expected));
+        self.put_transfer(request, write).await
+    }
+
+    /// Sends a conditional put of a transfer item written with id `write`.
+    /// A failed condition returns the stored item (no extra read): if it
+    /// holds our write id, an earlier attempt of this put landed and only
+    /// its answer was lost, so the put is `Written`.
+    async fn put_transfer(&self, request: PutItemFluentBuilder, write: &str) -> Put {
+        let sent = request
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Err(StoreError::Conflict)
+        let error = match sent {
+            Ok(_) => return Put::Written,
+            Err(error) => error,
+        };
+        match error.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(refused)) => {
+                let stored = refused.item().cloned();
+                if stored.as_ref().and_then(|item| text(item, WRITE)) == Some(write) {
+                    Put::Written
+                } else {
+                    Put::Refused(stored)
+                }
             }
-            Err(e) => return Err(unavailable("PutItem (transfer)", e)),
+            _ => Put::Unknown(unavailable("PutItem (transfer)", error)),
         }
-        self.count_usage(transfer, usage).await;
-        Ok(())
+    }
+
+    /// Removes the new parts that the `stored` item provably does not point
+    /// at. Without a stored item, or with pointers that cannot be read,
+    /// nothing is proven: they stay for the sweep.
+    async fn remove_unreferenced(
+        &self,
+        pk: &str,
+        new_parts: &[&NewPayload],
+        stored: Option<&Item>,
+    ) {
+        let Some(stored) = stored else {
+            return;
+        };
+        let (Ok(source), Ok(target)) = (
+            pointer(stored, SOURCE_PAYLOAD),
+            pointer(stored, TARGET_PAYLOAD),
+        ) else {
+            return;
+        };
+        let pointed_at = |key: &str| {
+            [&source, &target]
+                .into_iter()
+                .flatten()
+                .any(|p| p.key == key)
+        };
+        let unreferenced: Vec<&PayloadRef> = new_parts
+            .iter()
+            .map(|p| &p.pointer)
+            .filter(|p| !pointed_at(&p.key))
+            .collect();
+        self.delete_parts(pk, &unreferenced).await;
     }
 
     async fn put_parts(&self, payloads: &[&NewPayload]) -> StoreResult<()> {
@@ -386,20 +533,24 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Best effort: a part left behind is never read (nothing points at
-    /// it), so a failure here is logged, not returned.
     async fn delete_parts(&self, pk: &str, payloads: &[&PayloadRef]) {
-        let deletes = payloads
+        let sort_keys = payloads
             .iter()
-            .flat_map(|p| (0..p.parts).map(move |i| payload_part_sk(&p.key, i)))
-            .map(|sk| {
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .key(PK, s(pk))
-                    .key(SK, s(sk))
-                    .send()
-            });
+            .flat_map(|p| (0..p.parts).map(move |i| payload_part_sk(&p.key, i)));
+        self.delete_sort_keys(pk, sort_keys).await;
+    }
+
+    /// Best effort: a part left behind is never assembled (nothing points
+    /// at it) and is swept later, so a failure here is logged, not returned.
+    async fn delete_sort_keys(&self, pk: &str, sort_keys: impl IntoIterator<Item = String>) {
+        let deletes = sort_keys.into_iter().map(|sk| {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(pk))
+                .key(SK, s(sk))
+                .send()
+        });
         for result in join_all(deletes).await {
             if let Err(e) = result {
                 tracing::warn!(
@@ -525,4 +676,53 @@ fn assemble(parts: &mut HashMap<String, Item>, pointer: &PayloadRef) -> StoreRes
         ));
     }
     Ok(Payload::from_compressed(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part_made(ago: Duration, now: SystemTime) -> (PayloadRef, String) {
+        let key = ulid::Ulid::from_datetime(now - ago)
+            .to_string()
+            .to_lowercase();
+        let sk = payload_part_sk(&key, 0);
+        let pointer = PayloadRef {
+            key,
+            parts: 1,
+            sum: String::new(),
+        };
+        (pointer, sk)
+    }
+
+    #[test]
+    fn orphans_are_old_parts_no_pointer_names() {
+        let now = SystemTime::now();
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        let (source, source_sk) = part_made(hours(48), now);
+        let (_, old_orphan) = part_made(hours(2), now);
+        let (_, young) = part_made(Duration::from_secs(60), now);
+        let (_, from_the_future) = part_made(Duration::ZERO, now + hours(1));
+        let sort_keys = [
+            source_sk,
+            old_orphan.clone(),
+            young,
+            from_the_future,
+            TRANSFER_SK.to_owned(),
+            "P#not-a-ulid#0000".to_owned(),
+        ];
+        assert_eq!(
+            orphans(&sort_keys, [Some(&source), None], now),
+            vec![old_orphan]
+        );
+    }
+
+    #[test]
+    fn a_sweep_is_bounded() {
+        let now = SystemTime::now();
+        let sort_keys: Vec<String> = (0..SWEEP_MAX + 10)
+            .map(|_| part_made(Duration::from_secs(7200), now).1)
+            .collect();
+        assert_eq!(orphans(&sort_keys, [None, None], now).len(), SWEEP_MAX);
+    }
 }
