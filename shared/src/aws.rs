@@ -54,6 +54,7 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
     )?;
     let sealer = config::sealer_from_env()?;
     let jwt_key = config::jwt_key_from_env()?;
+    let operator_token = config::operator_token_from_env()?;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let mut store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     if setup.usage_per_batch {
@@ -72,7 +73,7 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
         public_url: config::optional("FERRY_PUBLIC_URL").unwrap_or_default(),
         webhook_base: config::optional("FERRY_WEBHOOK_URL"),
         jwt_key: Arc::new(jwt_key),
-        operator_token: config::optional("FERRY_OPERATOR_TOKEN").map(Arc::new),
+        operator_token: operator_token.map(Arc::new),
         mail_from: config::optional("FERRY_MAIL_FROM").unwrap_or_else(|| "ferry@localhost".into()),
     })
 }

@@ -54,9 +54,41 @@ pub fn jwt_key_from_env() -> Result<Vec<u8>, ConfigError> {
     Ok(key.into_bytes())
 }
 
+/// The platform operator's token from `FERRY_OPERATOR_TOKEN`, if set. It
+/// may create tenants, so on AWS a guessable one is refused at start.
+pub fn operator_token_from_env() -> Result<Option<String>, ConfigError> {
+    operator_token(optional("FERRY_OPERATOR_TOKEN"))
+}
+
+/// At least this many characters: as strong as the dashboard token key.
+pub const OPERATOR_TOKEN_MIN: usize = 32;
+
+fn operator_token(value: Option<String>) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(token) if token.trim().chars().count() < OPERATOR_TOKEN_MIN => {
+            Err(ConfigError::Invalid {
+                name: "FERRY_OPERATOR_TOKEN",
+                reason: format!(
+                    "use at least {OPERATOR_TOKEN_MIN} random characters (e.g. `openssl rand -base64 32`)"
+                ),
+            })
+        }
+        other => Ok(other.map(|t| t.trim().to_owned())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_operator_token_is_refused() {
+        assert!(operator_token(Some("secret".into())).is_err());
+        assert!(operator_token(Some(" ".repeat(40))).is_err());
+        let long = "k".repeat(OPERATOR_TOKEN_MIN);
+        assert_eq!(operator_token(Some(long.clone())).unwrap(), Some(long));
+        assert_eq!(operator_token(None).unwrap(), None);
+    }
 
     #[test]
     fn missing_variable_names_itself() {

@@ -524,6 +524,10 @@ async fn path_traversal_and_strange_ids_answer_4xx_and_serve_no_file() {
 
 #[derive(serde::Serialize, serde::Deserialize, Clone)]
 struct Claims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
     sub: String,
     tenant: String,
     role: String,
@@ -534,10 +538,16 @@ struct Claims {
 #[tokio::test]
 async fn expired_unsigned_re_signed_and_re_addressed_tokens_are_refused() {
     let stage = Stage::start("abuse-tokens").await;
+    // Dashboard tokens name their issuer and audience.
+    let mut payload = stage.a.token.split('.').nth(1).unwrap().to_owned();
+    payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert!(payload.contains(r#""iss":"ferry""#), "{payload}");
+    assert!(payload.contains(r#""aud":"ferry-dashboard""#), "{payload}");
     let before = stage.stored().await;
     let key = stage.api.running.ferry.jwt_key.clone();
     let mut validation = Validation::new(Algorithm::HS256);
     validation.insecure_disable_signature_validation();
+    validation.validate_aud = false;
     let a_claims =
         jsonwebtoken::decode::<Claims>(&stage.a.token, &DecodingKey::from_secret(b""), &validation)
             .unwrap()
@@ -558,6 +568,19 @@ async fn expired_unsigned_re_signed_and_re_addressed_tokens_are_refused() {
     };
     let to_b = Claims {
         tenant: stage.b.tenant.clone(),
+        ..a_claims.clone()
+    };
+    // Signed with the real key but meant for something else, or for nobody.
+    let other_audience = Claims {
+        aud: Some("ferry-sign-in".into()),
+        ..a_claims.clone()
+    };
+    let other_issuer = Claims {
+        iss: Some("someone-else".into()),
+        ..a_claims.clone()
+    };
+    let no_audience = Claims {
+        aud: None,
         ..a_claims.clone()
     };
     let unsigned = |claims: &Claims| {
@@ -605,6 +628,21 @@ async fn expired_unsigned_re_signed_and_re_addressed_tokens_are_refused() {
         (
             "another tenant, signed with the real key",
             sign(&to_b, Algorithm::HS256, &key),
+            "invalid",
+        ),
+        (
+            "another audience, signed with the real key",
+            sign(&other_audience, Algorithm::HS256, &key),
+            "invalid",
+        ),
+        (
+            "another issuer, signed with the real key",
+            sign(&other_issuer, Algorithm::HS256, &key),
+            "invalid",
+        ),
+        (
+            "no audience, signed with the real key",
+            sign(&no_audience, Algorithm::HS256, &key),
             "invalid",
         ),
         (

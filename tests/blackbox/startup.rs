@@ -72,3 +72,32 @@ fn a_function_without_its_seal_key_names_the_variable() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("FERRY_SEAL_KEY is not valid"), "{stderr}");
 }
+
+#[test]
+fn a_function_with_a_short_operator_token_refuses_to_start() {
+    let (code, stderr) = start_with(
+        "dashboard-api",
+        &[
+            ("FERRY_TABLE", "t"),
+            ("FERRY_QUEUE_URL", "http://127.0.0.1:1/q"),
+            (
+                "FERRY_SEAL_KEY",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+            (
+                "FERRY_JWT_KEY",
+                "a-jwt-key-of-at-least-thirty-two-characters",
+            ),
+            ("FERRY_OPERATOR_TOKEN", "letmein"),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("FERRY_OPERATOR_TOKEN is not valid"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("letmein"),
+        "the token is not echoed: {stderr}"
+    );
+}

@@ -1,6 +1,8 @@
 //! Bearer tokens. Tenant users carry signed JWTs (HS256) with their tenant
 //! and role inside; the tenant of every request comes from the token, never
-//! from the URL or the body. The platform operator has a static token.
+//! from the URL or the body. Each token names who issued it (`iss`) and what
+//! it is for (`aud`): a JWT signed with the same key for anything else is
+//! refused. The platform operator has a static token.
 
 use super::error::ApiError;
 use crate::app::Ferry;
@@ -14,9 +16,15 @@ use serde::{Deserialize, Serialize};
 
 /// How long a dashboard token is valid.
 const TOKEN_DAYS: i64 = 30;
+/// Who issues dashboard tokens.
+const ISSUER: &str = "ferry";
+/// What a dashboard token is for: the dashboard API.
+const AUDIENCE: &str = "ferry-dashboard";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    iss: String,
+    aud: String,
     sub: String,
     tenant: String,
     role: Role,
@@ -40,6 +48,8 @@ pub struct Operator;
 pub fn issue_token(ferry: &Ferry, tenant: &TenantId, user: &UserId, role: Role) -> String {
     let now = ferry.clock.now().timestamp();
     let claims = Claims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
         sub: user.to_string(),
         tenant: tenant.to_string(),
         role,
@@ -72,6 +82,9 @@ pub fn verify_token(ferry: &Ferry, token: &str) -> Result<Caller, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 5;
     validation.validate_exp = false; // checked below against Ferry's clock
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     let data = decode::<Claims>(
         token,
         &DecodingKey::from_secret(&ferry.jwt_key),
