@@ -279,6 +279,18 @@ async fn a_bad_cron_expression_is_refused_naming_the_field() {
         .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["field"], "since");
+    // Dates at the ends of the calendar are refused, not polled from.
+    for since in ["-262143-01-01T00:00:00Z", "1969-12-31", "0001-01-01"] {
+        let (status, answer) = tenant
+            .call(
+                reqwest::Method::POST,
+                &format!("/connections/{connection}/sync"),
+                Some(json!({ "since": since })),
+            )
+            .await;
+        assert_eq!(status, 400, "{since}: {answer}");
+        assert_eq!(answer["error"]["field"], "since", "{since}");
+    }
     tenant.running.stop().await;
 }
 

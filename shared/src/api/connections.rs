@@ -12,7 +12,7 @@ use crate::schedule::Schedule;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -382,6 +382,14 @@ pub async fn sync(
     if since.is_some_and(|since| since > ferry.clock.now()) {
         return Err(ApiError::invalid("since", "since lies in the future"));
     }
+    // No shop has orders from before 1970, and the poll's cursor arithmetic
+    // stays far from the ends of the calendar.
+    if since.is_some_and(|since| since.year() < FIRST_YEAR) {
+        return Err(ApiError::invalid(
+            "since",
+            format!("since lies before {FIRST_YEAR}: no shop has orders that old"),
+        ));
+    }
     if !connection.active {
         return Err(ApiError::conflict(format!(
             "'{}' is switched off; switch it on before syncing",
@@ -397,6 +405,9 @@ pub async fn sync(
     .await?;
     Ok(Json(outcome))
 }
+
+/// The earliest backfill date (as for the dates a shop sends).
+const FIRST_YEAR: i32 = 1970;
 
 /// `2026-01-01` (midnight UTC) or an RFC 3339 time.
 fn parse_since(text: &str) -> Result<DateTime<Utc>, ApiError> {
