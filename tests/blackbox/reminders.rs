@@ -119,12 +119,8 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
 
 /// The emails the emulator accepted for `to`.
 async fn sent_to(to: &str) -> Vec<serde_json::Value> {
-    let url = format!("{}/moto-api/data.json", emulator::endpoint());
-    let data: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    crate::ses::sent_messages()
+        .await
         .into_iter()
         .filter(|m| m["destinations"]["ToAddresses"] == serde_json::json!([to]))
         .collect()
@@ -181,7 +177,7 @@ async fn reminders_reach_ses_once_with_their_recipients_subjects_and_bodies() {
         .find(|m| m["subject"] == "Ferry: 3 orders could not be transferred to e-conomic")
         .unwrap();
     assert_eq!(digest["source"], from.as_str());
-    // moto keeps the HTML part when both are given.
+    // `body` is the HTML part.
     let body = digest["body"].as_str().unwrap();
     for number in 1001..=1003 {
         assert!(

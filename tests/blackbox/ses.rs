@@ -4,15 +4,31 @@
 use crate::emulator;
 use ferry::mail::ses::SesMailer;
 use ferry::mail::{Email, Mailer};
+use mail_parser::MessageParser;
+use std::borrow::Cow;
 
-/// The emails the emulator has accepted (moto keeps them, it sends nothing).
-async fn sent_messages() -> Vec<serde_json::Value> {
+/// The emails the emulator has accepted (moto keeps them, it sends nothing),
+/// read back from their raw MIME: sender, recipients, subject, and the text
+/// and HTML parts (`text`, `body`).
+pub async fn sent_messages() -> Vec<serde_json::Value> {
     let url = format!("{}/moto-api/data.json", emulator::endpoint());
     let data: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let raw = data["ses"]["RawMessage"].as_array().cloned();
+    raw.unwrap_or_default().iter().map(read_back).collect()
+}
+
+fn read_back(sent: &serde_json::Value) -> serde_json::Value {
+    let raw = sent["raw_data"].as_str().unwrap();
+    let message = MessageParser::default().parse(raw).unwrap();
+    // The message has CRLF line ends; Ferry's email has plain line feeds.
+    let lf = |body: Option<Cow<'_, str>>| body.map(|body| body.replace("\r\n", "\n"));
+    serde_json::json!({
+        "source": sent["source"],
+        "destinations": { "ToAddresses": sent["destinations"] },
+        "subject": message.subject(),
+        "text": lf(message.body_text(0)),
+        "body": lf(message.body_html(0)),
+    })
 }
 
 fn email(from: &str, subject: &str) -> Email {
@@ -51,7 +67,7 @@ async fn ses_an_email_from_a_verified_sender_is_accepted_as_written() {
         message["destinations"]["ToAddresses"],
         serde_json::json!(["anna@shop.example", "ops@shop.example"])
     );
-    // moto keeps only the HTML body when both are given.
+    assert_eq!(message["text"], email.text.as_str());
     assert_eq!(message["body"], email.html.as_str());
 }
 

@@ -1,10 +1,14 @@
-//! The mailer on AWS: SES `SendEmail` with a plain-text and an HTML body.
+//! The mailer on AWS: SES `SendRawEmail` with the message [`super::render`]
+//! writes (plain text and HTML), the same bytes the outbox keeps locally.
+//! SES reads the sender and the recipients from its From and To headers.
 //! The sender (`FERRY_MAIL_FROM`) must be a verified SES identity.
 
-use super::{Email, MailError, Mailer};
+use super::{render, Email, MailError, Mailer};
 use async_trait::async_trait;
 use aws_sdk_ses::error::DisplayErrorContext;
-use aws_sdk_ses::types::{Body, Content, Destination, Message};
+use aws_sdk_ses::primitives::Blob;
+use aws_sdk_ses::types::RawMessage;
+use ulid::Ulid;
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {
@@ -17,36 +21,16 @@ impl SesMailer {
     }
 }
 
-fn utf8(data: &str) -> Result<Content, MailError> {
-    Content::builder()
-        .data(data)
-        .charset("UTF-8")
-        .build()
-        .map_err(|e| MailError(format!("could not build the email: {e}")))
-}
-
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        if email.to.is_empty() {
-            return Err(MailError("the email has no recipients".into()));
-        }
-        let destination = Destination::builder()
-            .set_to_addresses(Some(email.to.clone()))
-            .build();
-        let body = Body::builder()
-            .text(utf8(&email.text)?)
-            .html(utf8(&email.html)?)
-            .build();
-        let message = Message::builder()
-            .subject(utf8(&email.subject)?)
-            .body(body)
-            .build();
+        let message = RawMessage::builder()
+            .data(Blob::new(render(email, Ulid::new())?))
+            .build()
+            .map_err(|e| MailError(format!("could not build the email: {e}")))?;
         self.client
-            .send_email()
-            .source(&email.from)
-            .destination(destination)
-            .message(message)
+            .send_raw_email()
+            .raw_message(message)
             .send()
             .await
             .map_err(|e| {
