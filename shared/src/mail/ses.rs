@@ -1,6 +1,8 @@
 //! The mailer on AWS: SES `SendRawEmail` with the message [`super::render`]
 //! writes (plain text and HTML), the same bytes the outbox keeps locally.
-//! SES reads the sender and the recipients from its From and To headers.
+//! The request names the sender as well (for the IAM condition on it); a
+//! sender with non-ASCII characters is left to the From header, where it is
+//! encoded. SES reads the recipients from the To header.
 //! The sender (`FERRY_MAIL_FROM`) must be a verified SES identity.
 
 use super::{render, Email, MailError, Mailer};
@@ -28,8 +30,14 @@ impl Mailer for SesMailer {
             .data(Blob::new(render(email, Ulid::new())?))
             .build()
             .map_err(|e| MailError(format!("could not build the email: {e}")))?;
+        // The sender as Source too, not only in the From header: the IAM
+        // policy's `ses:FromAddress` condition (infra/template.yaml) is
+        // checked against the sender named in the request. Recipients come
+        // from the To header.
+        let source = email.from.is_ascii().then(|| email.from.clone());
         self.client
             .send_raw_email()
+            .set_source(source)
             .raw_message(message)
             .send()
             .await
