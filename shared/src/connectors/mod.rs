@@ -16,6 +16,7 @@ pub mod woocommerce;
 // Helpers the two webshop sources share.
 mod webshop;
 
+use crate::mapping::MappingError;
 use crate::model::{DocumentKind, Order, System, SystemKind};
 use crate::seal::Credentials;
 use async_trait::async_trait;
@@ -39,6 +40,15 @@ pub enum ConnectorError {
     /// The remote refused the credentials (401/403): the system is unhealthy.
     #[error("{message}")]
     Unauthorized { message: String },
+}
+
+/// A document the mapping refuses is refused for good: the same order maps
+/// the same way on every retry. Here rather than in `mapping`, so that the
+/// mapping knows no connector (it sits below them).
+impl From<MappingError> for ConnectorError {
+    fn from(error: MappingError) -> Self {
+        ConnectorError::permanent(error.to_string())
+    }
 }
 
 impl ConnectorError {
