@@ -14,9 +14,9 @@
 //!   `zip`, `city` and `country` (in words); barred customers are left out.
 //! - Calls share the agreement's pacer with the order connector.
 
-use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
+use super::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
 use super::economic::{describe_error, token_key};
-use super::http::{HttpClient, Pacer};
+use super::http::{json_of, send, HttpClient, Pacer};
 use super::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};

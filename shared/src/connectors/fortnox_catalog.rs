@@ -24,10 +24,10 @@
 //! - Calls share the access token's pacer (25 requests per 5 seconds) with
 //!   the order connector.
 
-use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
+use super::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
 use super::economic::token_key;
 use super::fortnox::{describe_error, REQUESTS_PER_WINDOW, WINDOW};
-use super::http::{HttpClient, Pacer};
+use super::http::{json_of, send, HttpClient, Pacer};
 use super::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};

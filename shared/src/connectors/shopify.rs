@@ -12,8 +12,8 @@ mod order;
 pub mod poll;
 
 use super::address::{config_base, SHOPIFY};
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
-use super::webshop::{fingerprint, header_text, shorten, Settings};
+use super::http::{exchange, hold_after_429, pacer_key, succeeded, HttpClient, Pacer, Settings};
+use super::webshop::{header_text, shorten};
 use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
@@ -102,7 +102,7 @@ impl Shopify {
             })?;
         let webhook_secret = settings.secret(credentials, "webhook_secret");
         let pacer = http.pacer(
-            &format!("shopify:{}", fingerprint(&access_token)),
+            &pacer_key("shopify", access_token.as_bytes()),
             BUCKET,
             BUCKET_WINDOW,
         );
@@ -130,36 +130,23 @@ impl Shopify {
         path: &str,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
         let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
-        self.pacer.acquire().await;
-        let response = self
+        let request = self
             .http
             .get(&url)?
             .header("X-Shopify-Access-Token", &self.access_token)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        if let Some(pause) = header_text(&headers, &["x-shopify-shop-api-call-limit"])
+            .header(reqwest::header::ACCEPT, "application/json");
+        let reply = exchange(SYSTEM, &self.pacer, request).await?;
+        if let Some(pause) = header_text(&reply.headers, &["x-shopify-shop-api-call-limit"])
             .and_then(|value| poll::call_limit(&value))
             .and_then(|(used, size)| poll::slow_down(used, size))
         {
             self.pacer.pause(pause).await;
         }
-        if status.is_success() {
-            return Ok((body.to_vec(), headers));
-        }
-        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            if let Some(pause) = retry_after(&headers) {
-                self.pacer.pause(pause).await;
-            }
-        }
-        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+        // After the bucket's own pause, so a 429's Retry-After has the last
+        // word; without one, the bucket's pause stands.
+        hold_after_429(&self.pacer, &reply, None).await;
+        let reply = succeeded(SYSTEM, reply, error_words)?;
+        Ok((reply.body, reply.headers))
     }
 }
 

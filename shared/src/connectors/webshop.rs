@@ -3,15 +3,12 @@
 //! body they are, headers, and turning a shop's line into the canonical net
 //! figures (see the money rules in `model::order`).
 
-use super::{ConfigError, ParseError};
+use super::ParseError;
 use crate::model::Order;
-use crate::model::System;
-use crate::seal::Credentials;
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// No real order has an amount beyond this; bounding amounts keeps every sum
@@ -206,43 +203,6 @@ pub(super) fn key_words(key: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
-}
-
-/// Reads a system's configuration and credentials, naming the field in
-/// every error.
-pub(super) struct Settings<'a> {
-    pub system: &'a System,
-}
-
-impl Settings<'_> {
-    pub fn error(&self, field: &str, message: &str) -> ConfigError {
-        ConfigError {
-            system: self.system.name.clone(),
-            field: field.to_owned(),
-            message: message.to_owned(),
-        }
-    }
-
-    /// A text setting; absent, null and blank are all "not set".
-    pub fn text(&self, field: &str) -> Result<Option<String>, ConfigError> {
-        match self.system.config.get(field) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(text)) => Ok(non_blank(Some(text))),
-            Some(_) => Err(self.error(field, &format!("{field} must be text"))),
-        }
-    }
-
-    /// A credential, trimmed; blank is "not set".
-    pub fn secret(&self, credentials: &Credentials, field: &str) -> Option<String> {
-        non_blank(credentials.get(field))
-    }
-}
-
-/// A short, stable stand-in for a secret, for keys such as the pacer's;
-/// the secret cannot be read back from it.
-pub(super) fn fingerprint(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Shortens an echoed input so that an error message stays readable.

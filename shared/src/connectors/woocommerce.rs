@@ -17,8 +17,8 @@ mod order;
 mod poll;
 
 use super::address::{config_base, WOOCOMMERCE};
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
-use super::webshop::{fingerprint, header_text, Settings};
+use super::http::{exchange, hold_after_429, pacer_key, succeeded, HttpClient, Pacer, Settings};
+use super::webshop::header_text;
 use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
@@ -77,7 +77,7 @@ impl WooCommerce {
             .secret(credentials, "webhook_secret")
             .map(|secret| html::decode_special_chars(&secret));
         let pacer = http.pacer(
-            &format!("woocommerce:{}", fingerprint(&consumer_key)),
+            &pacer_key("woocommerce", consumer_key.as_bytes()),
             PACE,
             PACE_WINDOW,
         );
@@ -106,31 +106,17 @@ impl WooCommerce {
         query: &Q,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
         let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
-        self.pacer.acquire().await;
-        let response = self
+        let request = self
             .http
             .get(&url)?
             .query(query)
             .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        if status.is_success() {
-            return Ok((body.to_vec(), headers));
-        }
-        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            if let Some(pause) = retry_after(&headers) {
-                self.pacer.pause(pause).await;
-            }
-        }
-        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+            .header(reqwest::header::ACCEPT, "application/json");
+        let reply = exchange(SYSTEM, &self.pacer, request).await?;
+        // Reads of orders hold the pacer only for what a 429 says.
+        hold_after_429(&self.pacer, &reply, None).await;
+        let reply = succeeded(SYSTEM, reply, error_words)?;
+        Ok((reply.body, reply.headers))
     }
 }
 

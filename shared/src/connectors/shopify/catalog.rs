@@ -10,9 +10,8 @@
 //!   429 or a throttled GraphQL answer holds it for the time Shopify asks.
 
 use super::{error_words, Shopify, SYSTEM};
-use crate::connectors::catalog::{
-    json_of, price_text, send, text_of, CatalogTarget, Reply, ShopVariant, StockLocation,
-};
+use crate::connectors::catalog::{price_text, text_of, CatalogTarget, ShopVariant, StockLocation};
+use crate::connectors::http::{json_of, send, Reply};
 use crate::connectors::ConnectorError;
 use async_trait::async_trait;
 use reqwest::Method;

@@ -12,9 +12,9 @@
 
 use super::{error_words, WooCommerce, SYSTEM};
 use crate::connectors::catalog::{
-    decimal_of, json_of, price_text, send, text_of, CatalogTarget, Reply, ShopVariant,
-    StockLocation,
+    decimal_of, price_text, text_of, CatalogTarget, ShopVariant, StockLocation,
 };
+use crate::connectors::http::{json_of, send, Reply};
 use crate::connectors::ConnectorError;
 use async_trait::async_trait;
 use reqwest::Method;
