@@ -6,9 +6,7 @@ pub mod address;
 pub mod catalog;
 pub mod customers;
 pub mod economic;
-pub mod economic_catalog;
 pub mod fortnox;
-pub mod fortnox_catalog;
 pub mod http;
 pub mod shopify;
 pub mod signature;
@@ -250,12 +248,12 @@ impl Connectors {
         credentials: &Credentials,
     ) -> Result<Arc<dyn catalog::CatalogSource>, ConfigError> {
         match system.kind {
-            SystemKind::Economic => Ok(Arc::new(economic_catalog::EconomicCatalog::new(
+            SystemKind::Economic => Ok(Arc::new(economic::EconomicCatalog::new(
                 system,
                 credentials,
                 self.http.clone(),
             )?)),
-            SystemKind::Fortnox => Ok(Arc::new(fortnox_catalog::FortnoxCatalog::new(
+            SystemKind::Fortnox => Ok(Arc::new(fortnox::FortnoxCatalog::new(
                 system,
                 credentials,
                 self.http.clone(),

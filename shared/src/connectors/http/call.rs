@@ -3,18 +3,11 @@
 //! remote asks. Every connector's calls go through here.
 
 use super::pacer::Pacer;
-use super::refusals::{retry_after, transport_error};
+use super::refusals::transport_error;
+use super::reply::{retry_after, Reply};
 use crate::connectors::ConnectorError;
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use std::time::Duration;
-
-/// An answer as it came back.
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
 
 /// Sends a request once the pacer allows it and reads the whole answer. A
 /// 429 holds every call on the pacer for its `Retry-After` (or

@@ -4,6 +4,7 @@
 //!
 //! - [`call`]: a call paced per token, with the pause a 429 asks for, and
 //!   the whole answer read ([`Reply`]);
+//! - [`reply`]: an answer as it came back, and its `Retry-After`;
 //! - [`refusals`]: the sorting of failures into transient, permanent and
 //!   unauthorized, and the JSON of an answer;
 //! - [`pacer`]: the sliding window per token, and the key ([`pacer_key`])
@@ -19,14 +20,14 @@ mod call;
 mod lookups;
 mod pacer;
 mod refusals;
+mod reply;
 mod settings;
 
-pub use call::{exchange, hold_after_429, send, Reply};
+pub use call::{exchange, hold_after_429, send};
 pub use lookups::Lookups;
 pub use pacer::{pacer_key, Pacer};
-pub use refusals::{
-    json_after_write, json_of, refusal, retry_after, status_error, succeeded, transport_error,
-};
+pub use refusals::{json_after_write, json_of, refusal, status_error, succeeded, transport_error};
+pub use reply::{retry_after, Reply};
 pub use settings::Settings;
 
 use super::address::{self, GuardedResolver, Network};

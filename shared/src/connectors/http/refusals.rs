@@ -3,21 +3,9 @@
 //! something). The remote's own words come from each connector's `errors`
 //! module; the sorting is the same for every system.
 
-use super::call::Reply;
+use super::reply::{retry_after, Reply};
 use crate::connectors::address;
 use crate::connectors::ConnectorError;
-use std::time::Duration;
-
-/// `Retry-After` in seconds (fractions allowed, as Shopify sends them).
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let seconds: f64 = value.trim().parse().ok()?;
-    if seconds.is_finite() && seconds >= 0.0 {
-        Some(Duration::from_secs_f64(seconds.min(900.0)))
-    } else {
-        None
-    }
-}
 
 /// A transport failure (no HTTP answer): worth retrying, unless the
 /// address was refused (see [`address`]), which no retry changes.
@@ -180,12 +168,5 @@ mod tests {
             status_error("e-conomic", reqwest::StatusCode::BAD_REQUEST, &headers, "x"),
             ConnectorError::Permanent { .. }
         ));
-    }
-
-    #[test]
-    fn reads_fractional_retry_after() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::RETRY_AFTER, "2.5".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(2500)));
     }
 }
