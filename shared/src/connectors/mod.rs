@@ -1,6 +1,17 @@
-//! One module per external system, behind the [`Source`] and [`Target`] traits.
-//! A platform's quirks stay inside its module. Every connector takes a base
-//! URL (`config.base_url`) so that tests and demos point it at a sandbox.
+//! The ports to the external systems: the [`Source`] and [`Target`] traits
+//! (and, for the reverse flows, [`catalog`] and [`customers`]), the errors
+//! every connector answers with, and [`Connectors`], which builds the
+//! connector of a system.
+//!
+//! One folder per external system: `economic/`, `fortnox/`, `shopify/`,
+//! `woocommerce/`; a platform's quirks stay inside its folder. What they
+//! share: [`http`] (the one REST client: paced calls, refusals sorted,
+//! settings and credentials read, the pacer key), [`address`] (where each
+//! kind of system may connect), [`signature`] (the webhook HMAC of both
+//! webshops) and `webshop` (reading a shop's order, and its money
+//! arithmetic). Every connector takes a base URL (`config.base_url`) so that
+//! tests and demos point it at a sandbox. The documents sent to a ledger are
+//! made by `crate::mapping`, which sits below the connectors and knows none.
 
 pub mod address;
 pub mod catalog;

@@ -1,5 +1,5 @@
-//! e-conomic (Visma) "REST" API as a target of orders: customers, products, draft and
-//! booked invoices, draft orders.
+//! e-conomic (Visma) "REST" API as a target of orders: customers,
+//! products, draft and booked invoices, draft orders.
 //!
 //! - Every document carries the webshop's number in `references.other`, which
 //!   e-conomic can filter on: [`Target::find_document`] looks there (drafts

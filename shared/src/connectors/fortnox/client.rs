@@ -1,5 +1,5 @@
-//! Fortnox API v3 as a target of orders: customers, articles, invoices (booked on
-//! request) and orders.
+//! Fortnox API v3 as a target of orders: customers, articles, invoices
+//! (booked on request) and orders.
 //!
 //! - Every document carries the webshop's number in `YourOrderNumber` and
 //!   `ExternalInvoiceReference1`; [`Target::find_document`] searches
