@@ -17,16 +17,15 @@
 use super::errors::describe_error;
 use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
 use crate::connectors::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
-use crate::connectors::http::{json_of, send, HttpClient, Pacer, Settings};
+use crate::connectors::http::{json_of, Api, HttpClient, Settings};
 use crate::connectors::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::HeaderMap;
+use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -42,10 +41,8 @@ enum SkuField {
 /// Reads an e-conomic agreement's products.
 pub struct EconomicCatalog {
     base: Url,
-    headers: HeaderMap,
     sku_field: SkuField,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
 }
 
 impl EconomicCatalog {
@@ -71,10 +68,8 @@ impl EconomicCatalog {
         let pacer = http.pacer(&key, CALLS_PER_SECOND, Duration::from_secs(1));
         Ok(Self {
             base,
-            headers,
             sku_field,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
         })
     }
 
@@ -143,8 +138,7 @@ impl EconomicCatalog {
         url.query_pairs_mut()
             .append_pair("skippages", &skip.to_string())
             .append_pair("pagesize", &PAGE_SIZE.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let what = format!("list of {resource}");
         let mut body = json_of(SYSTEM, reply, &what, describe_error)?;
         // The envelope links the next page while there is one.

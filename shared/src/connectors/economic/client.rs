@@ -18,7 +18,7 @@
 use super::errors::describe_error;
 use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
 use crate::connectors::http::{
-    json_after_write, refusal, send, HttpClient, Lookups, Pacer, Reply, Settings as Config,
+    json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings as Config,
 };
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
@@ -26,7 +26,7 @@ use crate::mapping::to_json;
 use crate::model::{DocumentKind, Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -43,9 +43,7 @@ const CALLS_PER_SECOND_MAX: u64 = 100;
 pub struct Economic {
     base: Url,
     settings: Settings,
-    headers: HeaderMap,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
     /// Customers and products this agreement already has, remembered for a
     /// while: a repeat customer's order then costs the document calls only.
     known: Arc<Lookups>,
@@ -184,9 +182,7 @@ impl Economic {
         Ok(Self {
             base,
             settings,
-            headers,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
         })
     }
@@ -199,23 +195,6 @@ impl Economic {
         url
     }
 
-    async fn call(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<Reply, ConnectorError> {
-        let mut request = self
-            .http
-            .request(method, url)?
-            .headers(self.headers.clone());
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
-    }
-
-    /// Sorts a refusal: the body's words, then transient / unauthorized / permanent.
     fn refused(reply: &Reply, what: &str) -> ConnectorError {
         refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
@@ -242,7 +221,7 @@ impl Economic {
         if let Some(sort) = sort {
             url.query_pairs_mut().append_pair("sort", sort);
         }
-        let body = Self::json(self.call(Method::GET, url, None).await?, what)?;
+        let body = Self::json(self.api.call(Method::GET, url, None).await?, what)?;
         Ok(body
             .get("collection")
             .and_then(Value::as_array)
@@ -294,7 +273,8 @@ impl Economic {
         }
         let body = to_json(&wanted)?;
         let created = Self::json(
-            self.call(Method::POST, self.url(&["customers"]), Some(body))
+            self.api
+                .call(Method::POST, self.url(&["customers"]), Some(body))
                 .await?,
             "customer",
         )?;
@@ -340,7 +320,7 @@ impl Economic {
             return Ok(made);
         }
         let url = self.url(&["customers", &made.to_string()]);
-        let failure = match self.call(Method::DELETE, url, None).await {
+        let failure = match self.api.call(Method::DELETE, url, None).await {
             Ok(reply) if reply.status.is_success() => None,
             Ok(reply) => Some(format!("HTTP {}", reply.status.as_u16())),
             Err(error) => Some(error.to_string()),
@@ -361,6 +341,7 @@ impl Economic {
             return Ok(true);
         }
         let reply = self
+            .api
             .call(Method::GET, self.url(&["products", product_number]), None)
             .await?;
         match reply.status {
@@ -383,6 +364,7 @@ impl Economic {
             }
             let body = to_json(&product)?;
             let reply = self
+                .api
                 .call(Method::POST, self.url(&["products"]), Some(body))
                 .await?;
             if reply.status.is_success() {
@@ -409,6 +391,7 @@ impl Economic {
         let body =
             serde_json::to_vec(&body).map_err(|e| ConnectorError::permanent(e.to_string()))?;
         let reply = self
+            .api
             .call(Method::POST, self.url(&BOOKED_INVOICES.path), Some(body))
             .await?;
         let booked = Self::json(reply, &format!("booking of draft invoice {draft_number}"))?;
@@ -475,6 +458,7 @@ impl Target for Economic {
         let body = to_json(&mapped.document)?;
         let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let reply = self
+            .api
             .call(Method::POST, self.url(&place.path), Some(body))
             .await?;
         if !reply.status.is_success() {
@@ -501,7 +485,9 @@ impl Target for Economic {
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {
         Self::json(
-            self.call(Method::GET, self.url(&["self"]), None).await?,
+            self.api
+                .call(Method::GET, self.url(&["self"]), None)
+                .await?,
             "credentials check",
         )
         .map(|_| ())
@@ -513,6 +499,7 @@ mod tests {
     use super::*;
     use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
     use crate::seal::SealedCredentials;
+    use reqwest::header::HeaderMap;
     use std::collections::BTreeMap;
 
     fn system(config: Value) -> System {

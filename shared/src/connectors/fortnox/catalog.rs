@@ -27,17 +27,16 @@
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
-use crate::connectors::http::{json_of, send, HttpClient, Pacer, Settings};
+use crate::connectors::http::{json_of, Api, HttpClient, Settings};
 use crate::connectors::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::HeaderMap;
+use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use url::Url;
 
 /// Fortnox's largest page.
@@ -54,12 +53,10 @@ enum SkuField {
 /// Reads a Fortnox company's articles.
 pub struct FortnoxCatalog {
     base: Url,
-    headers: HeaderMap,
     sku_field: SkuField,
     /// Stock per stock point from the warehouse module.
     stock_points: bool,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
 }
 
 impl FortnoxCatalog {
@@ -91,11 +88,9 @@ impl FortnoxCatalog {
         let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
         Ok(Self {
             base,
-            headers,
             sku_field,
             stock_points,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
         })
     }
 
@@ -120,8 +115,7 @@ impl FortnoxCatalog {
             let mut url = self.url(&["api", "warehouse", "status-v1", "stockbalance"]);
             url.query_pairs_mut()
                 .append_pair("itemIds", &batch.join(","));
-            let request = self.http.get(url)?.headers(self.headers.clone());
-            let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+            let reply = self.api.call(Method::GET, url, None).await?;
             let body = json_of(SYSTEM, reply, "stock balance", describe_error)?;
             add_balances(&body, &mut balances)?;
         }
@@ -166,8 +160,7 @@ impl CatalogSource for FortnoxCatalog {
         url.query_pairs_mut()
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let body = json_of(SYSTEM, reply, "list of articles", describe_error)?;
         let Some(articles) = body["Articles"].as_array() else {
             return Err(ConnectorError::transient(
@@ -194,8 +187,7 @@ impl CatalogSource for FortnoxCatalog {
             .append_pair("filter", "active")
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let body = json_of(SYSTEM, reply, "list of customers", describe_error)?;
         let Some(customers) = body["Customers"].as_array() else {
             return Err(ConnectorError::transient(

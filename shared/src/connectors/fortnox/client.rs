@@ -15,7 +15,7 @@
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::http::{
-    json_after_write, refusal, send, HttpClient, Lookups, Pacer, Reply, Settings,
+    json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
 };
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::fortnox as mapping;
@@ -23,7 +23,7 @@ use crate::mapping::{customer_name, to_json};
 use crate::model::{DocumentKind, Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -32,9 +32,7 @@ use url::Url;
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
-    headers: HeaderMap,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
     known: Arc<Lookups>,
@@ -113,9 +111,7 @@ impl Fortnox {
         let known = http.lookups(&key);
         Ok(Self {
             base,
-            headers,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
         })
     }
@@ -126,22 +122,6 @@ impl Fortnox {
             path.pop_if_empty().push("3").extend(segments);
         }
         url
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<Reply, ConnectorError> {
-        let mut request = self
-            .http
-            .request(method, url)?
-            .headers(self.headers.clone());
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
     }
 
     fn refused(reply: &Reply, what: &str) -> ConnectorError {
@@ -169,7 +149,7 @@ impl Fortnox {
         url.query_pairs_mut()
             .append_pair("externalinvoicereference1", e_number);
         let body = Self::json(
-            self.call(Method::GET, url, None).await?,
+            self.api.call(Method::GET, url, None).await?,
             &format!("{} search", kind.what),
         )?;
         let found = body
@@ -225,7 +205,8 @@ impl Fortnox {
         }
         let body = Self::envelope(&wanted, "Customer")?;
         let created = Self::json(
-            self.call(Method::POST, self.url(&["customers"]), Some(body))
+            self.api
+                .call(Method::POST, self.url(&["customers"]), Some(body))
                 .await?,
             "customer",
         )?;
@@ -245,7 +226,10 @@ impl Fortnox {
         let mut url = self.url(&["customers"]);
         url.query_pairs_mut()
             .append_pair(search.parameter, &search.value);
-        let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
+        let body = Self::json(
+            self.api.call(Method::GET, url, None).await?,
+            "customer search",
+        )?;
         let mut numbers: Vec<String> = Vec::new();
         for customer in body
             .get("Customers")
@@ -283,7 +267,7 @@ impl Fortnox {
             _ => return Ok(made),
         };
         let url = self.url(&["customers", &made]);
-        let failure = match self.call(Method::DELETE, url, None).await {
+        let failure = match self.api.call(Method::DELETE, url, None).await {
             Ok(reply) if reply.status.is_success() => None,
             Ok(reply) => Some(format!("HTTP {}", reply.status.as_u16())),
             Err(error) => Some(error.to_string()),
@@ -300,6 +284,7 @@ impl Fortnox {
 
     async fn article_exists(&self, number: &str) -> Result<bool, ConnectorError> {
         let reply = self
+            .api
             .call(Method::GET, self.url(&["articles", number]), None)
             .await?;
         match reply.status {
@@ -319,6 +304,7 @@ impl Fortnox {
             }
             let body = Self::envelope(&article, "Article")?;
             let reply = self
+                .api
                 .call(Method::POST, self.url(&["articles"]), Some(body))
                 .await?;
             if reply.status.is_success() {
@@ -340,7 +326,7 @@ impl Fortnox {
 
     async fn bookkeep(&self, number: &str, sent: Value) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
-        let reply = self.call(Method::PUT, url, None).await?;
+        let reply = self.api.call(Method::PUT, url, None).await?;
         Self::json(reply, &format!("bookkeeping of invoice {number}"))?;
         Ok(Delivered {
             number: number.to_owned(),
@@ -395,6 +381,7 @@ impl Target for Fortnox {
         let body = Self::envelope(&mapped.document, place.single)?;
         let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let reply = self
+            .api
             .call(Method::POST, self.url(&[place.path]), Some(body))
             .await?;
         let created = Self::json(reply, place.what)?;
@@ -419,6 +406,7 @@ impl Target for Fortnox {
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {
         let reply = self
+            .api
             .call(Method::GET, self.url(&["companyinformation"]), None)
             .await?;
         Self::json(reply, "credentials check").map(|_| ())
@@ -430,6 +418,7 @@ mod tests {
     use super::*;
     use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
     use crate::seal::SealedCredentials;
+    use reqwest::header::HeaderMap;
     use serde_json::json;
 
     fn system(config: Value) -> System {
@@ -517,7 +506,7 @@ mod tests {
         let b = Fortnox::new(&system(json!({})), &credentials, http.clone()).unwrap();
         credentials.0.insert("access_token".into(), "other".into());
         let c = Fortnox::new(&system(json!({})), &credentials, http).unwrap();
-        assert!(Arc::ptr_eq(&a.pacer, &b.pacer));
-        assert!(!Arc::ptr_eq(&a.pacer, &c.pacer));
+        assert!(Arc::ptr_eq(a.api.pacer(), b.api.pacer()));
+        assert!(!Arc::ptr_eq(a.api.pacer(), c.api.pacer()));
     }
 }

@@ -2,6 +2,8 @@
 //! process, it reaches only the addresses its [`Network`] allows and follows
 //! no redirect. Around it, what every connector shares:
 //!
+//! - [`api`]: one system's API as one token reaches it ([`Api`]: the
+//!   token's headers and pacer), what the ledgers' connectors call through;
 //! - [`call`]: a call paced per token, with the pause a 429 asks for, and
 //!   the whole answer read ([`Reply`]);
 //! - [`reply`]: an answer as it came back, and its `Retry-After`;
@@ -16,6 +18,7 @@
 //! Each connector keeps only what is its system's own: its paths, headers
 //! and the words of its error bodies.
 
+mod api;
 mod call;
 mod lookups;
 mod pacer;
@@ -23,6 +26,7 @@ mod refusals;
 mod reply;
 mod settings;
 
+pub use api::Api;
 pub use call::{exchange, hold_after_429, send};
 pub use lookups::Lookups;
 pub use pacer::{pacer_key, Pacer};
