@@ -6,16 +6,12 @@
 //! only the changes. A target finds the variants carrying a SKU, sets a
 //! variant's price, and sets its stock at one of the shop's locations.
 
-use super::http::{retry_after, status_error, transport_error, Pacer};
 use super::ConnectorError;
 use crate::model::{CatalogItem, CustomerRecord};
 use async_trait::async_trait;
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::str::FromStr;
-use std::time::Duration;
 
 /// One page of the catalogue (or, with [`CustomerRecord`]s, of the customers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,72 +101,6 @@ pub fn price_text(price: Decimal) -> String {
         price.rescale(2);
     }
     price.to_string()
-}
-
-/// An answer as it came back.
-pub(crate) struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
-/// Sends a request once the pacer allows it. A 429 holds every call on the
-/// pacer for its `Retry-After` (or `default_pause` when it does not say).
-pub(crate) async fn send(
-    system: &str,
-    pacer: &Pacer,
-    request: reqwest::RequestBuilder,
-    default_pause: Duration,
-) -> Result<Reply, ConnectorError> {
-    pacer.acquire().await;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(system, &e))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(system, &e))?
-        .to_vec();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        pacer
-            .pause(retry_after(&headers).unwrap_or(default_pause))
-            .await;
-    }
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
-}
-
-/// The JSON of a 2xx answer; else the refusal sorted (transient,
-/// unauthorized, permanent) with `detail`'s words from the body.
-pub(crate) fn json_of(
-    system: &str,
-    reply: Reply,
-    what: &str,
-    detail: impl Fn(&[u8]) -> String,
-) -> Result<serde_json::Value, ConnectorError> {
-    if !reply.status.is_success() {
-        let words = detail(&reply.body);
-        return Err(match reply.status.as_u16() {
-            401 | 403 | 408 | 429 | 500..=599 => {
-                status_error(system, reply.status, &reply.headers, &words)
-            }
-            code if words.is_empty() => {
-                ConnectorError::permanent(format!("{system} refused the {what} ({code})"))
-            }
-            _ => ConnectorError::permanent(format!("{system} refused the {what}: {words}")),
-        });
-    }
-    serde_json::from_slice(&reply.body).map_err(|_| {
-        ConnectorError::transient(format!(
-            "{system}'s answer about the {what} was cut off or unreadable; Ferry will try again"
-        ))
-    })
 }
 
 /// An amount or quantity given as a JSON number or as text; `None` for

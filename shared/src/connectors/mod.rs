@@ -1,14 +1,23 @@
-//! One module per external system, behind the [`Source`] and [`Target`] traits.
-//! A platform's quirks stay inside its module. Every connector takes a base
-//! URL (`config.base_url`) so that tests and demos point it at a sandbox.
+//! The ports to the external systems: the [`Source`] and [`Target`] traits
+//! (and, for the reverse flows, [`catalog`] and [`customers`]), the errors
+//! every connector answers with, and [`Connectors`], which builds the
+//! connector of a system.
+//!
+//! One folder per external system: `economic/`, `fortnox/`, `shopify/`,
+//! `woocommerce/`; a platform's quirks stay inside its folder. What they
+//! share: [`http`] (the one REST client: paced calls, refusals sorted,
+//! settings and credentials read, the pacer key), [`address`] (where each
+//! kind of system may connect), [`signature`] (the webhook HMAC of both
+//! webshops) and `webshop` (reading a shop's order, and its money
+//! arithmetic). Every connector takes a base URL (`config.base_url`) so that
+//! tests and demos point it at a sandbox. The documents sent to a ledger are
+//! made by `crate::mapping`, which sits below the connectors and knows none.
 
 pub mod address;
 pub mod catalog;
 pub mod customers;
 pub mod economic;
-pub mod economic_catalog;
 pub mod fortnox;
-pub mod fortnox_catalog;
 pub mod http;
 pub mod shopify;
 pub mod signature;
@@ -16,6 +25,7 @@ pub mod woocommerce;
 // Helpers the two webshop sources share.
 mod webshop;
 
+use crate::mapping::MappingError;
 use crate::model::{DocumentKind, Order, System, SystemKind};
 use crate::seal::Credentials;
 use async_trait::async_trait;
@@ -39,6 +49,15 @@ pub enum ConnectorError {
     /// The remote refused the credentials (401/403): the system is unhealthy.
     #[error("{message}")]
     Unauthorized { message: String },
+}
+
+/// A document the mapping refuses is refused for good: the same order maps
+/// the same way on every retry. Here rather than in `mapping`, so that the
+/// mapping knows no connector (it sits below them).
+impl From<MappingError> for ConnectorError {
+    fn from(error: MappingError) -> Self {
+        ConnectorError::permanent(error.to_string())
+    }
 }
 
 impl ConnectorError {
@@ -240,12 +259,12 @@ impl Connectors {
         credentials: &Credentials,
     ) -> Result<Arc<dyn catalog::CatalogSource>, ConfigError> {
         match system.kind {
-            SystemKind::Economic => Ok(Arc::new(economic_catalog::EconomicCatalog::new(
+            SystemKind::Economic => Ok(Arc::new(economic::EconomicCatalog::new(
                 system,
                 credentials,
                 self.http.clone(),
             )?)),
-            SystemKind::Fortnox => Ok(Arc::new(fortnox_catalog::FortnoxCatalog::new(
+            SystemKind::Fortnox => Ok(Arc::new(fortnox::FortnoxCatalog::new(
                 system,
                 credentials,
                 self.http.clone(),

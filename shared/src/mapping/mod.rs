@@ -32,7 +32,6 @@
 pub mod economic;
 pub mod fortnox;
 
-use crate::connectors::ConnectorError;
 use crate::model::{Address, Order, OrderLine};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -86,12 +85,6 @@ pub enum MappingError {
     /// An amount too large or too precise to be written as a JSON number exactly.
     #[error("{0}")]
     Amount(String),
-}
-
-impl From<MappingError> for ConnectorError {
-    fn from(error: MappingError) -> Self {
-        ConnectorError::permanent(error.to_string())
-    }
 }
 
 /// Rounds to whole cents, half away from zero (as ledgers do).

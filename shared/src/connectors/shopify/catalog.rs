@@ -9,46 +9,21 @@
 //! - Every call goes through the shop's pacer (the REST leaky bucket), and a
 //!   429 or a throttled GraphQL answer holds it for the time Shopify asks.
 
-use super::{error_words, Shopify, SYSTEM};
-use crate::connectors::catalog::{
-    json_of, price_text, send, text_of, CatalogTarget, Reply, ShopVariant, StockLocation,
-};
+use super::{error_words, Shopify, DEFAULT_PAUSE, SYSTEM};
+use crate::connectors::catalog::{price_text, text_of, CatalogTarget, ShopVariant, StockLocation};
+use crate::connectors::http::json_of;
 use crate::connectors::ConnectorError;
 use async_trait::async_trait;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::time::Duration;
 
-/// How long to hold back after a 429 or a throttled query that does not say.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 /// More than one is a collision; a few more show the merchant how many.
 const VARIANTS_PER_SKU: usize = 10;
 
 const FIND_BY_SKU: &str = "query VariantsBySku($query: String!, $first: Int!) { \
 productVariants(first: $first, query: $query) { nodes { legacyResourceId sku title price \
 product { legacyResourceId title } inventoryItem { legacyResourceId } } } }";
-
-impl Shopify {
-    /// A call to the Admin REST API (or `graphql.json`), paced.
-    pub(super) async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<Reply, ConnectorError> {
-        let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
-        let mut request = self
-            .http
-            .request(method, url)?
-            .header("X-Shopify-Access-Token", &self.access_token)
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
-    }
-}
 
 /// Quotes a SKU for Shopify's search syntax.
 pub fn sku_query(sku: &str) -> String {

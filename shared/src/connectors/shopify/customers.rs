@@ -15,8 +15,9 @@
 
 use super::catalog::search_term;
 use super::{error_words, Shopify, SYSTEM};
-use crate::connectors::catalog::{json_of, text_of};
+use crate::connectors::catalog::text_of;
 use crate::connectors::customers::{CustomerTarget, SentCustomer, ShopCustomer};
+use crate::connectors::http::json_of;
 use crate::connectors::ConnectorError;
 use crate::model::CustomerRecord;
 use async_trait::async_trait;

@@ -6,7 +6,7 @@
 //! - the state is `financial_status`, or `cancelled` once `cancelled_at` is set;
 //! - with `taxes_included`, Shopify's prices and discounts include tax: the
 //!   net figures are worked out from the tax Shopify charged on each line
-//!   (`webshop::net_from_gross`), so the lines add up to `total_price`;
+//!   (`money::net_from_gross`), so the lines add up to `total_price`;
 //! - a line's discount is the sum of its `discount_allocations` (every
 //!   discount application is allocated to lines or shipping lines), else its
 //!   `total_discount`; never both, so nothing is counted twice;
@@ -18,7 +18,7 @@
 //!   and are left out.
 
 use crate::connectors::webshop::{
-    self, full_name, non_blank, parse_json, value_text, Amount, Timestamp,
+    full_name, key_words, money, non_blank, parse_json, value_text, Amount, Timestamp,
 };
 use crate::connectors::ParseError;
 use crate::model::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
@@ -58,7 +58,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
     } else {
         parse_json::<ShopifyOrder>(body)?
     };
-    webshop::calculable(order.into_canonical()?)
+    money::calculable(order.into_canonical()?)
 }
 
 #[derive(Deserialize)]
@@ -201,8 +201,8 @@ impl ShopifyOrder {
         let totals = Totals {
             total: self.total_price.0,
             tax: self.total_tax.unwrap_or_default().0,
-            discount: webshop::sum(lines.iter().map(|l| l.discount))?,
-            shipping: webshop::sum(
+            discount: money::sum(lines.iter().map(|l| l.discount))?,
+            shipping: money::sum(
                 lines
                     .iter()
                     .filter(|l| l.kind == LineKind::Shipping)
@@ -275,10 +275,10 @@ impl ShippingLine {
             .unwrap_or_else(|| "Shipping".into());
         let discount = match self.discount_allocations.as_deref() {
             Some(allocations) if !allocations.is_empty() => {
-                webshop::sum(allocations.iter().map(|a| a.amount.0))?
+                money::sum(allocations.iter().map(|a| a.amount.0))?
             }
             _ => match self.discounted_price {
-                Some(after) => webshop::sub(self.price.0, after.0)?,
+                Some(after) => money::sub(self.price.0, after.0)?,
                 None => Decimal::ZERO,
             },
         };
@@ -298,7 +298,7 @@ fn line_discount(
 ) -> Result<Decimal, ParseError> {
     match allocations {
         Some(allocations) if !allocations.is_empty() => {
-            webshop::sum(allocations.iter().map(|a| a.amount.0))
+            money::sum(allocations.iter().map(|a| a.amount.0))
         }
         _ => Ok(total_discount.unwrap_or_default().0),
     }
@@ -311,16 +311,16 @@ fn canonical_line(
     stated: Stated,
     taxes_included: bool,
 ) -> Result<OrderLine, ParseError> {
-    let tax = webshop::sum(stated.tax_lines.iter().map(|t| t.price.0))?;
+    let tax = money::sum(stated.tax_lines.iter().map(|t| t.price.0))?;
     // No tax lines means no tax was charged on the line.
-    let tax_rate = Some(webshop::sum(
+    let tax_rate = Some(money::sum(
         stated
             .tax_lines
             .iter()
             .map(|t| t.rate.unwrap_or_default().0),
     )?);
     let (unit_price, discount) = if taxes_included {
-        webshop::net_from_gross(
+        money::net_from_gross(
             stated.quantity,
             stated.price,
             stated.discount,
@@ -401,7 +401,7 @@ fn customer(
         .or_else(|| customer.and_then(|c| non_blank(c.phone.as_deref())));
     let vat_number = custom_fields
         .iter()
-        .find(|f| VAT_ATTRIBUTE_NAMES.contains(&webshop::key_words(&f.name).as_str()))
+        .find(|f| VAT_ATTRIBUTE_NAMES.contains(&key_words(&f.name).as_str()))
         .and_then(|f| non_blank(Some(&f.value)));
     Customer {
         source_id: customer.and_then(|c| c.id).map(|id| id.to_string()),

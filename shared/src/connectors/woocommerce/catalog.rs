@@ -12,39 +12,16 @@
 
 use super::{error_words, WooCommerce, SYSTEM};
 use crate::connectors::catalog::{
-    decimal_of, json_of, price_text, send, text_of, CatalogTarget, Reply, ShopVariant,
-    StockLocation,
+    decimal_of, price_text, text_of, CatalogTarget, ShopVariant, StockLocation,
 };
+use crate::connectors::http::json_of;
 use crate::connectors::ConnectorError;
 use async_trait::async_trait;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
 impl WooCommerce {
-    pub(super) async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Reply, ConnectorError> {
-        let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
-        let mut request = self
-            .http
-            .request(method, url)?
-            .query(query)
-            .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
-    }
-
     async fn update_product(
         &self,
         variant: &ShopVariant,

@@ -14,8 +14,9 @@
 //!   names in words is not sent.
 
 use super::{error_words, WooCommerce, SYSTEM};
-use crate::connectors::catalog::{json_of, text_of};
+use crate::connectors::catalog::text_of;
 use crate::connectors::customers::{CustomerTarget, SentCustomer, ShopCustomer};
+use crate::connectors::http::json_of;
 use crate::connectors::ConnectorError;
 use crate::model::CustomerRecord;
 use async_trait::async_trait;

@@ -21,7 +21,7 @@
 
 use super::html::decode_text;
 use crate::connectors::webshop::{
-    self, full_name, key_words, non_blank, parse_json, value_text, Amount, Timestamp,
+    full_name, key_words, money, non_blank, parse_json, value_text, Amount, Timestamp,
 };
 use crate::connectors::ParseError;
 use crate::model::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
@@ -41,7 +41,7 @@ const VAT_META_KEYS: &[&str] = &[
 ];
 
 pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
-    webshop::calculable(parse_json::<WooOrder>(body)?.into_canonical()?)
+    money::calculable(parse_json::<WooOrder>(body)?.into_canonical()?)
 }
 
 #[derive(Deserialize)]
@@ -206,13 +206,13 @@ impl WooOrder {
             total: self.total.0,
             tax: match self.total_tax {
                 Some(tax) => tax.0,
-                None => webshop::sum(lines.iter().map(|l| l.tax))?,
+                None => money::sum(lines.iter().map(|l| l.tax))?,
             },
-            discount: webshop::sum(lines.iter().map(|line| match line.kind {
+            discount: money::sum(lines.iter().map(|line| match line.kind {
                 LineKind::Discount => -line.net_total(),
                 _ => line.discount,
             }))?,
-            shipping: webshop::sum(
+            shipping: money::sum(
                 lines
                     .iter()
                     .filter(|l| l.kind == LineKind::Shipping)
@@ -272,7 +272,7 @@ impl LineItem {
             })
             .collect();
         let (unit_price, discount) =
-            webshop::unit_and_discount(self.quantity.0, self.subtotal.0, self.total.0)?;
+            money::unit_and_discount(self.quantity.0, self.subtotal.0, self.total.0)?;
         let tax = self.total_tax.unwrap_or_default().0;
         let line = OrderLine {
             kind: LineKind::Product,

@@ -14,30 +14,23 @@
 //!   `zip`, `city` and `country` (in words); barred customers are left out.
 //! - Calls share the agreement's pacer with the order connector.
 
-use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
-use super::economic::{describe_error, token_key};
-use super::http::{HttpClient, Pacer};
-use super::{ConfigError, ConnectorError};
+use super::errors::describe_error;
+use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
+use crate::connectors::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
+use crate::connectors::http::{json_of, Api, HttpClient, Settings};
+use crate::connectors::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT};
+use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-const SYSTEM: &str = "e-conomic";
-const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
 /// e-conomic's largest page: a catalogue of 5,000 is five calls.
 pub const PAGE_SIZE: usize = 1000;
-/// The order connector's default pace for the agreement (the pacer is
-/// shared by key, so whichever connector makes it first sets it).
-const CALLS_PER_SECOND: usize = 10;
-const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
-
 /// Where the SKU is taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SkuField {
@@ -48,46 +41,8 @@ enum SkuField {
 /// Reads an e-conomic agreement's products.
 pub struct EconomicCatalog {
     base: Url,
-    headers: HeaderMap,
     sku_field: SkuField,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
-}
-
-fn config_error(system: &System, field: &str, message: &str) -> ConfigError {
-    ConfigError {
-        system: system.name.clone(),
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-fn header(
-    system: &System,
-    credentials: &Credentials,
-    field: &str,
-    what: &str,
-) -> Result<HeaderValue, ConfigError> {
-    let value = credentials
-        .get(field)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            config_error(
-                system,
-                field,
-                &format!("{field} is missing: add the {what} under credentials"),
-            )
-        })?;
-    let mut header = HeaderValue::from_str(value).map_err(|_| {
-        config_error(
-            system,
-            field,
-            &format!("the {what} contains characters a token cannot have"),
-        )
-    })?;
-    header.set_sensitive(true);
-    Ok(header)
+    api: Api,
 }
 
 impl EconomicCatalog {
@@ -96,45 +51,25 @@ impl EconomicCatalog {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base = super::address::base_url_or(
-            system,
-            DEFAULT_BASE_URL,
-            super::address::ECONOMIC,
-            http.network(),
-        )?;
+        let config = Settings { system };
+        let base = base(system, &http)?;
         let sku_field = match system.config_str("sku_field").map(str::trim) {
             None | Some("") | Some("product_number") => SkuField::ProductNumber,
             Some("bar_code") => SkuField::BarCode,
             Some(_) => {
-                return Err(config_error(
-                    system,
-                    "sku_field",
-                    "sku_field must be product_number or bar_code",
-                ))
+                return Err(
+                    config.error("sku_field", "sku_field must be product_number or bar_code")
+                )
             }
         };
-        let app_secret = header(system, credentials, "app_secret_token", "app secret token")?;
-        let grant = header(
-            system,
-            credentials,
-            "agreement_grant_token",
-            "agreement grant token",
-        )?;
-        let pacer = http.pacer(
-            &token_key("economic", grant.as_bytes()),
-            CALLS_PER_SECOND,
-            Duration::from_secs(1),
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert(HeaderName::from_static("x-appsecrettoken"), app_secret);
-        headers.insert(HeaderName::from_static("x-agreementgranttoken"), grant);
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let (headers, key) = agreement(&config, credentials)?;
+        // The pacer is shared by key: whichever connector of the agreement
+        // makes it first sets its pace.
+        let pacer = http.pacer(&key, CALLS_PER_SECOND, Duration::from_secs(1));
         Ok(Self {
             base,
-            headers,
             sku_field,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
         })
     }
 
@@ -203,8 +138,7 @@ impl EconomicCatalog {
         url.query_pairs_mut()
             .append_pair("skippages", &skip.to_string())
             .append_pair("pagesize", &PAGE_SIZE.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let what = format!("list of {resource}");
         let mut body = json_of(SYSTEM, reply, &what, describe_error)?;
         // The envelope links the next page while there is one.

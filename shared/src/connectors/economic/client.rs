@@ -1,5 +1,5 @@
-//! e-conomic (Visma) "REST" API as a target: customers, products, draft and
-//! booked invoices, draft orders.
+//! e-conomic (Visma) "REST" API as a target of orders: customers,
+//! products, draft and booked invoices, draft orders.
 //!
 //! - Every document carries the webshop's number in `references.other`, which
 //!   e-conomic can filter on: [`Target::find_document`] looks there (drafts
@@ -15,44 +15,35 @@
 //! - Calls are paced per agreement (well inside the fair-use 50,000 calls a
 //!   day) and a 429 holds every call for that agreement for `Retry-After`.
 
-use super::http::{retry_after, status_error, transport_error, HttpClient, Lookups, Pacer};
-use super::{ConfigError, ConnectorError, Delivered, Target};
+use super::errors::describe_error;
+use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
+use crate::connectors::http::{
+    json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings as Config,
+};
+use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
 use crate::mapping::to_json;
 use crate::model::{DocumentKind, Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-const SYSTEM: &str = "e-conomic";
-const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
-/// Calls per second per agreement, on average over [`PACE_WINDOW`]: bursts
-/// of a few orders pass untouched, a runaway loop cannot eat the
-/// agreement's daily fair-use budget in minutes. The system's optional
-/// `calls_per_second` setting changes it (for an agreement with a larger
-/// allowance, or a sandbox).
-const CALLS_PER_SECOND: usize = 10;
 /// The pace is kept over this window (e-conomic limits with a token
 /// bucket): a new customer's first order, a dozen calls with its customer
 /// and products, goes out at once instead of waiting for the next second.
 const PACE_WINDOW: Duration = Duration::from_secs(10);
 const CALLS_PER_SECOND_MAX: u64 = 100;
-/// How long to hold back after a 429 that does not say.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
 /// The e-conomic connector for one system (one agreement).
 pub struct Economic {
     base: Url,
     settings: Settings,
-    headers: HeaderMap,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
     /// Customers and products this agreement already has, remembered for a
     /// while: a repeat customer's order then costs the document calls only.
     known: Arc<Lookups>,
@@ -77,44 +68,6 @@ const DRAFT_ORDERS: Place = Place {
     number_field: "orderNumber",
 };
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-fn config_error(system: &System, field: &str, message: String) -> ConfigError {
-    ConfigError {
-        system: system.name.clone(),
-        field: field.to_owned(),
-        message,
-    }
-}
-
-/// A required whole number from the configuration (a JSON number or digits).
-fn config_number(system: &System, field: &str, what: &str) -> Result<u64, ConfigError> {
-    let value = system.config.get(field);
-    let number = match value {
-        None | Some(Value::Null) => {
-            return Err(config_error(
-                system,
-                field,
-                format!("{field} is missing: set the number of {what}"),
-            ))
-        }
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        Some(_) => None,
-    };
-    number.ok_or_else(|| {
-        config_error(
-            system,
-            field,
-            format!("{field} must be a whole number: the number of {what}"),
-        )
-    })
-}
-
 fn calls_per_second(system: &System) -> Result<usize, ConfigError> {
     if matches!(
         system.config.get("calls_per_second"),
@@ -122,13 +75,13 @@ fn calls_per_second(system: &System) -> Result<usize, ConfigError> {
     ) {
         return Ok(CALLS_PER_SECOND);
     }
-    let rate = config_number(system, "calls_per_second", "calls a second Ferry makes")?;
+    let config = Config { system };
+    let rate = config.whole_number("calls_per_second", "calls a second Ferry makes")?;
     match usize::try_from(rate) {
         Ok(rate) if (1..=CALLS_PER_SECOND_MAX).contains(&(rate as u64)) => Ok(rate),
-        _ => Err(config_error(
-            system,
+        _ => Err(config.error(
             "calls_per_second",
-            format!("calls_per_second must be between 1 and {CALLS_PER_SECOND_MAX}"),
+            &format!("calls_per_second must be between 1 and {CALLS_PER_SECOND_MAX}"),
         )),
     }
 }
@@ -141,48 +94,12 @@ fn config_product_number(
     let number = system.config_str(field).map(str::trim).unwrap_or(default);
     let length = number.chars().count();
     if length == 0 || length > PRODUCT_NUMBER_MAX {
-        return Err(config_error(
-            system,
+        return Err(Config { system }.error(
             field,
-            format!("{field} must be an e-conomic product number of 1 to {PRODUCT_NUMBER_MAX} characters"),
+            &format!("{field} must be an e-conomic product number of 1 to {PRODUCT_NUMBER_MAX} characters"),
         ));
     }
     Ok(number.to_owned())
-}
-
-fn credential(
-    system: &System,
-    credentials: &Credentials,
-    field: &str,
-    what: &str,
-) -> Result<HeaderValue, ConfigError> {
-    let value = credentials
-        .get(field)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            config_error(
-                system,
-                field,
-                format!("{field} is missing: add the {what} under credentials"),
-            )
-        })?;
-    let mut header = HeaderValue::from_str(value).map_err(|_| {
-        config_error(
-            system,
-            field,
-            format!("the {what} contains characters a token cannot have"),
-        )
-    })?;
-    header.set_sensitive(true);
-    Ok(header)
-}
-
-/// The pacer key for a token: a hash, so the token never sits in a map key.
-pub(crate) fn token_key(prefix: &str, token: &[u8]) -> String {
-    let digest = Sha256::digest(token);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}:{hex}")
 }
 
 /// Escapes a value for e-conomic's `filter` parameter, where `$ ( ) * , [ ]`
@@ -196,101 +113,6 @@ pub fn filter_value(raw: &str) -> String {
         escaped.push(c);
     }
     escaped
-}
-
-/// e-conomic's error body in words: every annotated field error as
-/// `path: message (code)`, then the log id support asks for. Empty when the
-/// body is not e-conomic's JSON.
-pub fn describe_error(body: &[u8]) -> String {
-    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(body) else {
-        return String::new();
-    };
-    let mut items: Vec<(String, Option<String>)> = Vec::new();
-    if let Some(tree) = top.get("errors") {
-        collect_errors(tree, "", &mut items);
-    }
-    if items.is_empty() {
-        let message = top
-            .get("message")
-            .or_else(|| top.get("developerHint"))
-            .and_then(Value::as_str)
-            .map(|m| m.trim().to_owned());
-        if let Some(message) = message.filter(|m| !m.is_empty()) {
-            let code = top
-                .get("errorCode")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            items.push((message, code));
-        }
-    }
-    let log_id = top.get("logId").and_then(Value::as_str);
-    let count = items.len();
-    let mut parts = Vec::with_capacity(count);
-    for (i, (text, code)) in items.into_iter().enumerate() {
-        let mut notes: Vec<String> = code.into_iter().collect();
-        if i + 1 == count {
-            notes.extend(log_id.map(|id| format!("log id {id}")));
-        }
-        if notes.is_empty() {
-            parts.push(text);
-        } else {
-            parts.push(format!("{text} ({})", notes.join("; ")));
-        }
-    }
-    if parts.is_empty() {
-        return log_id.map(|id| format!("log id {id}")).unwrap_or_default();
-    }
-    parts.join("; ")
-}
-
-/// Walks the annotated `errors` tree, which mirrors the request document:
-/// objects by field name, arrays by `arrayIndex`, leaves under `errors: [...]`.
-fn collect_errors(node: &Value, path: &str, out: &mut Vec<(String, Option<String>)>) {
-    let Value::Object(map) = node else {
-        return;
-    };
-    for (key, value) in map {
-        match (key.as_str(), value) {
-            ("errors", Value::Array(leaves)) => {
-                for leaf in leaves {
-                    let message = leaf
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("invalid value");
-                    let code = leaf
-                        .get("errorCode")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    let text = if path.is_empty() {
-                        message.to_owned()
-                    } else {
-                        format!("{path}: {message}")
-                    };
-                    out.push((text, code));
-                }
-            }
-            ("arrayIndex", _) => {}
-            (_, Value::Object(_)) => collect_errors(value, &join(path, key), out),
-            (_, Value::Array(items)) => {
-                for (position, item) in items.iter().enumerate() {
-                    let index = item
-                        .get("arrayIndex")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(position as u64);
-                    collect_errors(item, &format!("{}[{index}]", join(path, key)), out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
 }
 
 /// A whole number field as e-conomic sends it (a number, or digits).
@@ -314,29 +136,25 @@ impl Economic {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
+        let config = Config { system };
         let settings = Settings {
-            layout_number: config_number(
-                system,
+            layout_number: config.whole_number(
                 "layout_number",
                 "the layout invoices and orders are printed with",
             )?,
-            payment_terms_number: config_number(
-                system,
+            payment_terms_number: config.whole_number(
                 "payment_terms_number",
                 "the payment terms for new customers and documents",
             )?,
-            vat_zone_number: config_number(
-                system,
+            vat_zone_number: config.whole_number(
                 "vat_zone_number",
                 "the VAT zone for new customers and documents (1 is domestic)",
             )?,
-            customer_group_number: config_number(
-                system,
+            customer_group_number: config.whole_number(
                 "customer_group_number",
                 "the customer group new customers join",
             )?,
-            product_group_number: config_number(
-                system,
+            product_group_number: config.whole_number(
                 "product_group_number",
                 "the product group new products join",
             )?,
@@ -352,37 +170,19 @@ impl Economic {
                 "discount",
             )?,
         };
-        let base = super::address::base_url_or(
-            system,
-            DEFAULT_BASE_URL,
-            super::address::ECONOMIC,
-            http.network(),
-        )?;
-        let app_secret = credential(system, credentials, "app_secret_token", "app secret token")?;
-        let grant = credential(
-            system,
-            credentials,
-            "agreement_grant_token",
-            "agreement grant token",
-        )?;
-        let agreement = token_key("economic", grant.as_bytes());
+        let base = base(system, &http)?;
+        let (mut headers, key) = agreement(&config, credentials)?;
         let pacer = http.pacer(
-            &agreement,
+            &key,
             calls_per_second(system)? * PACE_WINDOW.as_secs() as usize,
             PACE_WINDOW,
         );
-        let known = http.lookups(&agreement);
-        let mut headers = HeaderMap::new();
-        headers.insert(HeaderName::from_static("x-appsecrettoken"), app_secret);
-        headers.insert(HeaderName::from_static("x-agreementgranttoken"), grant);
+        let known = http.lookups(&key);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         Ok(Self {
             base,
             settings,
-            headers,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
         })
     }
@@ -395,71 +195,16 @@ impl Economic {
         url
     }
 
-    async fn call(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<Reply, ConnectorError> {
-        self.pacer.acquire().await;
-        let mut request = self
-            .http
-            .request(method, url)?
-            .headers(self.headers.clone());
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?
-            .to_vec();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.pacer
-                .pause(retry_after(&headers).unwrap_or(DEFAULT_PAUSE))
-                .await;
-        }
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    /// Sorts a refusal: the body's words, then transient / unauthorized / permanent.
     fn refused(reply: &Reply, what: &str) -> ConnectorError {
-        let detail = describe_error(&reply.body);
-        match reply.status.as_u16() {
-            401 | 403 | 408 | 429 | 500..=599 => {
-                status_error(SYSTEM, reply.status, &reply.headers, &detail)
-            }
-            code if detail.is_empty() => {
-                ConnectorError::permanent(format!("{SYSTEM} refused the {what} ({code})"))
-            }
-            _ => ConnectorError::permanent(format!("{SYSTEM} refused the {what}: {detail}")),
-        }
+        refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
     /// The JSON of a successful answer. An answer that was cut off is worth a
     /// retry: the retry first looks for what this call may have made.
     fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
-        if !reply.status.is_success() {
-            return Err(Self::refused(&reply, what));
-        }
-        serde_json::from_slice(&reply.body).map_err(|_| {
-            ConnectorError::transient(format!(
-                "{SYSTEM}'s answer about the {what} was cut off or unreadable; Ferry will check what was made and try again"
-            ))
-        })
+        json_after_write(SYSTEM, reply, what, describe_error)
     }
 
-    /// The first item of a filtered collection.
     /// The first item of `segments` that `filter` matches, in the order of
     /// `sort` when given (`customerNumber`), else e-conomic's own.
     async fn first_match(
@@ -476,7 +221,7 @@ impl Economic {
         if let Some(sort) = sort {
             url.query_pairs_mut().append_pair("sort", sort);
         }
-        let body = Self::json(self.call(Method::GET, url, None).await?, what)?;
+        let body = Self::json(self.api.call(Method::GET, url, None).await?, what)?;
         Ok(body
             .get("collection")
             .and_then(Value::as_array)
@@ -528,7 +273,8 @@ impl Economic {
         }
         let body = to_json(&wanted)?;
         let created = Self::json(
-            self.call(Method::POST, self.url(&["customers"]), Some(body))
+            self.api
+                .call(Method::POST, self.url(&["customers"]), Some(body))
                 .await?,
             "customer",
         )?;
@@ -574,7 +320,7 @@ impl Economic {
             return Ok(made);
         }
         let url = self.url(&["customers", &made.to_string()]);
-        let failure = match self.call(Method::DELETE, url, None).await {
+        let failure = match self.api.call(Method::DELETE, url, None).await {
             Ok(reply) if reply.status.is_success() => None,
             Ok(reply) => Some(format!("HTTP {}", reply.status.as_u16())),
             Err(error) => Some(error.to_string()),
@@ -595,6 +341,7 @@ impl Economic {
             return Ok(true);
         }
         let reply = self
+            .api
             .call(Method::GET, self.url(&["products", product_number]), None)
             .await?;
         match reply.status {
@@ -617,6 +364,7 @@ impl Economic {
             }
             let body = to_json(&product)?;
             let reply = self
+                .api
                 .call(Method::POST, self.url(&["products"]), Some(body))
                 .await?;
             if reply.status.is_success() {
@@ -643,6 +391,7 @@ impl Economic {
         let body =
             serde_json::to_vec(&body).map_err(|e| ConnectorError::permanent(e.to_string()))?;
         let reply = self
+            .api
             .call(Method::POST, self.url(&BOOKED_INVOICES.path), Some(body))
             .await?;
         let booked = Self::json(reply, &format!("booking of draft invoice {draft_number}"))?;
@@ -709,6 +458,7 @@ impl Target for Economic {
         let body = to_json(&mapped.document)?;
         let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let reply = self
+            .api
             .call(Method::POST, self.url(&place.path), Some(body))
             .await?;
         if !reply.status.is_success() {
@@ -735,7 +485,9 @@ impl Target for Economic {
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {
         Self::json(
-            self.call(Method::GET, self.url(&["self"]), None).await?,
+            self.api
+                .call(Method::GET, self.url(&["self"]), None)
+                .await?,
             "credentials check",
         )
         .map(|_| ())
@@ -747,9 +499,8 @@ mod tests {
     use super::*;
     use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
     use crate::seal::SealedCredentials;
+    use reqwest::header::HeaderMap;
     use std::collections::BTreeMap;
-
-    const FIXTURE: &str = include_str!("../../fixtures/economic-error-validation-400.json");
 
     fn system(config: Value) -> System {
         System {
@@ -779,20 +530,6 @@ mod tests {
             "layout_number": 19, "payment_terms_number": "1", "vat_zone_number": 1,
             "customer_group_number": 1, "product_group_number": 2
         })
-    }
-
-    #[test]
-    fn translates_the_annotated_validation_error() {
-        let words = describe_error(FIXTURE.as_bytes());
-        assert_eq!(
-            words,
-            "currency: currency does not exist. (E06000); \
-             customer: customer does not exist. (E06000); \
-             lines[0].unit: unit does not exist. (E06000); \
-             lines[0].unitNetPrice: unitNetPrice scale cannot be greater then two decimal places. (E04740); \
-             lines[1].product: No identifiers present on product. Please include either a self link or a productNumber. (E04500); \
-             quantity: Property quantity must have a value when product is set. (E04730; log id c7ca5bc2-ad2d-4639-93f9-b22ba88c97d7)"
-        );
     }
 
     #[test]

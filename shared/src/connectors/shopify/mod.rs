@@ -1,5 +1,9 @@
-//! Shopify as a source of orders: webhook signatures, the REST `Order`
-//! resource, and a credentials check against the Admin REST API.
+//! Shopify, one shop per system. This module is the client and Shopify as a
+//! source of orders: webhook signatures, the REST `Order` resource, and a
+//! credentials check against the Admin REST API. Beside it: `order` (the
+//! `Order` resource read into the canonical order), `poll` (listing changed
+//! orders), `catalog` and `customers` (Shopify as the target of the reverse
+//! flows) and `errors` (Shopify's error bodies in words).
 //!
 //! Configuration: `shop_domain` (`cool-store.myshopify.com`), `api_version`
 //! (default `2024-04`) and, for sandboxes, `base_url`; `shop_domain` may be
@@ -8,12 +12,15 @@
 
 pub mod catalog;
 pub mod customers;
+mod errors;
 mod order;
 pub mod poll;
 
 use super::address::{config_base, SHOPIFY};
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
-use super::webshop::{fingerprint, header_text, shorten, Settings};
+use super::http::{
+    exchange, hold_after_429, pacer_key, send, succeeded, HttpClient, Pacer, Reply, Settings,
+};
+use super::webshop::{header_text, shorten};
 use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
@@ -22,6 +29,9 @@ use crate::model::{Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use errors::error_words;
+use reqwest::Method;
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +41,8 @@ const DEFAULT_API_VERSION: &str = "2024-04";
 /// standard plan: at most 40 calls in any 20 seconds never overflows it.
 const BUCKET: usize = 40;
 const BUCKET_WINDOW: Duration = Duration::from_secs(20);
+/// How long to hold back after a 429 or a throttled query that does not say.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
 /// Header names, lower case. The headers without `X-` are those of Shopify's
 /// newer event deliveries, which are signed the same way.
@@ -102,7 +114,7 @@ impl Shopify {
             })?;
         let webhook_secret = settings.secret(credentials, "webhook_secret");
         let pacer = http.pacer(
-            &format!("shopify:{}", fingerprint(&access_token)),
+            &pacer_key("shopify", access_token.as_bytes()),
             BUCKET,
             BUCKET_WINDOW,
         );
@@ -114,6 +126,36 @@ impl Shopify {
             http,
             pacer,
         })
+    }
+
+    /// A request to an Admin REST path (or `graphql.json`) with the shop's
+    /// token.
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, ConnectorError> {
+        let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
+        Ok(self
+            .http
+            .request(method, url)?
+            .header("X-Shopify-Access-Token", &self.access_token)
+            .header(reqwest::header::ACCEPT, "application/json"))
+    }
+
+    /// A call to the Admin REST API (or `graphql.json`), paced; the answer
+    /// whatever its status (catalogue and customers sort it themselves).
+    pub(super) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, ConnectorError> {
+        let mut request = self.request(method, path)?;
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
     }
 
     /// `GET` of an Admin REST path such as `shop.json`: the body of a 2xx
@@ -129,37 +171,19 @@ impl Shopify {
         &self,
         path: &str,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
-        let url = format!("{}/admin/api/{}/{path}", self.base_url, self.api_version);
-        self.pacer.acquire().await;
-        let response = self
-            .http
-            .get(&url)?
-            .header("X-Shopify-Access-Token", &self.access_token)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        if let Some(pause) = header_text(&headers, &["x-shopify-shop-api-call-limit"])
+        let request = self.request(Method::GET, path)?;
+        let reply = exchange(SYSTEM, &self.pacer, request).await?;
+        if let Some(pause) = header_text(&reply.headers, &["x-shopify-shop-api-call-limit"])
             .and_then(|value| poll::call_limit(&value))
             .and_then(|(used, size)| poll::slow_down(used, size))
         {
             self.pacer.pause(pause).await;
         }
-        if status.is_success() {
-            return Ok((body.to_vec(), headers));
-        }
-        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            if let Some(pause) = retry_after(&headers) {
-                self.pacer.pause(pause).await;
-            }
-        }
-        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+        // After the bucket's own pause, so a 429's Retry-After has the last
+        // word; without one, the bucket's pause stands.
+        hold_after_429(&self.pacer, &reply, None).await;
+        let reply = succeeded(SYSTEM, reply, error_words)?;
+        Ok((reply.body, reply.headers))
     }
 }
 
@@ -256,42 +280,6 @@ fn is_api_version(version: &str) -> bool {
                 .iter()
                 .enumerate()
                 .all(|(i, b)| i == 4 || b.is_ascii_digit()))
-}
-
-/// Shopify's error body in words: `{"errors": "..."}`, `{"errors": [...]}` or
-/// `{"errors": {"field": ["..."]}}`.
-fn error_words(body: &[u8]) -> String {
-    fn words(value: &serde_json::Value) -> String {
-        match value {
-            serde_json::Value::String(text) => text.trim().to_owned(),
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(words)
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join("; "),
-            serde_json::Value::Object(fields) => fields
-                .iter()
-                .map(|(field, value)| match field.as_str() {
-                    "base" => words(value),
-                    _ => format!("{field} {}", words(value)),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        }
-    }
-    let Ok(serde_json::Value::Object(answer)) = serde_json::from_slice(body) else {
-        return String::new();
-    };
-    let text = answer
-        .get("errors")
-        .or_else(|| answer.get("error"))
-        .map(words)
-        .unwrap_or_default();
-    let text: String = text.chars().take(300).collect();
-    text
 }
 
 #[cfg(test)]

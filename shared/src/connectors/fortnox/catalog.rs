@@ -24,30 +24,25 @@
 //! - Calls share the access token's pacer (25 requests per 5 seconds) with
 //!   the order connector.
 
-use super::catalog::{decimal_of, json_of, send, text_of, CatalogPage, CatalogSource};
-use super::economic::token_key;
-use super::fortnox::{describe_error, REQUESTS_PER_WINDOW, WINDOW};
-use super::http::{HttpClient, Pacer};
-use super::{ConfigError, ConnectorError};
+use super::errors::describe_error;
+use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
+use crate::connectors::catalog::{decimal_of, text_of, CatalogPage, CatalogSource};
+use crate::connectors::http::{json_of, Api, HttpClient, Settings};
+use crate::connectors::{ConfigError, ConnectorError};
 use crate::model::customer_record::email_key;
 use crate::model::{CatalogItem, CustomerRecord, System, DEFAULT_WAREHOUSE};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 use url::Url;
 
-const SYSTEM: &str = "Fortnox";
-const DEFAULT_BASE_URL: &str = "https://api.fortnox.se";
 /// Fortnox's largest page.
 pub const PAGE_SIZE: usize = 500;
 /// Article numbers per stock-balance call (they travel in the URL).
 pub const BALANCE_BATCH: usize = 100;
-const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SkuField {
@@ -58,20 +53,10 @@ enum SkuField {
 /// Reads a Fortnox company's articles.
 pub struct FortnoxCatalog {
     base: Url,
-    headers: HeaderMap,
     sku_field: SkuField,
     /// Stock per stock point from the warehouse module.
     stock_points: bool,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
-}
-
-fn config_error(system: &System, field: &str, message: &str) -> ConfigError {
-    ConfigError {
-        system: system.name.clone(),
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
+    api: Api,
 }
 
 impl FortnoxCatalog {
@@ -80,69 +65,32 @@ impl FortnoxCatalog {
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base = super::address::base_url_or(
-            system,
-            DEFAULT_BASE_URL,
-            super::address::FORTNOX,
-            http.network(),
-        )?;
+        let config = Settings { system };
+        let base = base(system, &http)?;
         let sku_field = match system.config_str("sku_field").map(str::trim) {
             None | Some("") | Some("article_number") => SkuField::ArticleNumber,
             Some("ean") => SkuField::Ean,
             Some(_) => {
-                return Err(config_error(
-                    system,
-                    "sku_field",
-                    "sku_field must be article_number or ean",
-                ))
+                return Err(config.error("sku_field", "sku_field must be article_number or ean"))
             }
         };
         let stock_points = match system.config.get("stock_points") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(on)) => *on,
             Some(_) => {
-                return Err(config_error(
-                    system,
+                return Err(config.error(
                     "stock_points",
                     "stock_points must be true (stock per stock point from the warehouse module) or false",
                 ))
             }
         };
-        let token = credentials
-            .get("access_token")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                config_error(
-                    system,
-                    "access_token",
-                    "access_token is missing: connect Fortnox again to get one",
-                )
-            })?;
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                config_error(
-                    system,
-                    "access_token",
-                    "the access token contains characters a token cannot have",
-                )
-            })?;
-        authorization.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, authorization);
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let pacer = http.pacer(
-            &token_key("fortnox", token.as_bytes()),
-            REQUESTS_PER_WINDOW,
-            WINDOW,
-        );
+        let (headers, key) = access(&config, credentials)?;
+        let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
         Ok(Self {
             base,
-            headers,
             sku_field,
             stock_points,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
         })
     }
 
@@ -167,8 +115,7 @@ impl FortnoxCatalog {
             let mut url = self.url(&["api", "warehouse", "status-v1", "stockbalance"]);
             url.query_pairs_mut()
                 .append_pair("itemIds", &batch.join(","));
-            let request = self.http.get(url)?.headers(self.headers.clone());
-            let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+            let reply = self.api.call(Method::GET, url, None).await?;
             let body = json_of(SYSTEM, reply, "stock balance", describe_error)?;
             add_balances(&body, &mut balances)?;
         }
@@ -208,18 +155,12 @@ impl FortnoxCatalog {
 #[async_trait]
 impl CatalogSource for FortnoxCatalog {
     async fn list_items(&self, page: Option<&str>) -> Result<CatalogPage, ConnectorError> {
-        let number: u64 = match page {
-            None => 1,
-            Some(token) => token.parse().map_err(|_| {
-                ConnectorError::permanent(format!("'{token}' is not a Fortnox page number"))
-            })?,
-        };
+        let number = page_number(page)?;
         let mut url = self.url(&["3", "articles"]);
         url.query_pairs_mut()
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let body = json_of(SYSTEM, reply, "list of articles", describe_error)?;
         let Some(articles) = body["Articles"].as_array() else {
             return Err(ConnectorError::transient(
@@ -230,11 +171,10 @@ impl CatalogSource for FortnoxCatalog {
         if self.stock_points {
             self.read_stock_points(&mut items).await?;
         }
-        let meta = &body["MetaInformation"];
-        let total_pages = meta["@TotalPages"].as_u64().unwrap_or(1);
-        let current = meta["@CurrentPage"].as_u64().unwrap_or(number);
-        let next = (current < total_pages).then(|| (current + 1).to_string());
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage {
+            items,
+            next: next_page(&body, number),
+        })
     }
 
     async fn list_customers(
@@ -247,8 +187,7 @@ impl CatalogSource for FortnoxCatalog {
             .append_pair("filter", "active")
             .append_pair("limit", &PAGE_SIZE.to_string())
             .append_pair("page", &number.to_string());
-        let request = self.http.get(url)?.headers(self.headers.clone());
-        let reply = send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await?;
+        let reply = self.api.call(Method::GET, url, None).await?;
         let body = json_of(SYSTEM, reply, "list of customers", describe_error)?;
         let Some(customers) = body["Customers"].as_array() else {
             return Err(ConnectorError::transient(

@@ -1,5 +1,5 @@
-//! Fortnox API v3 as a target: customers, articles, invoices (booked on
-//! request) and orders.
+//! Fortnox API v3 as a target of orders: customers, articles, invoices
+//! (booked on request) and orders.
 //!
 //! - Every document carries the webshop's number in `YourOrderNumber` and
 //!   `ExternalInvoiceReference1`; [`Target::find_document`] searches
@@ -12,46 +12,30 @@
 //!   connector using the token, instead of being refused and retried; a 429
 //!   that happens anyway holds the pacer for `Retry-After`.
 
-use super::economic::token_key;
-use super::http::{retry_after, status_error, transport_error, HttpClient, Lookups, Pacer};
-use super::{ConfigError, ConnectorError, Delivered, Target};
+use super::errors::describe_error;
+use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
+use crate::connectors::http::{
+    json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
+};
+use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::fortnox as mapping;
 use crate::mapping::{customer_name, to_json};
 use crate::model::{DocumentKind, Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
 use url::Url;
-
-const SYSTEM: &str = "Fortnox";
-const DEFAULT_BASE_URL: &str = "https://api.fortnox.se";
-/// Fortnox's limit: 25 requests in any 5 seconds per access token.
-pub const REQUESTS_PER_WINDOW: usize = 25;
-/// Fortnox counts requests as they arrive, the pacer as they leave; a quarter
-/// second more than Fortnox's 5 s absorbs the network's unevenness.
-pub const WINDOW: Duration = Duration::from_millis(5_250);
-/// How long to hold back after a 429 that does not say.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(5);
 
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
-    headers: HeaderMap,
-    http: HttpClient,
-    pacer: Arc<Pacer>,
+    api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
     known: Arc<Lookups>,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
 }
 
 /// How a customer is looked up: the query parameter, the field that must
@@ -99,36 +83,6 @@ fn kind_of(kind: DocumentKind) -> &'static Kind {
     }
 }
 
-/// Fortnox's error body in words: `ErrorInformation` (either casing), an
-/// OAuth error, or a bare message. Empty when the body says nothing useful.
-pub fn describe_error(body: &[u8]) -> String {
-    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(body) else {
-        return String::new();
-    };
-    let field = |node: &Value, names: &[&str]| -> Option<String> {
-        names.iter().find_map(|name| match node.get(*name)? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-    };
-    if let Some(info) = top.get("ErrorInformation") {
-        let message = field(info, &["message", "Message"]).unwrap_or_else(|| "an error".to_owned());
-        return match field(info, &["code", "Code"]) {
-            Some(code) => format!("{message} (code {code})"),
-            None => message,
-        };
-    }
-    let top = Value::Object(top);
-    if let Some(description) = field(&top, &["error_description"]) {
-        return match field(&top, &["error"]) {
-            Some(error) => format!("{description} ({error})"),
-            None => description,
-        };
-    }
-    field(&top, &["message", "Message"]).unwrap_or_default()
-}
-
 /// A document number as Fortnox sends it (text, sometimes a number).
 fn text_field(value: &Value, field: &str) -> Option<String> {
     match value.get(field)? {
@@ -144,58 +98,20 @@ fn missing(field: &str, what: &str) -> ConnectorError {
     ))
 }
 
-fn config_error(system: &System, field: &str, message: String) -> ConfigError {
-    ConfigError {
-        system: system.name.clone(),
-        field: field.to_owned(),
-        message,
-    }
-}
-
 impl Fortnox {
     pub fn new(
         system: &System,
         credentials: &Credentials,
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
-        let base = super::address::base_url_or(
-            system,
-            DEFAULT_BASE_URL,
-            super::address::FORTNOX,
-            http.network(),
-        )?;
-        let token = credentials
-            .get("access_token")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                config_error(
-                    system,
-                    "access_token",
-                    "access_token is missing: connect Fortnox again to get one".into(),
-                )
-            })?;
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                config_error(
-                    system,
-                    "access_token",
-                    "the access token contains characters a token cannot have".into(),
-                )
-            })?;
-        authorization.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, authorization);
+        let base = base(system, &http)?;
+        let (mut headers, key) = access(&Settings { system }, credentials)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let key = token_key("fortnox", token.as_bytes());
         let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
         let known = http.lookups(&key);
         Ok(Self {
             base,
-            headers,
-            http,
-            pacer,
+            api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
         })
     }
@@ -208,65 +124,14 @@ impl Fortnox {
         url
     }
 
-    async fn call(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<Reply, ConnectorError> {
-        self.pacer.acquire().await;
-        let mut request = self
-            .http
-            .request(method, url)?
-            .headers(self.headers.clone());
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?
-            .to_vec();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.pacer
-                .pause(retry_after(&headers).unwrap_or(DEFAULT_PAUSE))
-                .await;
-        }
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
-    }
-
     fn refused(reply: &Reply, what: &str) -> ConnectorError {
-        let detail = describe_error(&reply.body);
-        match reply.status.as_u16() {
-            401 | 403 | 408 | 429 | 500..=599 => {
-                status_error(SYSTEM, reply.status, &reply.headers, &detail)
-            }
-            code if detail.is_empty() => {
-                ConnectorError::permanent(format!("{SYSTEM} refused the {what} ({code})"))
-            }
-            _ => ConnectorError::permanent(format!("{SYSTEM} refused the {what}: {detail}")),
-        }
+        refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
+    /// The JSON of a successful answer. An answer that was cut off is worth a
+    /// retry: the retry first looks for what this call may have made.
     fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
-        if !reply.status.is_success() {
-            return Err(Self::refused(&reply, what));
-        }
-        serde_json::from_slice(&reply.body).map_err(|_| {
-            ConnectorError::transient(format!(
-                "{SYSTEM}'s answer about the {what} was cut off or unreadable; Ferry will check what was made and try again"
-            ))
-        })
+        json_after_write(SYSTEM, reply, what, describe_error)
     }
 
     fn envelope(body: &impl serde::Serialize, name: &str) -> Result<Vec<u8>, ConnectorError> {
@@ -284,7 +149,7 @@ impl Fortnox {
         url.query_pairs_mut()
             .append_pair("externalinvoicereference1", e_number);
         let body = Self::json(
-            self.call(Method::GET, url, None).await?,
+            self.api.call(Method::GET, url, None).await?,
             &format!("{} search", kind.what),
         )?;
         let found = body
@@ -340,7 +205,8 @@ impl Fortnox {
         }
         let body = Self::envelope(&wanted, "Customer")?;
         let created = Self::json(
-            self.call(Method::POST, self.url(&["customers"]), Some(body))
+            self.api
+                .call(Method::POST, self.url(&["customers"]), Some(body))
                 .await?,
             "customer",
         )?;
@@ -360,7 +226,10 @@ impl Fortnox {
         let mut url = self.url(&["customers"]);
         url.query_pairs_mut()
             .append_pair(search.parameter, &search.value);
-        let body = Self::json(self.call(Method::GET, url, None).await?, "customer search")?;
+        let body = Self::json(
+            self.api.call(Method::GET, url, None).await?,
+            "customer search",
+        )?;
         let mut numbers: Vec<String> = Vec::new();
         for customer in body
             .get("Customers")
@@ -398,7 +267,7 @@ impl Fortnox {
             _ => return Ok(made),
         };
         let url = self.url(&["customers", &made]);
-        let failure = match self.call(Method::DELETE, url, None).await {
+        let failure = match self.api.call(Method::DELETE, url, None).await {
             Ok(reply) if reply.status.is_success() => None,
             Ok(reply) => Some(format!("HTTP {}", reply.status.as_u16())),
             Err(error) => Some(error.to_string()),
@@ -415,6 +284,7 @@ impl Fortnox {
 
     async fn article_exists(&self, number: &str) -> Result<bool, ConnectorError> {
         let reply = self
+            .api
             .call(Method::GET, self.url(&["articles", number]), None)
             .await?;
         match reply.status {
@@ -434,6 +304,7 @@ impl Fortnox {
             }
             let body = Self::envelope(&article, "Article")?;
             let reply = self
+                .api
                 .call(Method::POST, self.url(&["articles"]), Some(body))
                 .await?;
             if reply.status.is_success() {
@@ -455,7 +326,7 @@ impl Fortnox {
 
     async fn bookkeep(&self, number: &str, sent: Value) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
-        let reply = self.call(Method::PUT, url, None).await?;
+        let reply = self.api.call(Method::PUT, url, None).await?;
         Self::json(reply, &format!("bookkeeping of invoice {number}"))?;
         Ok(Delivered {
             number: number.to_owned(),
@@ -510,6 +381,7 @@ impl Target for Fortnox {
         let body = Self::envelope(&mapped.document, place.single)?;
         let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let reply = self
+            .api
             .call(Method::POST, self.url(&[place.path]), Some(body))
             .await?;
         let created = Self::json(reply, place.what)?;
@@ -534,6 +406,7 @@ impl Target for Fortnox {
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {
         let reply = self
+            .api
             .call(Method::GET, self.url(&["companyinformation"]), None)
             .await?;
         Self::json(reply, "credentials check").map(|_| ())
@@ -545,6 +418,7 @@ mod tests {
     use super::*;
     use crate::model::{CredentialHealth, Scope, SystemId, SystemKind, TenantId};
     use crate::seal::SealedCredentials;
+    use reqwest::header::HeaderMap;
     use serde_json::json;
 
     fn system(config: Value) -> System {
@@ -569,28 +443,6 @@ mod tests {
             headers: HeaderMap::new(),
             body: body.as_bytes().to_vec(),
         }
-    }
-
-    #[test]
-    fn translates_error_information() {
-        let body = r#"{"ErrorInformation":{"error":1,"message":"Kunde inte hitta artikel \"MUG\".","code":2000428}}"#;
-        assert_eq!(
-            describe_error(body.as_bytes()),
-            "Kunde inte hitta artikel \"MUG\". (code 2000428)"
-        );
-        let capitalised =
-            r#"{"ErrorInformation":{"Error":1,"Message":"Ogiltig valuta.","Code":"2000359"}}"#;
-        assert_eq!(
-            describe_error(capitalised.as_bytes()),
-            "Ogiltig valuta. (code 2000359)"
-        );
-        let oauth =
-            r#"{"error":"invalid_token","error_description":"The access token has expired"}"#;
-        assert_eq!(
-            describe_error(oauth.as_bytes()),
-            "The access token has expired (invalid_token)"
-        );
-        assert_eq!(describe_error(b"<html>"), "");
     }
 
     #[test]
@@ -654,7 +506,7 @@ mod tests {
         let b = Fortnox::new(&system(json!({})), &credentials, http.clone()).unwrap();
         credentials.0.insert("access_token".into(), "other".into());
         let c = Fortnox::new(&system(json!({})), &credentials, http).unwrap();
-        assert!(Arc::ptr_eq(&a.pacer, &b.pacer));
-        assert!(!Arc::ptr_eq(&a.pacer, &c.pacer));
+        assert!(Arc::ptr_eq(a.api.pacer(), b.api.pacer()));
+        assert!(!Arc::ptr_eq(a.api.pacer(), c.api.pacer()));
     }
 }

@@ -1,5 +1,10 @@
+//! WooCommerce, one shop per system. This module is the client and
 //! WooCommerce as a source of orders: webhook signatures and the set-up
 //! ping, the REST v3 order, and a credentials check against the REST API.
+//! Beside it: `order` (the REST v3 order read into the canonical order),
+//! `poll` (listing changed orders), `catalog` and `customers` (WooCommerce as
+//! the target of the reverse flows), `errors` (WordPress's error bodies in
+//! words) and `html` (the entities WordPress writes into text).
 //!
 //! Configuration: `base_url`, the shop's site (`https://shop.example.com`,
 //! or with its WordPress folder). Credentials: `consumer_key` and
@@ -12,13 +17,16 @@
 
 pub mod catalog;
 pub mod customers;
+mod errors;
 mod html;
 mod order;
 mod poll;
 
 use super::address::{config_base, WOOCOMMERCE};
-use super::http::{retry_after, status_error, transport_error, HttpClient, Pacer};
-use super::webshop::{fingerprint, header_text, Settings};
+use super::http::{
+    exchange, hold_after_429, pacer_key, send, succeeded, HttpClient, Pacer, Reply, Settings,
+};
+use super::webshop::header_text;
 use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
@@ -27,6 +35,9 @@ use crate::model::{Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use errors::error_words;
+use reqwest::Method;
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +47,9 @@ const SIGNATURE_HEADER: &str = "X-WC-Webhook-Signature";
 /// so Ferry keeps to a gentle pace of its own.
 const PACE: usize = 10;
 const PACE_WINDOW: Duration = Duration::from_secs(1);
+/// How long the catalogue's and customers' calls hold back after a 429
+/// that does not say.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(2);
 
 pub struct WooCommerce {
     base_url: String,
@@ -77,7 +91,7 @@ impl WooCommerce {
             .secret(credentials, "webhook_secret")
             .map(|secret| html::decode_special_chars(&secret));
         let pacer = http.pacer(
-            &format!("woocommerce:{}", fingerprint(&consumer_key)),
+            &pacer_key("woocommerce", consumer_key.as_bytes()),
             PACE,
             PACE_WINDOW,
         );
@@ -89,6 +103,36 @@ impl WooCommerce {
             http,
             pacer,
         })
+    }
+
+    /// A request to a `wc/v3` path with the shop's keys.
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, ConnectorError> {
+        let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
+        Ok(self
+            .http
+            .request(method, url)?
+            .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
+            .header(reqwest::header::ACCEPT, "application/json"))
+    }
+
+    /// A call to a `wc/v3` path, paced; the answer whatever its status
+    /// (catalogue and customers sort it themselves).
+    pub(super) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Reply, ConnectorError> {
+        let mut request = self.request(method, path)?.query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        send(SYSTEM, &self.pacer, request, DEFAULT_PAUSE).await
     }
 
     /// `GET` of a `wc/v3` path with its query: the body of a 2xx answer, or
@@ -105,32 +149,12 @@ impl WooCommerce {
         path: &str,
         query: &Q,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), ConnectorError> {
-        let url = format!("{}/wp-json/wc/v3/{path}", self.base_url);
-        self.pacer.acquire().await;
-        let response = self
-            .http
-            .get(&url)?
-            .query(query)
-            .basic_auth(&self.consumer_key, Some(&self.consumer_secret))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(SYSTEM, &e))?;
-        if status.is_success() {
-            return Ok((body.to_vec(), headers));
-        }
-        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            if let Some(pause) = retry_after(&headers) {
-                self.pacer.pause(pause).await;
-            }
-        }
-        Err(status_error(SYSTEM, status, &headers, &error_words(&body)))
+        let request = self.request(Method::GET, path)?.query(query);
+        let reply = exchange(SYSTEM, &self.pacer, request).await?;
+        // Reads of orders hold the pacer only for what a 429 says.
+        hold_after_429(&self.pacer, &reply, None).await;
+        let reply = succeeded(SYSTEM, reply, error_words)?;
+        Ok((reply.body, reply.headers))
     }
 }
 
@@ -230,23 +254,6 @@ fn is_ping(body: &[u8]) -> bool {
     };
     matches!(fields.as_slice(), [(name, id)]
         if name == "webhook_id" && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// WordPress's error body in words: `{"code", "message", "data": {"status"}}`.
-fn error_words(body: &[u8]) -> String {
-    #[derive(serde::Deserialize)]
-    struct WpError {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    let Ok(error) = serde_json::from_slice::<WpError>(body) else {
-        return String::new();
-    };
-    let words = super::webshop::non_blank(error.message.as_deref())
-        .map(|message| html::decode_text(&message))
-        .or(error.code)
-        .unwrap_or_default();
-    words.chars().take(300).collect()
 }
 
 #[cfg(test)]
