@@ -296,23 +296,21 @@ pub async fn resume_pending(ferry: &Ferry, release_leases: bool) -> usize {
 /// back would drop them.
 async fn release_lease(ferry: &Ferry, listed: &ferry::model::Transfer) {
     let transfer = match ferry.store.get_transfer(&listed.tenant, &listed.id).await {
-        Ok(Some(transfer)) if transfer.lease_until.is_some() => transfer,
-        Ok(_) => return,
+        Ok(Some(transfer)) => transfer,
+        Ok(None) => return,
         Err(e) => {
             tracing::warn!(error = %e, transfer = %listed.id, "cannot read a transfer to release its lease");
             return;
         }
     };
-    let expected = transfer.version;
-    let released = ferry::model::Transfer {
-        lease_until: None,
-        version: expected + 1,
-        ..transfer
+    // Refused when no longer leased: nothing to release.
+    let Ok(released) = transfer.released() else {
+        return;
     };
     let usage = ferry::model::UsageDelta::default();
     if let Err(e) = ferry
         .store
-        .update_transfer(&released, expected, usage)
+        .update_transfer(&released, transfer.version, usage)
         .await
     {
         tracing::warn!(error = %e, transfer = %released.id, "cannot release a dead worker's lease");

@@ -108,22 +108,12 @@ pub async fn retry(
             .get_transfer(&caller.tenant, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("transfer"))?;
-        if !matches!(
-            transfer.status,
-            TransferStatus::Failed | TransferStatus::Skipped
-        ) {
+        let Ok(again) = transfer.retried(ferry.clock.now()) else {
             return Err(ApiError::conflict(format!(
                 "only failed or skipped transfers can be retried; this one is {}",
                 transfer.status.as_str()
             )));
-        }
-        let mut again = transfer.clone();
-        again.status = TransferStatus::Pending;
-        again.reason = Some("retry requested".into());
-        again.attempts = 0;
-        again.lease_until = None;
-        again.updated_at = ferry.clock.now();
-        again.version = transfer.version + 1;
+        };
         match ferry
             .store
             .update_transfer(&again, transfer.version, UsageDelta::default())

@@ -1,8 +1,8 @@
 //! Delivering one products, stock or customers transfer to the webshop.
 //!
-//! The same guarantees as for orders, through the same store operations: a
-//! worker claims the transfer (attempts + 1 and a lease, compare-and-swap)
-//! before it calls the shop; transient failures are retried with back-off,
+//! The same guarantees as for orders, through the same transitions of the
+//! transfer and the same store operations: a worker claims the transfer
+//! (attempts + 1 and a lease, compare-and-swap) before it calls the shop; transient failures are retried with back-off,
 //! permanent ones fail at once with words a merchant can act on. Setting a
 //! price or a stock level is idempotent (an absolute value), so a retry
 //! after a crash sets the same value again and nothing is made twice; a
@@ -19,7 +19,7 @@ use crate::connectors::ConnectorError;
 use crate::health;
 use crate::model::catalog::Synced;
 use crate::model::{
-    CatalogItem, Connection, CustomerRecord, Entity, HealthStatus, Level, Payload, System,
+    CatalogItem, Connection, CustomerRecord, Entity, HealthStatus, Level, Payload, Refused, System,
     Transfer, TransferStatus, UsageDelta,
 };
 use crate::pipeline::events;
@@ -450,12 +450,9 @@ async fn deliver(
             .await?
             .then_some(Outcome::Failed(reason)));
     }
-    let now = ferry.clock.now();
-    let mut claimed = transfer.clone();
-    claimed.attempts += 1;
-    claimed.lease_until = Some(now + chrono::Duration::from_std(limits.lease).unwrap_or_default());
-    claimed.updated_at = now;
-    claimed.version = transfer.version + 1;
+    let Ok(claimed) = transfer.claimed(ferry.clock.now(), limits.lease) else {
+        return Ok(None);
+    };
     match ferry
         .store
         .update_transfer(&claimed, transfer.version, UsageDelta::default())
@@ -521,11 +518,9 @@ async fn deliver(
         }
         Err(ConnectorError::Unauthorized { message: reason }) => {
             health::refused(ferry, &plan.target_system, &reason).await?;
-            // Waiting for credentials does not use up the attempts.
-            let mut waiting = claimed.clone();
-            waiting.attempts = transfer.attempts;
             let reason = format!("waiting for working {shop} credentials: {reason}");
-            if wait(ferry, &waiting, &reason).await? {
+            let waiting = claimed.waiting_for_credentials(&reason, ferry.clock.now());
+            if save_waiting(ferry, &claimed, waiting).await? {
                 let after = limits.unhealthy_retry;
                 ferry.queue.enqueue(message, after).await?;
                 Ok(Some(Outcome::Retrying { reason, after }))
@@ -545,6 +540,7 @@ async fn record_delivered(
     delivery: &CatalogDelivery,
 ) -> Result<bool, WorkerError> {
     let sent_payload = claimed.source_payload.clone();
+    let document = Payload::compress(&serde_json::to_vec(&delivery.sent).unwrap_or_default());
     let mut current = claimed;
     for _ in 0..MAX_RACES {
         if current.status != TransferStatus::Pending || current.source_payload != sent_payload {
@@ -552,16 +548,11 @@ async fn record_delivered(
                 && current.source_payload == sent_payload);
         }
         let expected = current.version;
-        let mut done = current.clone();
-        done.status = TransferStatus::Delivered;
-        done.target_ref = Some(delivery.target_ref.clone());
-        done.target_payload = Some(Payload::compress(
-            &serde_json::to_vec(&delivery.sent).unwrap_or_default(),
-        ));
-        done.reason = None;
-        done.lease_until = None;
-        done.updated_at = ferry.clock.now();
-        done.version = expected + 1;
+        let now = ferry.clock.now();
+        // Pending (see above), so not refused.
+        let Ok(done) = current.delivered(&delivery.target_ref, document.clone(), &[], now) else {
+            return Ok(false);
+        };
         // Customers have no counter of their own: they count as created
         // or updated only.
         let usage = UsageDelta {
@@ -599,12 +590,15 @@ async fn settle(
     status: TransferStatus,
     reason: &str,
 ) -> Result<bool, StoreError> {
-    let mut done = transfer.clone();
-    done.status = status;
-    done.reason = Some(reason.to_owned());
-    done.lease_until = None;
-    done.updated_at = ferry.clock.now();
-    done.version = transfer.version + 1;
+    let now = ferry.clock.now();
+    let next = match status {
+        TransferStatus::Failed => transfer.failed(reason, now),
+        _ => transfer.skipped(reason, now),
+    };
+    // Refused only when no longer pending: a race lost.
+    let Ok(done) = next else {
+        return Ok(false);
+    };
     let usage = UsageDelta {
         errors: u64::from(status == TransferStatus::Failed),
         ..UsageDelta::default()
@@ -642,11 +636,20 @@ async fn settle(
 
 /// Keeps a transfer pending with the reason it waits. `false` if a race was lost.
 async fn wait(ferry: &Ferry, transfer: &Transfer, reason: &str) -> Result<bool, StoreError> {
-    let mut waiting = transfer.clone();
-    waiting.reason = Some(reason.to_owned());
-    waiting.lease_until = None;
-    waiting.updated_at = ferry.clock.now();
-    waiting.version = transfer.version + 1;
+    let waiting = transfer.waiting(reason, ferry.clock.now());
+    save_waiting(ferry, transfer, waiting).await
+}
+
+/// Writes `waiting`, the next state of `transfer`; a refusal (no longer
+/// pending) is a race lost, as a version conflict is: `false`.
+async fn save_waiting(
+    ferry: &Ferry,
+    transfer: &Transfer,
+    waiting: Result<Transfer, Refused>,
+) -> Result<bool, StoreError> {
+    let Ok(waiting) = waiting else {
+        return Ok(false);
+    };
     match ferry
         .store
         .update_transfer(&waiting, transfer.version, UsageDelta::default())

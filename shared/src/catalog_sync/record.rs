@@ -13,7 +13,9 @@
 
 use crate::app::Ferry;
 use crate::model::catalog::Synced;
-use crate::model::{Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta};
+use crate::model::{
+    Arrival, Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
+};
 use crate::pipeline::record::{RecordError, Recorded};
 use crate::queue::TransferMessage;
 use crate::store::StoreError;
@@ -38,26 +40,15 @@ pub async fn record_item(
     let raw = serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     for _ in 0..MAX_RACES {
         let now = ferry.clock.now();
-        let Some(mut held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
-            let transfer = Transfer {
-                id: id.clone(),
-                tenant: connection.tenant.clone(),
-                connection: connection.id.clone(),
-                entity: connection.entity,
-                source_id: item.number().to_owned(),
-                source_ref: item.reference(),
-                target_ref: None,
-                status: TransferStatus::Pending,
-                reason: None,
-                attempts: 0,
-                source_updated_at: Some(now),
-                lease_until: None,
-                received_at: now,
-                updated_at: now,
-                source_payload: Some(Payload::compress(&raw)),
-                target_payload: None,
-                version: 1,
-            };
+        // The ERP's data carries no time of its own: it is as new as the poll.
+        let arrival = Arrival {
+            source_id: item.number().to_owned(),
+            source_ref: item.reference(),
+            source_updated_at: Some(now),
+            payload: Payload::compress(&raw),
+        };
+        let Some(held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
+            let transfer = Transfer::received(id.clone(), connection, arrival, now);
             match ferry.store.create_transfer(&transfer).await {
                 Ok(()) => {
                     enqueue(ferry, &transfer).await?;
@@ -91,25 +82,14 @@ pub async fn record_item(
             }
             return Ok(Recorded::Unchanged(id));
         }
-        let expected = held.version;
-        held.source_id = item.number().to_owned();
-        held.source_ref = item.reference();
-        held.source_updated_at = Some(now);
-        held.source_payload = Some(Payload::compress(&raw));
-        held.status = TransferStatus::Pending;
-        held.reason = None;
-        held.attempts = 0;
-        // A lease stays: a worker sending the older data finishes first, so
-        // the newer data is never overtaken by the older.
-        held.updated_at = now;
-        held.version = expected + 1;
+        let next = held.replaced(arrival, now);
         match ferry
             .store
-            .update_transfer(&held, expected, UsageDelta::default())
+            .update_transfer(&next, held.version, UsageDelta::default())
             .await
         {
             Ok(()) => {
-                enqueue(ferry, &held).await?;
+                enqueue(ferry, &next).await?;
                 return Ok(Recorded::Refreshed(id));
             }
             Err(StoreError::Conflict) => continue,
@@ -199,21 +179,27 @@ mod tests {
         })
     }
 
+    /// Claims the item's transfer and ends it as `status`, as a worker does.
     async fn set_status(ferry: &Ferry, connection: &Connection, status: TransferStatus) {
         let id = transfer_id(connection, &item(0));
-        let mut held = ferry
+        let held = ferry
             .store
             .get_transfer(&connection.tenant, &id)
             .await
             .unwrap()
             .unwrap();
-        let expected = held.version;
-        held.status = status;
-        held.attempts = 3;
-        held.version += 1;
+        let now = chrono::Utc::now();
+        let claimed = held
+            .claimed(now, std::time::Duration::from_secs(60))
+            .unwrap();
+        let done = match status {
+            TransferStatus::Delivered => claimed.delivered("1", Payload::compress(b"{}"), &[], now),
+            _ => claimed.failed("the shop refused it", now),
+        }
+        .unwrap();
         ferry
             .store
-            .update_transfer(&held, expected, UsageDelta::default())
+            .update_transfer(&done, held.version, UsageDelta::default())
             .await
             .unwrap();
     }

@@ -25,5 +25,5 @@ pub use reminder::{
 };
 pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
 pub use tenant::{Directory, Role, Settings, Tenant, User};
-pub use transfer::{Transfer, TransferStatus};
+pub use transfer::{Arrival, Refused, Transfer, TransferStatus};
 pub use usage::{Usage, UsageDelta};

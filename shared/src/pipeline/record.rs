@@ -13,7 +13,7 @@
 
 use crate::app::Ferry;
 use crate::model::{
-    Connection, Level, Order, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
+    Arrival, Connection, Level, Order, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
 };
 use crate::queue::{QueueError, TransferMessage};
 use crate::store::StoreError;
@@ -65,28 +65,16 @@ pub async fn record_order(
     raw: &[u8],
 ) -> Result<Recorded, RecordError> {
     let id = TransferId::for_record(&connection.id, &order.source_id);
+    let arrival = Arrival {
+        source_id: order.source_id.clone(),
+        source_ref: order.e_number.clone(),
+        source_updated_at: Some(order.updated_at),
+        payload: Payload::compress(raw),
+    };
     for _ in 0..MAX_RACES {
         let now = ferry.clock.now();
-        let Some(mut held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
-            let transfer = Transfer {
-                id: id.clone(),
-                tenant: connection.tenant.clone(),
-                connection: connection.id.clone(),
-                entity: connection.entity,
-                source_id: order.source_id.clone(),
-                source_ref: order.e_number.clone(),
-                target_ref: None,
-                status: TransferStatus::Pending,
-                reason: None,
-                attempts: 0,
-                source_updated_at: Some(order.updated_at),
-                lease_until: None,
-                received_at: now,
-                updated_at: now,
-                source_payload: Some(Payload::compress(raw)),
-                target_payload: None,
-                version: 1,
-            };
+        let Some(held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
+            let transfer = Transfer::received(id.clone(), connection, arrival.clone(), now);
             match ferry.store.create_transfer(&transfer).await {
                 Ok(()) => {
                     enqueue(ferry, &transfer).await?;
@@ -106,7 +94,8 @@ pub async fn record_order(
             }
             return Ok(Recorded::Unchanged(id));
         }
-        if held.status == TransferStatus::Delivered {
+        // A delivered record stays delivered: its document exists.
+        let Ok(next) = held.refreshed(arrival.clone(), now) else {
             super::events::log(
                 ferry,
                 &held.tenant,
@@ -122,27 +111,14 @@ pub async fn record_order(
             )
             .await;
             return Ok(Recorded::AlreadyDelivered(id));
-        }
-
-        let expected = held.version;
-        held.source_ref = order.e_number.clone();
-        held.source_updated_at = Some(order.updated_at);
-        held.source_payload = Some(Payload::compress(raw));
-        if held.status != TransferStatus::Pending {
-            // A failed or skipped record that changed gets a fresh start.
-            held.attempts = 0;
-        }
-        held.status = TransferStatus::Pending;
-        held.reason = None;
-        held.updated_at = now;
-        held.version = expected + 1;
+        };
         match ferry
             .store
-            .update_transfer(&held, expected, UsageDelta::default())
+            .update_transfer(&next, held.version, UsageDelta::default())
             .await
         {
             Ok(()) => {
-                enqueue(ferry, &held).await?;
+                enqueue(ferry, &next).await?;
                 return Ok(Recorded::Refreshed(id));
             }
             Err(StoreError::Conflict) => continue,
@@ -165,27 +141,19 @@ pub async fn record_unreadable(
     let source_id = format!("unreadable:{key}");
     let id = TransferId::for_record(&connection.id, &source_id);
     let now = ferry.clock.now();
-    let transfer = Transfer {
-        id: id.clone(),
-        tenant: connection.tenant.clone(),
-        connection: connection.id.clone(),
-        entity: connection.entity,
+    let arrival = Arrival {
         source_id,
         source_ref: String::new(),
-        target_ref: None,
-        status: TransferStatus::Failed,
-        reason: Some(format!(
-            "the webshop sent data Ferry could not read: {reason}"
-        )),
-        attempts: 0,
         source_updated_at: None,
-        lease_until: None,
-        received_at: now,
-        updated_at: now,
-        source_payload: Some(Payload::compress(raw)),
-        target_payload: None,
-        version: 1,
+        payload: Payload::compress(raw),
     };
+    let transfer = Transfer::unreadable(
+        id.clone(),
+        connection,
+        arrival,
+        format!("the webshop sent data Ferry could not read: {reason}"),
+        now,
+    );
     match ferry.store.create_transfer(&transfer).await {
         Ok(()) | Err(StoreError::AlreadyExists) => {}
         Err(e) => return Err(e.into()),

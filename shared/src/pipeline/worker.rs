@@ -1,13 +1,17 @@
 //! Delivering one pending transfer to its target, exactly once.
 //!
 //! Exactly once rests on three things:
-//! - a worker *claims* a transfer (attempts + 1, a lease) with a
-//!   compare-and-swap before it calls the target, so two workers never
-//!   deliver the same transfer at the same time;
+//! - a worker *claims* a transfer ([`Transfer::claimed`]: attempts + 1, a
+//!   lease) with a compare-and-swap before it calls the target, so two
+//!   workers never deliver the same transfer at the same time;
 //! - before creating a document it asks the target for one carrying the
 //!   webshop's number, so a retry after a crash between "document created"
 //!   and "transfer recorded" links the document instead of making a second;
 //! - every other message about a transfer that is no longer pending is a no-op.
+//!
+//! Every change of the transfer is one of its transitions
+//! (`model::transfer`); a transition refused here means the transfer moved
+//! on meanwhile, and is handled as a lost race: look again.
 
 use super::events;
 use crate::app::Ferry;
@@ -15,7 +19,7 @@ use crate::connectors::{ConnectorError, Delivered, Target};
 use crate::mapping;
 use crate::model::{
     Connection, CredentialHealth, DocumentKind, Entity, HealthStatus, Level, Order, Payload,
-    System, Transfer, TransferStatus, UsageDelta,
+    Refused, System, Transfer, TransferStatus, UsageDelta,
 };
 use crate::queue::{QueueError, TransferMessage};
 use crate::store::StoreError;
@@ -313,12 +317,9 @@ async fn deliver(
     }
 
     // Claim: one more attempt, and a lease that keeps other workers off.
-    let now = ferry.clock.now();
-    let mut claimed = transfer.clone();
-    claimed.attempts += 1;
-    claimed.lease_until = Some(now + chrono::Duration::from_std(limits.lease).unwrap_or_default());
-    claimed.updated_at = now;
-    claimed.version = transfer.version + 1;
+    let Ok(claimed) = transfer.claimed(ferry.clock.now(), limits.lease) else {
+        return Ok(None);
+    };
     match ferry
         .store
         .update_transfer(&claimed, transfer.version, UsageDelta::default())
@@ -383,11 +384,9 @@ async fn deliver(
         }
         Err(ConnectorError::Unauthorized { message: reason }) => {
             mark_unhealthy(ferry, &plan.target_system, &reason).await?;
-            // Waiting for credentials does not use up the attempts.
-            let mut waiting = claimed.clone();
-            waiting.attempts = transfer.attempts;
             let reason = format!("waiting for working {target_name} credentials: {reason}");
-            if wait(ferry, &waiting, &reason).await? {
+            let waiting = claimed.waiting_for_credentials(&reason, ferry.clock.now());
+            if save_waiting(ferry, &claimed, waiting).await? {
                 let after = limits.unhealthy_retry;
                 requeue(ferry, message, after).await?;
                 Ok(Some(Outcome::Retrying { reason, after }))
@@ -420,28 +419,19 @@ async fn record_delivered(
     linked: bool,
     warnings: &[String],
 ) -> Result<(), WorkerError> {
-    // What the merchant should look at although the order went through.
-    let notes: Vec<String> = linked
-        .then(|| "linked to the document the target already had for this order".to_string())
-        .into_iter()
-        .chain(warnings.iter().cloned())
-        .collect();
+    let sent = Payload::compress(&serde_json::to_vec(&document.sent).unwrap_or_default());
     let mut current = claimed;
     for _ in 0..MAX_RACES {
-        if current.status == TransferStatus::Delivered {
+        let now = ferry.clock.now();
+        let next = match linked {
+            true => current.linked(&document.number, sent.clone(), warnings, now),
+            false => current.delivered(&document.number, sent.clone(), warnings, now),
+        };
+        // Refused only when already delivered: nothing left to record.
+        let Ok(done) = next else {
             return Ok(());
-        }
+        };
         let expected = current.version;
-        let mut done = current.clone();
-        done.status = TransferStatus::Delivered;
-        done.target_ref = Some(document.number.clone());
-        done.target_payload = Some(Payload::compress(
-            &serde_json::to_vec(&document.sent).unwrap_or_default(),
-        ));
-        done.reason = (!notes.is_empty()).then(|| notes.join("; "));
-        done.lease_until = None;
-        done.updated_at = ferry.clock.now();
-        done.version = expected + 1;
         let usage = UsageDelta {
             orders: u64::from(done.entity == Entity::Orders),
             products: u64::from(done.entity == Entity::Products),
@@ -489,12 +479,15 @@ async fn settle(
     status: TransferStatus,
     reason: &str,
 ) -> Result<bool, StoreError> {
-    let mut done = transfer.clone();
-    done.status = status;
-    done.reason = Some(reason.to_owned());
-    done.lease_until = None;
-    done.updated_at = ferry.clock.now();
-    done.version = transfer.version + 1;
+    let now = ferry.clock.now();
+    let next = match status {
+        TransferStatus::Failed => transfer.failed(reason, now),
+        _ => transfer.skipped(reason, now),
+    };
+    // Refused only when no longer pending: a race lost.
+    let Ok(done) = next else {
+        return Ok(false);
+    };
     let usage = UsageDelta {
         errors: u64::from(status == TransferStatus::Failed),
         ..UsageDelta::default()
@@ -533,11 +526,20 @@ async fn settle(
 
 /// Keeps a transfer pending with the reason it waits. `false` if a race was lost.
 async fn wait(ferry: &Ferry, transfer: &Transfer, reason: &str) -> Result<bool, StoreError> {
-    let mut waiting = transfer.clone();
-    waiting.reason = Some(reason.to_owned());
-    waiting.lease_until = None;
-    waiting.updated_at = ferry.clock.now();
-    waiting.version = transfer.version + 1;
+    let waiting = transfer.waiting(reason, ferry.clock.now());
+    save_waiting(ferry, transfer, waiting).await
+}
+
+/// Writes `waiting`, the next state of `transfer`; a refusal (no longer
+/// pending) is a race lost, as a version conflict is: `false`.
+async fn save_waiting(
+    ferry: &Ferry,
+    transfer: &Transfer,
+    waiting: Result<Transfer, Refused>,
+) -> Result<bool, StoreError> {
+    let Ok(waiting) = waiting else {
+        return Ok(false);
+    };
     match ferry
         .store
         .update_transfer(&waiting, transfer.version, UsageDelta::default())

@@ -7,7 +7,8 @@
 //! The store offers plain, atomic building blocks (create-if-absent,
 //! compare-and-swap on a version, conditional markers); the rules that use
 //! them (which delivery wins, when a transfer is delivered) live once in
-//! `pipeline` and `intake`.
+//! `pipeline` and `intake`, and a transfer's next state (with its version)
+//! is made by its transitions in `model::transfer`.
 
 pub mod conformance;
 pub mod counting;
@@ -130,10 +131,11 @@ pub trait Store: Send + Sync {
         id: &TransferId,
     ) -> StoreResult<Option<Transfer>>;
     /// Replaces a transfer if the stored one still has `expected_version`
-    /// (else [`StoreError::Conflict`]). The caller sets `transfer.version`
-    /// to `expected_version + 1`. `usage` is then added to the tenant's day
-    /// and month counters, by the winner only: never counted twice (a crash
-    /// right after the write may leave it uncounted).
+    /// (else [`StoreError::Conflict`]). `transfer` is a transition of the
+    /// stored one, so its `version` is `expected_version + 1`. `usage` is
+    /// then added to the tenant's day and month counters, by the winner
+    /// only: never counted twice (a crash right after the write may leave
+    /// it uncounted).
     async fn update_transfer(
         &self,
         transfer: &Transfer,

@@ -83,9 +83,9 @@ impl World {
     async fn delivered(&self, number: u32, delivered: u64) {
         let transfer = self.order(number);
         self.ferry.store.create_transfer(&transfer).await.unwrap();
-        let mut done = transfer.clone();
-        done.status = TransferStatus::Delivered;
-        done.version = 2;
+        let done = transfer
+            .delivered("INV-1", Payload::compress(b"{}"), &[], self.clock.now())
+            .unwrap();
         let usage = UsageDelta {
             orders: delivered,
             ..UsageDelta::default()
@@ -246,11 +246,18 @@ async fn only_orders_count_and_a_new_month_starts_afresh() {
 async fn waiting_orders_resume_and_others_are_left_alone() {
     let mut w = world().await;
     w.delivered(1, INCLUDED).await;
-    let mut waiting = w.order(2);
-    waiting.reason = Some(format!("{QUOTA_REASON} (1000 of 1000 orders this month)"));
+    let waiting = w
+        .order(2)
+        .waiting(
+            &format!("{QUOTA_REASON} (1000 of 1000 orders this month)"),
+            w.clock.now(),
+        )
+        .unwrap();
     w.ferry.store.create_transfer(&waiting).await.unwrap();
-    let mut unhealthy = w.order(3);
-    unhealthy.reason = Some("waiting for working e-conomic credentials".into());
+    let unhealthy = w
+        .order(3)
+        .waiting("waiting for working e-conomic credentials", w.clock.now())
+        .unwrap();
     w.ferry.store.create_transfer(&unhealthy).await.unwrap();
     assert!(is_waiting_for_quota(&waiting));
     assert!(!is_waiting_for_quota(&unhealthy));
