@@ -82,6 +82,15 @@ pub enum StartError {
     },
 }
 
+impl From<crate::dynamodb::OpenError> for StartError {
+    fn from(error: crate::dynamodb::OpenError) -> Self {
+        match error {
+            crate::dynamodb::OpenError::Config(e) => StartError::Config(e),
+            crate::dynamodb::OpenError::Create(e) => StartError::Store(e),
+        }
+    }
+}
+
 /// A running ferry-local.
 pub struct Running {
     pub addr: SocketAddr,

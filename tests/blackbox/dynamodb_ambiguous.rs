@@ -14,11 +14,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use chrono::Utc;
+use ferry::model::usage_periods;
 use ferry::model::{
     ConnectionId, Entity, Payload, TenantId, Transfer, TransferId, TransferStatus, UsageDelta,
 };
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{usage_periods, Store, StoreError};
+use ferry::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

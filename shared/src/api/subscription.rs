@@ -7,8 +7,9 @@ use super::auth::Caller;
 use super::body::ValidJson;
 use super::error::{ApiError, ErrorBody};
 use crate::app::Ferry;
+use crate::model::subscription::{plan, plans, Plan, Purchase, Subscription};
 use crate::store::StoreError;
-use crate::subscription::{self as plans, Plan, Purchase, Subscription};
+use crate::subscription;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -47,7 +48,7 @@ async fn view(
     subscription: &Subscription,
     resumed: usize,
 ) -> Result<SubscriptionView, ApiError> {
-    let period = plans::period_of(ferry.clock.now());
+    let period = subscription::period_of(ferry.clock.now());
     let used = ferry
         .store
         .usage(&subscription.tenant, &period)
@@ -67,7 +68,7 @@ async fn view(
         period,
         auto_buy: subscription.auto_buy,
         purchases,
-        plans: plans::plans(),
+        plans: plans(),
         updated_at: subscription.updated_at,
         resumed,
     })
@@ -79,7 +80,7 @@ pub async fn get(
     State(ferry): State<Ferry>,
     caller: Caller,
 ) -> Result<Json<SubscriptionView>, ApiError> {
-    let subscription = plans::current(&ferry, &caller.tenant).await?;
+    let subscription = subscription::current(&ferry, &caller.tenant).await?;
     Ok(Json(view(&ferry, &subscription, 0).await?))
 }
 
@@ -105,7 +106,7 @@ pub async fn update(
     })
     .await?;
     let resumed = if saved.auto_buy {
-        plans::resume_waiting(&ferry, &caller.tenant).await?
+        subscription::resume_waiting(&ferry, &caller.tenant).await?
     } else {
         0
     };
@@ -127,8 +128,8 @@ pub async fn upgrade(
     caller: Caller,
     ValidJson(body): ValidJson<Upgrade>,
 ) -> Result<Json<SubscriptionView>, ApiError> {
-    let wanted = plans::plan(body.plan.trim()).ok_or_else(|| {
-        let ids: Vec<&str> = plans::plans().iter().map(|p| p.id).collect();
+    let wanted = plan(body.plan.trim()).ok_or_else(|| {
+        let ids: Vec<&str> = plans().iter().map(|p| p.id).collect();
         ApiError::invalid(
             "plan",
             format!(
@@ -153,7 +154,7 @@ pub async fn upgrade(
         Ok(())
     })
     .await?;
-    let resumed = plans::resume_waiting(&ferry, &caller.tenant).await?;
+    let resumed = subscription::resume_waiting(&ferry, &caller.tenant).await?;
     Ok(Json(view(&ferry, &saved, resumed).await?))
 }
 
@@ -177,10 +178,10 @@ pub async fn purchase(
         return Err(ApiError::invalid("packs", "buy 1 to 100 packs at a time"));
     }
     for _ in 0..8 {
-        let before = plans::current(&ferry, &caller.tenant).await?;
-        match plans::buy(&ferry, &before, body.packs, false).await {
+        let before = subscription::current(&ferry, &caller.tenant).await?;
+        match subscription::buy(&ferry, &before, body.packs, false).await {
             Ok((saved, _)) => {
-                let resumed = plans::resume_waiting(&ferry, &caller.tenant).await?;
+                let resumed = subscription::resume_waiting(&ferry, &caller.tenant).await?;
                 return Ok((
                     StatusCode::CREATED,
                     Json(view(&ferry, &saved, resumed).await?),
@@ -202,10 +203,10 @@ async fn change(
     edit: impl Fn(&mut Subscription) -> Result<(), ApiError>,
 ) -> Result<Subscription, ApiError> {
     for _ in 0..8 {
-        let before = plans::current(ferry, &caller.tenant).await?;
+        let before = subscription::current(ferry, &caller.tenant).await?;
         let mut after = before.clone();
         edit(&mut after)?;
-        match plans::save(ferry, &before, after).await {
+        match subscription::save(ferry, &before, after).await {
             Ok(saved) => return Ok(saved),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),

@@ -12,11 +12,14 @@
 //!   An unchanged catalogue costs the paged reads and one store read.
 //! - [`record`]: a changed item becomes (or refreshes) its transfer, one
 //!   per connection and SKU, like an order: pending, enqueued, in the log.
-//! - [`deliver`]: the transfer worker's part for products and stock: find
-//!   the shop's variant by SKU (none, or several, fail with that reason),
-//!   set its price or its stock per location, and remember the fingerprint.
+//! - [`deliver`]: sending an item: find the shop's variant by SKU (none,
+//!   or several, fail with that reason), set its price or its stock per
+//!   location.
 //! - [`customers`]: the same for a customer: found by e-mail, created when
 //!   the shop has none, updated when it has one (several fail).
+//! - [`worker`]: the transfer worker's part for all three: decide, claim,
+//!   send (with `deliver` or `customers`), settle, and remember the
+//!   fingerprint of what was sent.
 //!
 //! Matching is by SKU, exactly. Stock goes to the shop's locations through
 //! the target system's `stock_locations` setting, a map from the ERP's
@@ -27,6 +30,8 @@ pub mod customers;
 pub mod deliver;
 pub mod pass;
 pub mod record;
+pub mod worker;
 
-pub use deliver::{deliver_catalog_item, process};
+pub use deliver::deliver_catalog_item;
 pub use pass::poll;
+pub use worker::process;

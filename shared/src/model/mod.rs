@@ -8,6 +8,7 @@ pub mod log;
 pub mod order;
 pub mod payload;
 pub mod reminder;
+pub mod subscription;
 pub mod system;
 pub mod tenant;
 pub mod transfer;
@@ -23,7 +24,8 @@ pub use payload::Payload;
 pub use reminder::{
     Incident, Incidents, Notice, NoticeStatus, Recipient, ReminderKind, ReminderSettings,
 };
+pub use subscription::{Plan, Purchase, Subscription};
 pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
 pub use tenant::{Directory, Role, Settings, Tenant, User};
 pub use transfer::{Arrival, Refused, Transfer, TransferStatus};
-pub use usage::{Usage, UsageDelta};
+pub use usage::{usage_periods, Usage, UsageDelta};

@@ -1,5 +1,6 @@
 //! Usage counters shown on Home and used for the quota.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Counts for one tenant and one period (a day `2026-11-23` or a month `2026-11`).
@@ -23,4 +24,12 @@ pub struct UsageDelta {
     pub created: u64,
     pub updated: u64,
     pub errors: u64,
+}
+
+/// The day and month periods that `at` counts towards.
+pub fn usage_periods(at: DateTime<Utc>) -> [String; 2] {
+    [
+        at.format("%Y-%m-%d").to_string(),
+        at.format("%Y-%m").to_string(),
+    ]
 }

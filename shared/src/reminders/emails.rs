@@ -3,8 +3,8 @@
 //! payload.
 
 use crate::mail::Email;
+use crate::model::Purchase;
 use crate::model::{Entity, System, Tenant, Transfer};
-use crate::subscription::Purchase;
 use chrono::{DateTime, Utc};
 
 /// How many failed transfers a digest names.

@@ -20,11 +20,11 @@
 //! other checks leave `next_run_at` empty or far in the future, so the checks
 //! do not see each other's connections.
 
-use super::{usage_periods, LogQuery, Page, Store, StoreError, TransferQuery};
+use super::{LogQuery, Page, Store, StoreError, TransferQuery};
 use crate::model::{
-    Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus, Level,
-    LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind, Tenant,
-    TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+    usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
+    Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
+    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
 };
 use crate::seal::SealedCredentials;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -1711,7 +1711,7 @@ pub async fn directory_compare_and_swap(store: &dyn Store) {
 /// The subscription: absent at first, saved by compare-and-swap, with its
 /// purchases (exact prices) kept.
 pub async fn subscription_compare_and_swap(store: &dyn Store) {
-    use crate::subscription::{Purchase, Subscription};
+    use crate::model::{Purchase, Subscription};
     let tenant = new_tenant(store, "Subscriber").await;
     assert!(store.get_subscription(&tenant).await.unwrap().is_none());
     let mut first = Subscription::initial(&tenant, at(2026, 11, 23, 10, 0));
@@ -1877,7 +1877,7 @@ pub async fn reminder_state(store: &dyn Store) {
 /// `tenant_setup` gives the same settings, subscription and systems as
 /// their own reads, the tenant's other items and other tenants' left out.
 pub async fn tenant_setup_reads_what_the_single_reads_do(store: &dyn Store) {
-    use crate::subscription::Subscription;
+    use crate::model::Subscription;
     let a = new_tenant(store, "Setup A").await;
     let b = new_tenant(store, "Setup B").await;
 

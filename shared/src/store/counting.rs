@@ -6,9 +6,9 @@
 use super::{LogQuery, Page, Store, StoreResult, TransferQuery};
 use crate::model::{
     Connection, ConnectionId, Directory, Incidents, LogEvent, Notice, ReminderSettings, Settings,
-    System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta, User, UserId,
+    Subscription, System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta,
+    User, UserId,
 };
-use crate::subscription::Subscription;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};

@@ -17,10 +17,9 @@ pub mod embedded;
 
 use crate::model::{
     Connection, ConnectionId, Directory, Incidents, Level, LogEvent, Notice, ReminderSettings,
-    Settings, System, SystemId, Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage,
-    UsageDelta, User, UserId,
+    Settings, Subscription, System, SystemId, Tenant, TenantId, Transfer, TransferId,
+    TransferStatus, Usage, UsageDelta, User, UserId,
 };
-use crate::subscription::Subscription;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -284,14 +283,6 @@ impl TenantSetup {
 /// How long reminder notices are kept after their last change (the keys of
 /// the longest period, a month, must outlive it).
 pub const NOTICE_DAYS: i64 = 90;
-
-/// The day and month periods that `at` counts towards.
-pub fn usage_periods(at: DateTime<Utc>) -> [String; 2] {
-    [
-        at.format("%Y-%m-%d").to_string(),
-        at.format("%Y-%m").to_string(),
-    ]
-}
 
 /// Clamps a requested page size to 1..=500 (0 means 50).
 pub fn page_limit(requested: usize) -> usize {

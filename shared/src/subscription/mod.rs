@@ -10,16 +10,19 @@
 //! [`QUOTA_REASON`]. Waiting orders are never dropped: an upgrade or a
 //! purchase resumes them at once ([`resume_waiting`]), and the worker looks
 //! at them again every [`QUOTA_RECHECK`] (a new month resets the quota).
-
-pub mod model;
-
-pub use model::{plan, plans, Plan, Purchase, Subscription, CURRENCY, DEFAULT_PLAN};
+//!
+//! The records (the subscription, its plan and purchases) are the model's
+//! (`model::subscription`), so that the store keeps them without knowing
+//! these rules.
 
 use crate::app::Ferry;
-use crate::model::{Entity, Level, TenantId, Transfer, TransferStatus};
+use crate::model::subscription::CURRENCY;
+use crate::model::{
+    usage_periods, Entity, Level, Purchase, Subscription, TenantId, Transfer, TransferStatus,
+};
 use crate::pipeline::events;
 use crate::queue::TransferMessage;
-use crate::store::{usage_periods, StoreError, TransferQuery};
+use crate::store::{StoreError, TransferQuery};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 

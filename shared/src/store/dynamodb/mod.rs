@@ -689,13 +689,13 @@ impl Store for DynamoStore {
     async fn get_subscription(
         &self,
         tenant: &TenantId,
-    ) -> StoreResult<Option<crate::subscription::Subscription>> {
+    ) -> StoreResult<Option<crate::model::Subscription>> {
         self.read_subscription(tenant).await
     }
 
     async fn put_subscription(
         &self,
-        subscription: &crate::subscription::Subscription,
+        subscription: &crate::model::Subscription,
         expected_version: u64,
     ) -> StoreResult<()> {
         self.write_subscription(subscription, expected_version)

@@ -7,9 +7,8 @@
 use super::keys::{tenant_pk, PK, SETTINGS_SK, SK, SYSTEM_PREFIX};
 use super::reads::{item_of, n, parse, text};
 use super::{Condition, DynamoStore};
-use crate::model::{Directory, Settings, TenantId};
+use crate::model::{Directory, Settings, Subscription, TenantId};
 use crate::store::{StoreError, StoreResult, TenantSetup};
-use crate::subscription::Subscription;
 use serde::Serialize;
 
 const DIRECTORY_SK: &str = "DIR";

@@ -8,8 +8,8 @@ use super::errors::unavailable;
 use super::keys::*;
 use super::reads::{n, parse, s};
 use super::DynamoStore;
-use crate::model::{TenantId, Transfer, Usage, UsageDelta};
-use crate::store::{usage_periods, StoreResult};
+use crate::model::{usage_periods, TenantId, Transfer, Usage, UsageDelta};
+use crate::store::StoreResult;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

@@ -5,9 +5,8 @@
 
 use super::keys::{from_json, key, to_json, Table};
 use super::{EmbeddedStore, OrUnavailable};
-use crate::model::{Directory, TenantId};
+use crate::model::{Directory, Subscription, TenantId};
 use crate::store::{StoreError, StoreResult};
-use crate::subscription::Subscription;
 use redb::{ReadableTable, TableDefinition, TableError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -8,8 +8,8 @@ use super::keys::{
     TRANSFERS, USAGE,
 };
 use super::OrUnavailable;
-use crate::model::{TenantId, Transfer, TransferId, Usage, UsageDelta};
-use crate::store::{page_limit, usage_periods, Page, StoreError, StoreResult, TransferQuery};
+use crate::model::{usage_periods, TenantId, Transfer, TransferId, Usage, UsageDelta};
+use crate::store::{page_limit, Page, StoreError, StoreResult, TransferQuery};
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, TableHandle, WriteTransaction};
 

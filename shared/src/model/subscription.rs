@@ -1,7 +1,8 @@
 //! The subscription: a plan with monthly included orders, auto-buy of
-//! extra orders, and the packs of extra orders bought.
+//! extra orders, and the packs of extra orders bought. The quota rules that
+//! use it are the `subscription` service's.
 
-use crate::model::TenantId;
+use super::ids::TenantId;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
