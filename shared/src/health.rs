@@ -7,6 +7,7 @@
 
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
+use crate::model::text::kept;
 use crate::model::{CredentialHealth, HealthStatus, Level, System, TransferStatus};
 use crate::pipeline::events;
 use crate::queue::TransferMessage;
@@ -69,12 +70,12 @@ pub async fn check(ferry: &Ferry, system: &System) -> Result<Checked, StoreError
         },
         Err(Failure::Transient(reason)) => CredentialHealth {
             status: before,
-            reason: Some(reason),
+            reason: Some(kept(&reason)),
             checked_at: Some(now),
         },
         Err(Failure::Refused(reason)) => CredentialHealth {
             status: HealthStatus::Unhealthy,
-            reason: Some(reason),
+            reason: Some(kept(&reason)),
             checked_at: Some(now),
         },
     };
@@ -201,7 +202,7 @@ pub async fn refused(ferry: &Ferry, system: &System, reason: &str) -> Result<(),
     let was = fresh.health.status;
     fresh.health = CredentialHealth {
         status: HealthStatus::Unhealthy,
-        reason: Some(reason.to_owned()),
+        reason: Some(kept(reason)),
         checked_at: Some(ferry.clock.now()),
     };
     ferry.store.put_system(&fresh).await?;

@@ -11,6 +11,7 @@ pub mod reminder;
 pub mod subscription;
 pub mod system;
 pub mod tenant;
+pub mod text;
 pub mod transfer;
 pub mod usage;
 

@@ -162,7 +162,7 @@ impl Transfer {
     ) -> Self {
         Self {
             status: TransferStatus::Failed,
-            reason: Some(reason),
+            reason: Some(super::text::kept(&reason)),
             ..Self::received(id, connection, arrival, now)
         }
     }
@@ -215,7 +215,7 @@ impl Transfer {
     pub fn waiting(&self, reason: &str, now: DateTime<Utc>) -> Result<Self, Refused> {
         self.require(&[TransferStatus::Pending])?;
         let mut next = self.next(now);
-        next.reason = Some(reason.to_owned());
+        next.reason = Some(super::text::kept(reason));
         next.lease_until = None;
         Ok(next)
     }
@@ -337,7 +337,7 @@ impl Transfer {
         self.require(&[TransferStatus::Pending])?;
         let mut next = self.next(now);
         next.status = status;
-        next.reason = Some(reason.to_owned());
+        next.reason = Some(super::text::kept(reason));
         next.lease_until = None;
         Ok(next)
     }
@@ -358,7 +358,7 @@ impl Transfer {
         next.status = TransferStatus::Delivered;
         next.target_ref = Some(target_ref.to_owned());
         next.target_payload = Some(sent);
-        next.reason = (!notes.is_empty()).then(|| notes.join("; "));
+        next.reason = (!notes.is_empty()).then(|| super::text::kept(&notes.join("; ")));
         next.lease_until = None;
         Ok(next)
     }
@@ -586,6 +586,27 @@ mod tests {
         assert_eq!(warning.reason.as_deref(), Some("rounded 0.01"));
         let linked = claimed.linked("INV-1", sent, &warned, now()).unwrap();
         assert_eq!(linked.reason, Some(format!("{LINKED_NOTE}; rounded 0.01")));
+    }
+
+    #[test]
+    fn a_remote_page_of_words_is_kept_as_at_most_a_kilobyte() {
+        let [(_, pending), ..] = states();
+        let html = format!(
+            "e-conomic refused the invoice: {}",
+            "<p>ø</p>".repeat(20_000)
+        );
+        for next in [
+            pending.failed(&html, at(1)).unwrap(),
+            pending.waiting(&html, at(1)).unwrap(),
+        ] {
+            let reason = next.reason.unwrap();
+            assert!(
+                reason.len() <= super::super::text::KEPT_TEXT_BYTES,
+                "{}",
+                reason.len()
+            );
+            assert!(reason.starts_with("e-conomic refused the invoice: "));
+        }
     }
 
     #[test]
