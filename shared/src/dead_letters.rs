@@ -39,7 +39,8 @@ const SERVICE: &str = "transfer-worker";
 /// The last reason when the transfer has none: the worker stopped (or its
 /// storage did not answer) before it could note one.
 const NO_REASON: &str =
-    "Ferry could not finish handling it; fix the cause if one is shown elsewhere, then retry it";
+    "Ferry could not finish handling it and no reason was recorded; retry it, and contact \
+     support if it fails again";
 
 /// What one pass did with the dead letters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
