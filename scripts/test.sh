@@ -153,10 +153,10 @@ run_lambda_emulator_tests() {
     # Build first, so the invocations below do not wait for the compiler.
     cargo build --quiet -p transfer-worker -p scheduler -p webhook-intake
 
-    local suffix table queue_url env_file
+    local suffix table queues queue_url dead_letter_url env_file
     suffix=$(python3 -c 'import uuid; print(uuid.uuid4().hex[:12])')
     table="ferry-lambda-$suffix"
-    queue_url=$(python3 - "$table" <<'PY'
+    queues=$(python3 - "$table" <<'PY'
 import sys
 import boto3
 from cfnlint.decode import decode
@@ -172,8 +172,11 @@ boto3.client("dynamodb", endpoint_url=endpoint).create_table(
 )
 sqs = boto3.client("sqs", endpoint_url=endpoint)
 print(sqs.create_queue(QueueName=sys.argv[1])["QueueUrl"])
+print(sqs.create_queue(QueueName=sys.argv[1] + "-dead")["QueueUrl"])
 PY
 )
+    queue_url=$(sed -n 1p <<<"$queues")
+    dead_letter_url=$(sed -n 2p <<<"$queues")
 
     # Values in single quotes: cargo-lambda's parser refuses a bare `=` in one.
     env_file="$WORK/lambda.env"
@@ -185,6 +188,7 @@ PY
         echo "AWS_EC2_METADATA_DISABLED='true'"
         echo "FERRY_TABLE='$table'"
         echo "FERRY_QUEUE_URL='$queue_url'"
+        echo "FERRY_DEAD_LETTER_QUEUE_URL='$dead_letter_url'"
         echo "FERRY_SEAL_KEY='$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')'"
         echo "FERRY_JWT_KEY='$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')'"
         echo "FERRY_MAIL_FROM='alerts@ferry.example'"

@@ -223,7 +223,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         move || {
             let ferry = ferry.clone();
             async move {
-                if let Err(e) = ferry::scheduler::scheduled_tick(&ferry).await {
+                if let Err(e) = ferry::scheduler::scheduled_tick(&ferry, None).await {
                     tracing::error!(error = %e, "scheduler pass failed");
                 }
             }

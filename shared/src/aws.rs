@@ -16,7 +16,7 @@ use crate::config::{self, ConfigError};
 use crate::connectors::http::HttpClient;
 use crate::connectors::Connectors;
 use crate::mail::ses::SesMailer;
-use crate::queue::sqs::SqsQueue;
+use crate::queue::sqs::{SqsDeadLetters, SqsQueue};
 use crate::store::dynamodb::DynamoStore;
 use aws_config::BehaviorVersion;
 use std::sync::Arc;
@@ -44,6 +44,35 @@ pub async fn ferry_from_env() -> Result<Ferry, ConfigError> {
 
 /// [`ferry_from_env`] with a function's own [`Setup`].
 pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
+    Ok(ferry_and_sdk(setup).await?.0)
+}
+
+/// The scheduler's services: Ferry, and the dead-letter queue it reads
+/// back (`FERRY_DEAD_LETTER_QUEUE_URL`).
+pub async fn scheduler_from_env() -> Result<(Ferry, SqsDeadLetters), ConfigError> {
+    let (ferry, sdk) = ferry_and_sdk(Setup::default()).await?;
+    let dead_letter_url = config::required(
+        "FERRY_DEAD_LETTER_QUEUE_URL",
+        "give the SQS dead-letter queue's URL (the SAM template sets it)",
+    )?;
+    let dead_letters = SqsDeadLetters::new(aws_sdk_sqs::Client::new(&sdk), dead_letter_url);
+    Ok((ferry, dead_letters))
+}
+
+/// [`scheduler_from_env`], or one clear line and exit code 1.
+pub async fn scheduler_or_exit() -> (Ferry, SqsDeadLetters) {
+    match scheduler_from_env().await {
+        Ok(services) => services,
+        Err(e) => {
+            eprintln!("ferry: cannot start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Ferry, and the SDK configuration its clients were made from (for a
+/// function's own clients besides).
+async fn ferry_and_sdk(setup: Setup) -> Result<(Ferry, aws_config::SdkConfig), ConfigError> {
     let table = config::required(
         "FERRY_TABLE",
         "name the DynamoDB table (the SAM template sets it)",
@@ -62,7 +91,7 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
     }
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
     warm_up(&store, &queue).await;
-    Ok(Ferry {
+    let ferry = Ferry {
         store: Arc::new(store),
         queue: Arc::new(queue),
         mailer: Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
@@ -75,7 +104,8 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
         jwt_key: Arc::new(jwt_key),
         operator_token: operator_token.map(Arc::new),
         mail_from: config::optional("FERRY_MAIL_FROM").unwrap_or_else(|| "ferry@localhost".into()),
-    })
+    };
+    Ok((ferry, sdk))
 }
 
 /// One read from the table and one from the queue during init, at once

@@ -9,6 +9,7 @@ pub mod catalog_sync;
 pub mod clock;
 pub mod config;
 pub mod connectors;
+pub mod dead_letters;
 pub mod health;
 pub mod intake;
 pub mod lambda;
@@ -26,5 +27,7 @@ pub mod seal;
 pub mod store;
 pub mod subscription;
 pub mod telemetry;
+#[cfg(test)]
+mod testing;
 
 pub use app::{Ferry, Limits};

@@ -13,6 +13,7 @@ mod catalog;
 mod chaos;
 mod crash;
 mod customers;
+mod dead_letters;
 mod dynamodb;
 mod dynamodb_ambiguous;
 mod emulator;

@@ -101,3 +101,34 @@ fn a_function_with_a_short_operator_token_refuses_to_start() {
         "the token is not echoed: {stderr}"
     );
 }
+
+#[test]
+fn the_scheduler_without_its_dead_letter_queue_names_the_variable() {
+    let (code, stderr) = start_with(
+        "scheduler",
+        &[
+            ("FERRY_TABLE", "t"),
+            ("FERRY_QUEUE_URL", "http://127.0.0.1:1/q"),
+            (
+                "FERRY_SEAL_KEY",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+            (
+                "FERRY_JWT_KEY",
+                "a-jwt-key-of-at-least-thirty-two-characters",
+            ),
+            // Nothing listens there: the warm-up gives up at once.
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("FERRY_DEAD_LETTER_QUEUE_URL is not set"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1,9 +1,11 @@
-//! The queue on AWS: an SQS standard queue (with a dead-letter queue set up
-//! in the SAM template). A message body is the JSON of [`TransferMessage`].
+//! The queue on AWS: an SQS standard queue, and its dead-letter queue (both
+//! set up in the SAM template) read back by [`SqsDeadLetters`]. A message
+//! body is the JSON of [`TransferMessage`].
 
-use super::{Queue, QueueError, TransferMessage};
+use super::{DeadLetter, DeadLetters, Queue, QueueError, TransferMessage};
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use std::time::Duration;
 
 /// SQS allows at most 15 minutes of delay per message.
@@ -64,6 +66,101 @@ impl Queue for SqsQueue {
                 ))
             })?;
         Ok(())
+    }
+}
+
+/// The dead-letter queue, read back by the scheduler (`crate::dead_letters`).
+/// Needs `sqs:ReceiveMessage` and `sqs:DeleteMessage` on it.
+#[derive(Debug, Clone)]
+pub struct SqsDeadLetters {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+    hidden_for: Duration,
+}
+
+/// SQS hands out at most 10 messages per receive.
+const MAX_PER_RECEIVE: usize = 10;
+
+impl SqsDeadLetters {
+    /// A message received and not acknowledged comes back after 30 s:
+    /// before the scheduler's next pass, a minute later.
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: String) -> Self {
+        Self {
+            client,
+            queue_url,
+            hidden_for: Duration::from_secs(30),
+        }
+    }
+
+    /// How long a message received stays hidden unless acknowledged
+    /// (whole seconds; tests shorten it).
+    pub fn hiding_for(self, hidden_for: Duration) -> Self {
+        Self { hidden_for, ..self }
+    }
+}
+
+#[async_trait]
+impl DeadLetters for SqsDeadLetters {
+    async fn receive(&self, max: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        let mut letters = Vec::new();
+        while letters.len() < max {
+            let wanted = (max - letters.len()).min(MAX_PER_RECEIVE);
+            let received = self
+                .client
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(wanted as i32)
+                .visibility_timeout(self.hidden_for.as_secs().min(43_200) as i32)
+                .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+                .send()
+                .await
+                .map_err(|e| {
+                    QueueError(format!(
+                        "SQS did not hand out the dead letters: {}",
+                        DisplayErrorContext(&e)
+                    ))
+                })?;
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break; // short polling: none now, or none on the host asked
+            }
+            for message in messages {
+                // Without a receipt it cannot be acknowledged: left for the
+                // next pass, when SQS hands it out again.
+                let Some(receipt) = message.receipt_handle else {
+                    continue;
+                };
+                let receives: u32 = message
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                    .and_then(|count| count.parse().ok())
+                    .unwrap_or(0);
+                letters.push(DeadLetter {
+                    body: message.body.unwrap_or_default(),
+                    // This receive, from the dead-letter queue, was no try.
+                    tries: receives.saturating_sub(1),
+                    receipt,
+                });
+            }
+        }
+        Ok(letters)
+    }
+
+    async fn acknowledge(&self, letter: &DeadLetter) -> Result<(), QueueError> {
+        self.client
+            .delete_message()
+            .queue_url(&self.queue_url)
+            .receipt_handle(&letter.receipt)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                QueueError(format!(
+                    "SQS did not delete the dead letter: {}",
+                    DisplayErrorContext(&e)
+                ))
+            })
     }
 }
 
