@@ -68,7 +68,7 @@ pub async fn ferry_from_env_with(setup: Setup) -> Result<Ferry, ConfigError> {
         mailer: Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
         clock: Arc::new(SystemClock),
         sealer,
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: config::optional("FERRY_PUBLIC_URL").unwrap_or_default(),
         webhook_base: config::optional("FERRY_WEBHOOK_URL"),

@@ -2,7 +2,6 @@
 //! `main.rs` only wires. Tested here with the real event types.
 
 use crate::app::Ferry;
-use crate::pipeline::worker;
 use crate::queue::sqs::parse_message;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
@@ -94,7 +93,7 @@ async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), St
         }
     };
     // The worker logs each outcome once, in the transfer's span.
-    worker::process(ferry, &message)
+    crate::flows::process(ferry, &message)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())

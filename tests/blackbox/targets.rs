@@ -4,7 +4,7 @@
 
 use chrono::TimeZone;
 use ferry::connectors::http::HttpClient;
-use ferry::connectors::{ConnectorError, Connectors, Target};
+use ferry::connectors::{ConnectorError, ConnectorFactory, Connectors, Target};
 use ferry::model::{
     Address, CredentialHealth, Customer, DocumentKind, LineKind, Order, OrderLine, Scope, System,
     SystemId, SystemKind, TenantId, Totals,
