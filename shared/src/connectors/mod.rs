@@ -122,8 +122,9 @@ pub struct ParseError(pub String);
 pub struct Delivered {
     /// The target's document number ("12", "INV-1007").
     pub number: String,
-    /// The document as sent (or as found, when it already existed).
-    pub sent: serde_json::Value,
+    /// The document as sent: the very JSON bytes of the request, written
+    /// once (or the document as found, when it already existed).
+    pub sent: Vec<u8>,
     /// What the merchant should know about the document as sent (the
     /// mapping's warnings); none for a document found.
     pub warnings: Vec<String>,

@@ -184,7 +184,8 @@ impl Rules for NewerWins {
     }
 }
 
-/// Records a parsed order with its raw payload.
+/// Records a parsed order with its raw payload, and beside it the order as
+/// read (`Payload::canonical`), so the worker need not parse it again.
 pub async fn record_order(
     ferry: &Ferry,
     connection: &Connection,
@@ -196,7 +197,10 @@ pub async fn record_order(
         source_id: order.source_id.clone(),
         source_ref: order.e_number.clone(),
         source_updated_at: Some(order.updated_at),
-        payload: Payload::compress(raw),
+        payload: match serde_json::to_vec(order) {
+            Ok(read) => Payload::compress_with_canonical(raw, &read),
+            Err(_) => Payload::compress(raw),
+        },
     };
     record(ferry, connection, id, arrival, &NewerWins).await
 }

@@ -113,14 +113,24 @@ impl Flow for OrderFlow {
     }
 }
 
-/// The order as received, read by its webshop's connector.
+/// The order as the intake read it (kept beside the data as received); a
+/// transfer kept without it (recorded before Ferry kept it) is read again
+/// by its webshop's connector.
 fn read_order(ferry: &Ferry, source_system: &System, transfer: &Transfer) -> Result<Order, String> {
+    let Some(payload) = transfer.source_payload.as_ref() else {
+        return Err("the received data is missing".into());
+    };
+    if let Some(order) = payload
+        .canonical()
+        .and_then(|read| serde_json::from_slice::<Order>(&read).ok())
+    {
+        return Ok(order);
+    }
     let source = checks::connect(ferry, source_system, |credentials| {
         ferry.connectors.source(source_system, credentials)
     })?;
-    let raw = match transfer.source_payload.as_ref().map(Payload::bytes) {
-        Some(Ok(raw)) => raw,
-        _ => return Err("the received data is missing".into()),
+    let Ok(raw) = payload.bytes() else {
+        return Err("the received data is missing".into());
     };
     source
         .parse_order(&raw)
@@ -164,7 +174,7 @@ impl Delivery for OrderDelivery {
         }
         Ok(Sent {
             target_ref: document.number,
-            document: Payload::compress(&serde_json::to_vec(&document.sent).unwrap_or_default()),
+            document: Payload::compress(&document.sent),
             linked,
             warnings,
             usage: UsageDelta {

@@ -12,8 +12,8 @@ use crate::connectors::{
 use crate::mail::outbox::OutboxMailer;
 use crate::mapping::tests::{line, order};
 use crate::model::{
-    Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, LineKind, Order, RunOutcome,
-    Scope, System, SystemId, SystemKind, TenantId, TransferId, TransferStatus,
+    Arrival, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, LineKind, Order,
+    Payload, RunOutcome, Scope, System, SystemId, SystemKind, TenantId, TransferId, TransferStatus,
 };
 use crate::pipeline::deliver::Outcome;
 use crate::queue::memory::MemoryQueue;
@@ -22,7 +22,7 @@ use crate::seal::{Credentials, SealedCredentials, Sealer};
 use crate::store::embedded::EmbeddedStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A ledger that keeps its documents in memory. With `lose_next_answer`,
@@ -47,7 +47,7 @@ impl Target for Ledger {
             .position(|made| made == e_number)
             .map(|at| Delivered {
                 number: (at + 1).to_string(),
-                sent: serde_json::json!({ "found": e_number }),
+                sent: format!(r#"{{"found":"{e_number}"}}"#).into_bytes(),
                 warnings: Vec::new(),
             }))
     }
@@ -69,7 +69,7 @@ impl Target for Ledger {
         }
         Ok(Delivered {
             number,
-            sent: serde_json::json!({ "made": order.e_number }),
+            sent: format!(r#"{{"made":"{}"}}"#, order.e_number).into_bytes(),
             warnings: Vec::new(),
         })
     }
@@ -102,10 +102,12 @@ impl Source for Shop {
     }
 }
 
-/// Connectors that hand out the shop and the ledger above.
+/// Connectors that hand out the shop and the ledger above, counting the
+/// shop connectors built.
 struct Fakes {
     shop: Arc<Shop>,
     ledger: Arc<Ledger>,
+    shops_built: Arc<AtomicUsize>,
 }
 
 fn none<T>(system: &System) -> Result<T, ConfigError> {
@@ -118,6 +120,7 @@ fn none<T>(system: &System) -> Result<T, ConfigError> {
 
 impl ConnectorFactory for Fakes {
     fn source(&self, _: &System, _: &Credentials) -> Result<Arc<dyn Source>, ConfigError> {
+        self.shops_built.fetch_add(1, Ordering::SeqCst);
         Ok(self.shop.clone())
     }
     fn target(&self, _: &System, _: &Credentials) -> Result<Arc<dyn Target>, ConfigError> {
@@ -163,8 +166,18 @@ fn system(tenant: &TenantId, kind: SystemKind) -> System {
     }
 }
 
-#[tokio::test]
-async fn a_lost_answer_is_retried_into_one_document_linked() {
+/// Ferry over an embedded store and the fakes, with a Shopify > e-conomic
+/// orders connection.
+struct World {
+    ferry: Ferry,
+    ledger: Arc<Ledger>,
+    shops_built: Arc<AtomicUsize>,
+    connection: Connection,
+    order: Order,
+    _receiver: crate::queue::memory::MemoryReceiver,
+}
+
+async fn world() -> World {
     let the_order = order(vec![line(
         LineKind::Product,
         Some("A"),
@@ -173,8 +186,8 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
         "80.00",
     )]);
     let ledger = Arc::new(Ledger::default());
-    ledger.lose_next_answer.store(true, Ordering::SeqCst);
-    let (queue, _receiver) = MemoryQueue::new();
+    let shops_built = Arc::new(AtomicUsize::new(0));
+    let (queue, receiver) = MemoryQueue::new();
     let ferry = Ferry {
         store: Arc::new(EmbeddedStore::temporary().unwrap()),
         queue: Arc::new(queue),
@@ -186,6 +199,7 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
         connectors: Arc::new(Fakes {
             shop: Arc::new(Shop(the_order.clone())),
             ledger: ledger.clone(),
+            shops_built: shops_built.clone(),
         }),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:1".into(),
@@ -204,7 +218,7 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
     let now = Utc::now();
     let connection = Connection {
         id: ConnectionId::generate(),
-        tenant: tenant.clone(),
+        tenant,
         name: "Shopify > e-conomic (orders)".into(),
         source: shop.id.clone(),
         target: books.id.clone(),
@@ -222,20 +236,40 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
         updated_at: now,
     };
     ferry.store.put_connection(&connection).await.unwrap();
-    crate::pipeline::record::record_order(&ferry, &connection, &the_order, b"{}")
+    World {
+        ferry,
+        ledger,
+        shops_built,
+        connection,
+        order: the_order,
+        _receiver: receiver,
+    }
+}
+
+impl World {
+    fn message(&self) -> TransferMessage {
+        TransferMessage {
+            tenant: self.connection.tenant.clone(),
+            transfer: TransferId::for_record(&self.connection.id, &self.order.source_id),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_retried_into_one_document_linked() {
+    let w = world().await;
+    w.ledger.lose_next_answer.store(true, Ordering::SeqCst);
+    crate::pipeline::record::record_order(&w.ferry, &w.connection, &w.order, b"{}")
         .await
         .unwrap();
-    let message = TransferMessage {
-        tenant: tenant.clone(),
-        transfer: TransferId::for_record(&connection.id, &the_order.source_id),
-    };
+    let (ferry, message) = (&w.ferry, w.message());
 
-    let first = crate::flows::process(&ferry, &message).await.unwrap();
+    let first = crate::flows::process(ferry, &message).await.unwrap();
     assert!(
         matches!(&first, Outcome::Retrying { reason, .. } if reason.contains("did not answer")),
         "{first:?}"
     );
-    let second = crate::flows::process(&ferry, &message).await.unwrap();
+    let second = crate::flows::process(ferry, &message).await.unwrap();
     assert_eq!(
         second,
         Outcome::Delivered {
@@ -243,10 +277,13 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
             linked: true
         }
     );
-    assert_eq!(*ledger.documents.lock().unwrap(), vec!["#1001".to_string()]);
+    assert_eq!(
+        *w.ledger.documents.lock().unwrap(),
+        vec!["#1001".to_string()]
+    );
     let transfer = ferry
         .store
-        .get_transfer(&tenant, &message.transfer)
+        .get_transfer(&message.tenant, &message.transfer)
         .await
         .unwrap()
         .unwrap();
@@ -254,8 +291,45 @@ async fn a_lost_answer_is_retried_into_one_document_linked() {
     assert_eq!(transfer.target_ref.as_deref(), Some("1"));
     assert_eq!(transfer.attempts, 2);
     assert_eq!(
-        crate::flows::process(&ferry, &message).await.unwrap(),
+        crate::flows::process(ferry, &message).await.unwrap(),
         Outcome::NothingToDo,
         "a delivered transfer is not sent again"
+    );
+    // The order read at intake was kept beside it: no webshop connector
+    // (nor its credentials) was needed to deliver it.
+    assert_eq!(w.shops_built.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_transfer_kept_without_the_order_as_read_is_read_again() {
+    let w = world().await;
+    let (ferry, message) = (&w.ferry, w.message());
+    // As the intake kept an order before the order as read rode beside it.
+    let arrival = Arrival {
+        source_id: w.order.source_id.clone(),
+        source_ref: w.order.e_number.clone(),
+        source_updated_at: Some(w.order.updated_at),
+        payload: Payload::compress(b"{}"),
+    };
+    crate::pipeline::record::record(
+        ferry,
+        &w.connection,
+        message.transfer.clone(),
+        arrival,
+        &crate::pipeline::record::NewerWins,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        crate::flows::process(ferry, &message).await.unwrap(),
+        Outcome::Delivered {
+            target_ref: "1".into(),
+            linked: false
+        }
+    );
+    assert_eq!(
+        w.shops_built.load(Ordering::SeqCst),
+        1,
+        "read by the webshop's connector"
     );
 }
