@@ -340,9 +340,9 @@ impl Cloud {
             )),
             clock: Arc::new(ferry::clock::SystemClock),
             sealer: ferry::seal::Sealer::from_base64(&seal_key).expect("a seal key"),
-            connectors: ferry::connectors::Connectors::new(
+            connectors: std::sync::Arc::new(ferry::connectors::Connectors::new(
                 ferry::connectors::http::HttpClient::default(),
-            ),
+            )),
             limits: ferry::Limits::default(),
             public_url: "https://ferry.example".into(),
             webhook_base: None,

@@ -52,7 +52,7 @@ async fn main() {
         mailer: Arc::new(OutboxMailer::new(dir.join("outbox"))),
         clock: Arc::new(SystemClock),
         sealer: Sealer::from_bytes(&[9; 32]).expect("a key"),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:8080".into(),
         webhook_base: None,

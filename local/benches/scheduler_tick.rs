@@ -167,7 +167,7 @@ fn ferry_over(store: Arc<dyn Store>) -> Ferry {
         )),
         clock: Arc::new(SystemClock),
         sealer: Sealer::from_base64(&Sealer::generate_key()).expect("a key"),
-        connectors: Connectors::new(HttpClient::new(Duration::from_secs(10))),
+        connectors: Arc::new(Connectors::new(HttpClient::new(Duration::from_secs(10)))),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:9".into(),
         webhook_base: None,

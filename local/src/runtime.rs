@@ -10,7 +10,6 @@ use ferry::connectors::http::HttpClient;
 use ferry::connectors::Connectors;
 use ferry::mail::outbox::OutboxMailer;
 use ferry::model::TransferStatus;
-use ferry::pipeline::worker;
 use ferry::queue::memory::{MemoryQueue, MemoryReceiver};
 use ferry::queue::TransferMessage;
 use ferry::seal::Sealer;
@@ -158,10 +157,10 @@ pub async fn build(options: &Options) -> Result<(Ferry, MemoryReceiver, String),
         mailer: Arc::new(OutboxMailer::new(dir.join("outbox"))),
         clock: Arc::new(SystemClock),
         sealer,
-        connectors: Connectors::new(HttpClient::on_network(
+        connectors: Arc::new(Connectors::new(HttpClient::on_network(
             options.http_timeout,
             options.network,
-        )),
+        ))),
         limits: options.limits.clone(),
         public_url: format!("http://{}", options.listen),
         webhook_base: None,
@@ -350,7 +349,7 @@ async fn deliver_forever(
         };
         let ferry = ferry.clone();
         running.spawn(async move {
-            if let Err(e) = worker::process(&ferry, &message).await {
+            if let Err(e) = ferry::flows::process(&ferry, &message).await {
                 tracing::warn!(error = %e, transfer = %message.transfer, "will try again");
                 let _ = ferry.queue.enqueue(&message, Duration::from_secs(1)).await;
             }

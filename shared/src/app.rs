@@ -2,7 +2,7 @@
 //! (per Lambda cold start, or once in ferry-local) and shared.
 
 use crate::clock::Clock;
-use crate::connectors::Connectors;
+use crate::connectors::ConnectorFactory;
 use crate::mail::Mailer;
 use crate::queue::Queue;
 use crate::seal::Sealer;
@@ -61,7 +61,8 @@ pub struct Ferry {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub sealer: Sealer,
-    pub connectors: Connectors,
+    /// Builds each system's connector (`connectors::Connectors` in production).
+    pub connectors: Arc<dyn ConnectorFactory>,
     pub limits: Limits,
     /// Where the dashboard is (e.g. `https://ferry.example.com`): links in
     /// emails and invitations, and `webhook_url` unless `webhook_base` is set.

@@ -97,7 +97,7 @@ async fn ferry_and_sdk(setup: Setup) -> Result<(Ferry, aws_config::SdkConfig), C
         mailer: Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
         clock: Arc::new(SystemClock),
         sealer,
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: config::optional("FERRY_PUBLIC_URL").unwrap_or_default(),
         webhook_base: config::optional("FERRY_WEBHOOK_URL"),

@@ -2,8 +2,8 @@
 //! `main.rs` only wires. Tested here with the real event types.
 
 use crate::app::Ferry;
-use crate::pipeline::worker;
 use crate::queue::sqs::parse_message;
+use crate::queue::TransferMessage;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
 /// The transfer-worker's SQS batch: the messages of different transfers at
@@ -17,19 +17,24 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 /// SQS delivers only those again (and to the DLQ after too many tries).
 pub async fn handle_sqs_batch(ferry: &Ferry, event: SqsEvent) -> SqsBatchResponse {
     let records = &event.records;
-    let groups = by_transfer(records);
-    let handled = futures::future::join_all(groups.iter().map(|group| async move {
-        let mut results = Vec::with_capacity(group.len());
-        for &i in group {
-            // A panic (a bug) fails this message alone; SQS delivers it
-            // again, and the worker fails its transfer in words.
-            let handled =
-                crate::panic_guard::catch("queue message", handle_sqs_message(ferry, &records[i]))
-                    .await
-                    .unwrap_or_else(|panicked| Err(format!("internal error: {panicked}")));
-            results.push((i, handled));
+    // Each body is read once, here; grouping and handling use what it says.
+    let messages: Vec<Body> = records.iter().map(read_body).collect();
+    let groups = by_transfer(&messages);
+    let handled = futures::future::join_all(groups.iter().map(|group| {
+        let messages = &messages;
+        async move {
+            let mut results = Vec::with_capacity(group.len());
+            for &i in group {
+                // A panic (a bug) fails this message alone; SQS delivers it
+                // again, and the worker fails its transfer in words.
+                let handled =
+                    crate::panic_guard::catch("queue message", handle_message(ferry, &messages[i]))
+                        .await
+                        .unwrap_or_else(|panicked| Err(format!("internal error: {panicked}")));
+                results.push((i, handled));
+            }
+            results
         }
-        results
     }))
     .await;
     let mut failed: Vec<(usize, String)> = handled
@@ -54,18 +59,43 @@ pub async fn handle_sqs_batch(ferry: &Ferry, event: SqsEvent) -> SqsBatchRespons
     response
 }
 
+/// What one SQS record's body says.
+enum Body {
+    Message(TransferMessage),
+    /// No body: nothing to act on and nothing to lose.
+    Missing,
+    /// Not a transfer message (what it was, for the log).
+    Malformed {
+        error: String,
+        body: String,
+    },
+}
+
+fn read_body(record: &SqsMessage) -> Body {
+    let Some(body) = record.body.as_deref() else {
+        return Body::Missing;
+    };
+    match parse_message(body) {
+        Ok(message) => Body::Message(message),
+        Err(e) => Body::Malformed {
+            error: e.to_string(),
+            body: body.chars().take(200).collect(),
+        },
+    }
+}
+
 /// The records' positions, grouped by the transfer they name, in the
 /// order of each group's first record; a body that names none is a group
 /// of its own.
-fn by_transfer(records: &[SqsMessage]) -> Vec<Vec<usize>> {
+fn by_transfer(messages: &[Body]) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        let named = record
-            .body
-            .as_deref()
-            .and_then(|body| parse_message(body).ok())
-            .map(|m| format!("{}/{}", m.tenant, m.transfer));
+    let mut group_of: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::new();
+    for (i, body) in messages.iter().enumerate() {
+        let named = match body {
+            Body::Message(m) => Some((m.tenant.as_str(), m.transfer.as_str())),
+            _ => None,
+        };
         match named.as_ref().and_then(|key| group_of.get(key)) {
             Some(&g) => groups[g].push(i),
             None => {
@@ -79,22 +109,21 @@ fn by_transfer(records: &[SqsMessage]) -> Vec<Vec<usize>> {
     groups
 }
 
-async fn handle_sqs_message(ferry: &Ferry, record: &SqsMessage) -> Result<(), String> {
-    let Some(body) = record.body.as_deref() else {
-        // Nothing to act on and nothing to lose: acknowledge.
-        tracing::error!("SQS message without a body dropped");
-        return Ok(());
-    };
-    let message = match parse_message(body) {
-        Ok(message) => message,
-        Err(e) => {
+async fn handle_message(ferry: &Ferry, body: &Body) -> Result<(), String> {
+    let message = match body {
+        Body::Message(message) => message,
+        Body::Missing => {
+            tracing::error!("SQS message without a body dropped");
+            return Ok(());
+        }
+        Body::Malformed { error, body } => {
             // Retrying cannot fix a malformed body; keep it visible in the log.
-            tracing::error!(error = %e, body = %body.chars().take(200).collect::<String>(), "malformed queue message dropped");
+            tracing::error!(error = %error, body = %body, "malformed queue message dropped");
             return Ok(());
         }
     };
     // The worker logs each outcome once, in the transfer's span.
-    worker::process(ferry, &message)
+    crate::flows::process(ferry, message)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -125,8 +154,9 @@ mod tests {
             message("m-5", elsewhere),
             message("m-6", first),
         ];
+        let messages: Vec<Body> = records.iter().map(read_body).collect();
         assert_eq!(
-            by_transfer(&records),
+            by_transfer(&messages),
             vec![vec![0, 2, 6], vec![1], vec![3], vec![4], vec![5]]
         );
     }

@@ -13,7 +13,7 @@
 //!   than [`health::RECHECK_AFTER`]; a target healthy again resumes its
 //!   waiting transfers.
 //! - It polls the connections that are due (read from the next-run index,
-//!   never a scan), each through [`polling::poll`], several at a time.
+//!   never a scan), each through [`flows::poll`], several at a time.
 //! - Each poll and each health check is one unit of work: a panic in one
 //!   (a bug) fails that one alone (a poll in words, as its last run; see
 //!   `crate::panic_guard`), and the pass goes on with the others.
@@ -27,9 +27,10 @@
 
 use crate::app::Ferry;
 use crate::model::{Connection, RunOutcome, TenantId, Transfer, TransferStatus};
+use crate::pipeline::poll::{self, Budget};
 use crate::queue::{DeadLetters, TransferMessage};
 use crate::store::{StoreError, TransferQuery};
-use crate::{dead_letters, health, polling};
+use crate::{dead_letters, flows, health};
 use chrono::{DateTime, Timelike, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -120,7 +121,7 @@ pub async fn poll_due(ferry: &Ferry, report: &mut TickReport) -> Result<(), Stor
             let Some(connection) = claim(ferry, &connection).await? else {
                 return Ok(None);
             };
-            polling::poll(ferry, &connection, None, polling::Budget::default())
+            flows::poll(ferry, &connection, None, Budget::default())
                 .await
                 .map(Some)
         })
@@ -147,7 +148,7 @@ async fn claim(ferry: &Ferry, due: &Connection) -> Result<Option<Connection>, St
     if connection.next_run_at.is_none_or(|at| at > now) {
         return Ok(None); // another pass claimed it, or its schedule changed
     }
-    connection.next_run_at = polling::next_run(&connection, now);
+    connection.next_run_at = poll::next_run(&connection, now);
     if !connection.active {
         connection.last_run = RunOutcome {
             at: Some(now),

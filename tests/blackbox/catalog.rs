@@ -5,13 +5,12 @@
 //! SKU fail with their reason), stock per location through the warehouse
 //! map, a 429 from the shop honoured, backfill.
 //!
-//! Each test runs Ferry's own poll (`catalog_sync::poll`, what the
-//! scheduler and "sync now" call through `polling::poll`) and delivers the
-//! queued transfers with `catalog_sync::process` (the transfer worker's
+//! Each test runs Ferry's own poll (`flows::poll`, what the
+//! scheduler and "sync now" call) and delivers the
+//! queued transfers with `flows::process` (the transfer worker's
 //! part for products and stock), on an embedded store and an in-process queue.
 
 use chrono::Utc;
-use ferry::catalog_sync;
 use ferry::clock::SystemClock;
 use ferry::connectors::http::HttpClient;
 use ferry::connectors::Connectors;
@@ -20,7 +19,7 @@ use ferry::model::{
     Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, RunOutcome, Scope, System,
     SystemId, SystemKind, Tenant, TenantId, Transfer, TransferStatus,
 };
-use ferry::polling::{Budget, PollOutcome};
+use ferry::pipeline::poll::{Budget, PollOutcome};
 use ferry::queue::memory::{MemoryQueue, MemoryReceiver};
 use ferry::seal::{Credentials, Sealer};
 use ferry::store::embedded::EmbeddedStore;
@@ -53,7 +52,7 @@ impl Bench {
             mailer: Arc::new(OutboxMailer::new(crate::orders::temp_dir("catalog-outbox"))),
             clock: Arc::new(SystemClock),
             sealer: Sealer::from_base64(&Sealer::generate_key()).expect("a key"),
-            connectors: Connectors::new(HttpClient::new(Duration::from_secs(5))),
+            connectors: Arc::new(Connectors::new(HttpClient::new(Duration::from_secs(5)))),
             limits: Limits {
                 retry_base: Duration::from_millis(20),
                 retry_cap: Duration::from_millis(200),
@@ -168,7 +167,7 @@ impl Bench {
             .expect("store")
             .expect("the connection");
         // Through the polling entry point, as the scheduler and the API call it.
-        ferry::polling::poll(&self.ferry, &stored, backfill, budget)
+        ferry::flows::poll(&self.ferry, &stored, backfill, budget)
             .await
             .expect("a poll")
     }
@@ -184,7 +183,7 @@ impl Bench {
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(!left.is_zero(), "transfers still pending after {within:?}");
             if let Ok(Some(message)) = tokio::time::timeout(left, self.receiver.recv()).await {
-                catalog_sync::process(&self.ferry, &message)
+                ferry::flows::process(&self.ferry, &message)
                     .await
                     .expect("the message is handled");
             }

@@ -7,8 +7,8 @@
 //! and the whole path runs on ferry-local through its API.
 //!
 //! As in `catalog.rs` (whose [`Bench`] this uses), each test runs Ferry's
-//! own poll (`polling::poll`, what the scheduler and "sync now" call) and
-//! delivers with `catalog_sync::process` (the transfer worker's part for
+//! own poll (`flows::poll`, what the scheduler and "sync now" call) and
+//! delivers with `flows::process` (the transfer worker's part for
 //! catalogue connections), on an embedded store and an in-process queue.
 
 use crate::catalog::{economic_ledger, shopify_shop, Bench};

@@ -127,7 +127,7 @@ async fn ferry_on(table: &str, queues: &Queues) -> Ferry {
         mailer: Arc::new(OutboxMailer::new(crate::orders::temp_dir("dlq-outbox"))),
         clock: Arc::new(SystemClock),
         sealer: Sealer::from_base64(&Sealer::generate_key()).unwrap(),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:1".into(),
         webhook_base: None,

@@ -50,7 +50,7 @@ async fn cloud() -> Cloud {
         mailer: Arc::new(OutboxMailer::new(crate::orders::temp_dir("fn-outbox"))),
         clock: Arc::new(SystemClock),
         sealer: Sealer::from_base64(&Sealer::generate_key()).unwrap(),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: base.clone(),
         webhook_base: None,

@@ -14,7 +14,7 @@
 //! module runs in tens of seconds; `PROPTEST_CASES=<n>` runs more.
 
 use ferry::connectors::http::HttpClient;
-use ferry::connectors::{Connectors, Source};
+use ferry::connectors::{ConnectorFactory, Connectors, Source};
 use ferry::mapping::{self, cents, economic, fortnox};
 use ferry::model::{
     Address, CredentialHealth, Customer, DocumentKind, LineKind, Order, OrderLine, Scope, System,
@@ -833,7 +833,7 @@ proptest! {
 /// ferry-local goes on. Few cases: each is a poll over HTTP.
 #[test]
 fn edge_dates_amounts_and_quantities_in_a_polled_page_never_stop_the_poll() {
-    use ferry::polling::{self, Budget};
+    use ferry::pipeline::poll::Budget;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (tenant, page, connection, _ledger) = runtime.block_on(async {
         let tenant = crate::tenant::Tenant::start("fuzz-poll").await;
@@ -881,7 +881,7 @@ fn edge_dates_amounts_and_quantities_in_a_polled_page_never_stop_the_poll() {
         runtime.block_on(async {
             let ferry = &tenant.running.ferry;
             let stored = tenant.connection(&connection).await;
-            let outcome = polling::poll(ferry, &stored, None, Budget::default())
+            let outcome = ferry::flows::poll(ferry, &stored, None, Budget::default())
                 .await
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(outcome.complete && outcome.error.is_none(), "{:?}", outcome);

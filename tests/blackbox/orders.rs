@@ -487,7 +487,7 @@ async fn the_target_answers_503_then_429_then_ok_and_the_order_is_delivered_once
 
 #[tokio::test]
 async fn a_worker_killed_after_creating_the_document_links_it_on_retry() {
-    use ferry::connectors::Connectors;
+    use ferry::connectors::{ConnectorFactory, Connectors};
     use ferry::model::DocumentKind;
     let world = World::start("crash").await;
     let id = world.paid_order();

@@ -5,7 +5,8 @@
 //! health pausing and resuming deliveries, and the Schedules screen.
 
 use crate::tenant::Tenant;
-use ferry::polling::{self, Budget};
+use ferry::flows;
+use ferry::pipeline::poll::Budget;
 use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -110,7 +111,7 @@ async fn six_hundred_shopify_orders_through_pages_and_a_429_are_delivered_once()
     // The first page alone (as if the pass ran out of budget) ...
     let stored = tenant.connection(&connection).await;
     let ferry = &tenant.running.ferry;
-    let first = polling::poll(
+    let first = flows::poll(
         ferry,
         &stored,
         None,
@@ -188,7 +189,7 @@ async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
         ..Budget::default()
     };
 
-    let first = polling::poll(ferry, &tenant.connection(&connection).await, None, one_page)
+    let first = flows::poll(ferry, &tenant.connection(&connection).await, None, one_page)
         .await
         .unwrap();
     assert_eq!((first.created, first.complete), (250, false));
@@ -202,7 +203,7 @@ async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
 
     // The next pass breaks off on page 2: the cursor stays where it was.
     shop.fail_next(503, 3);
-    let broken = polling::poll(
+    let broken = flows::poll(
         ferry,
         &tenant.connection(&connection).await,
         None,
@@ -222,7 +223,7 @@ async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
         "the error is the last run's outcome"
     );
 
-    let resumed = polling::poll(
+    let resumed = flows::poll(
         ferry,
         &tenant.connection(&connection).await,
         None,
@@ -234,7 +235,7 @@ async fn a_poll_stopped_half_way_resumes_and_misses_nothing() {
         (resumed.created, resumed.records_found, resumed.complete),
         (50, 50, true)
     );
-    let again = polling::poll(
+    let again = flows::poll(
         ferry,
         &tenant.connection(&connection).await,
         None,

@@ -146,7 +146,7 @@ async fn reminders_reach_ses_once_with_their_recipients_subjects_and_bodies() {
         mailer: Arc::new(SesMailer::new(ses)),
         clock: Arc::new(SystemClock),
         sealer: Sealer::from_base64(&Sealer::generate_key()).unwrap(),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: "https://ferry.example".into(),
         webhook_base: None,

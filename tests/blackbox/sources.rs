@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use ferry::connectors::http::HttpClient;
 use ferry::connectors::{
-    ConnectorError, Connectors, DeliveryInfo, Inbound, Source, WebhookError, WebhookRequest,
+    ConnectorError, ConnectorFactory, Connectors, DeliveryInfo, Inbound, Source, WebhookError,
+    WebhookRequest,
 };
 use ferry::model::{
     CredentialHealth, LineKind, Order, Scope, System, SystemId, SystemKind, TenantId,

@@ -4,7 +4,7 @@
 
 use chrono::TimeZone;
 use ferry::connectors::http::HttpClient;
-use ferry::connectors::{ConnectorError, Connectors, Target};
+use ferry::connectors::{ConnectorError, ConnectorFactory, Connectors, Target};
 use ferry::model::{
     Address, CredentialHealth, Customer, DocumentKind, LineKind, Order, OrderLine, Scope, System,
     SystemId, SystemKind, TenantId, Totals,
@@ -215,7 +215,8 @@ async fn economic_delivers_an_order_with_its_customer_lines_and_totals() {
     assert_eq!(lines_net, order.totals.total - order.totals.tax);
     assert_eq!(draft.net_amount + draft.vat_amount, order.totals.total);
     assert_eq!(draft.gross_amount, order.totals.total);
-    assert_eq!(delivered.sent["references"]["other"], "#1001");
+    let sent: serde_json::Value = serde_json::from_slice(&delivered.sent).unwrap();
+    assert_eq!(sent["references"]["other"], "#1001");
 
     // A retry after a crash finds the document instead of making another.
     let found = economic

@@ -371,7 +371,7 @@ pub async fn sync(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<crate::polling::PollOutcome>, ApiError> {
+) -> Result<Json<crate::pipeline::poll::PollOutcome>, ApiError> {
     let connection = load(&ferry, &caller, &id).await?;
     let request: SyncRequest = if body.iter().all(u8::is_ascii_whitespace) {
         SyncRequest::default()
@@ -396,11 +396,11 @@ pub async fn sync(
             connection.name
         )));
     }
-    let outcome = crate::polling::poll(
+    let outcome = crate::flows::poll(
         &ferry,
         &connection,
         since,
-        crate::polling::Budget::default(),
+        crate::pipeline::poll::Budget::default(),
     )
     .await?;
     Ok(Json(outcome))

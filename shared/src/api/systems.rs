@@ -313,7 +313,7 @@ pub async fn disconnect(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SystemSync {
     #[schema(value_type = Vec<SyncOutcome>)]
-    pub polls: Vec<crate::polling::PollOutcome>,
+    pub polls: Vec<crate::pipeline::poll::PollOutcome>,
 }
 
 /// `POST /systems/{id}/sync`: sync now, for every active connection whose
@@ -347,9 +347,13 @@ pub async fn sync(
         .iter()
         .filter(|c| c.active && c.source == system.id)
     {
-        let outcome =
-            crate::polling::poll(&ferry, connection, None, crate::polling::Budget::default())
-                .await?;
+        let outcome = crate::flows::poll(
+            &ferry,
+            connection,
+            None,
+            crate::pipeline::poll::Budget::default(),
+        )
+        .await?;
         polls.push(outcome);
     }
     Ok(Json(SystemSync { polls }))

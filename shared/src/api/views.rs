@@ -189,7 +189,7 @@ pub struct List<T> {
 }
 
 /// What a sync (one poll of a connection's source) did; the shape of
-/// `crate::polling::PollOutcome`, for the OpenAPI document.
+/// `crate::pipeline::poll::PollOutcome`, for the OpenAPI document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SyncOutcome {
     pub connection: String,

@@ -1,15 +1,13 @@
 //! The webshop as the keeper of customer accounts the ERP is master of
 //! ([`CustomerTarget`]): find the shop's customers by e-mail, create one,
 //! update one. The rules (no e-mail, several matches, create or update)
-//! live in `catalog_sync::customers`; each shop's module only speaks its API.
+//! live in `flows::catalog::customers`; each shop's module only speaks its API.
 
-use super::{ConfigError, ConnectorError, Connectors};
-use crate::model::{CustomerRecord, System, SystemKind};
-use crate::seal::Credentials;
+use super::ConnectorError;
+use crate::model::CustomerRecord;
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// A customer account of the webshop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,31 +49,4 @@ pub trait CustomerTarget: Send + Sync {
         found: &ShopCustomer,
         customer: &CustomerRecord,
     ) -> Result<SentCustomer, ConnectorError>;
-}
-
-impl Connectors {
-    /// The webshop of a `customers` connection.
-    pub fn customer_target(
-        &self,
-        system: &System,
-        credentials: &Credentials,
-    ) -> Result<Arc<dyn CustomerTarget>, ConfigError> {
-        match system.kind {
-            SystemKind::Shopify => Ok(Arc::new(super::shopify::Shopify::new(
-                system,
-                credentials,
-                self.http.clone(),
-            )?)),
-            SystemKind::Woocommerce => Ok(Arc::new(super::woocommerce::WooCommerce::new(
-                system,
-                credentials,
-                self.http.clone(),
-            )?)),
-            other => Err(ConfigError {
-                system: system.name.clone(),
-                field: "kind".into(),
-                message: format!("{} cannot be a target of customers", other.display_name()),
-            }),
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! The ports to the external systems: the [`Source`] and [`Target`] traits
 //! (and, for the reverse flows, [`catalog`] and [`customers`]), the errors
-//! every connector answers with, and [`Connectors`], which builds the
-//! connector of a system.
+//! every connector answers with, and [`ConnectorFactory`], which builds the
+//! connector of a system ([`Connectors`] the real one; tests hand a fake).
 //!
 //! One folder per external system: `economic/`, `fortnox/`, `shopify/`,
 //! `woocommerce/`; a platform's quirks stay inside its folder. What they
@@ -122,8 +122,9 @@ pub struct ParseError(pub String);
 pub struct Delivered {
     /// The target's document number ("12", "INV-1007").
     pub number: String,
-    /// The document as sent (or as found, when it already existed).
-    pub sent: serde_json::Value,
+    /// The document as sent: the very JSON bytes of the request, written
+    /// once (or the document as found, when it already existed).
+    pub sent: Vec<u8>,
     /// What the merchant should know about the document as sent (the
     /// mapping's warnings); none for a document found.
     pub warnings: Vec<String>,
@@ -189,8 +190,44 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// Builds connectors for systems; holds what connectors share in a process
-/// (the HTTP client and the rate limiters per token).
+/// Builds the connector of a system: the one seam between Ferry's services
+/// and the external systems (`Ferry::connectors`). [`Connectors`] is the
+/// real one; a test hands Ferry a fake to deliver to a target in memory.
+pub trait ConnectorFactory: Send + Sync {
+    /// A webshop as a source of orders.
+    fn source(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn Source>, ConfigError>;
+    /// A ledger as a target of orders.
+    fn target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn Target>, ConfigError>;
+    /// An ERP as the source of products and stock (and customers).
+    fn catalog_source(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn catalog::CatalogSource>, ConfigError>;
+    /// A webshop as the target of products and stock.
+    fn catalog_target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn catalog::CatalogTarget>, ConfigError>;
+    /// The webshop of a `customers` connection.
+    fn customer_target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn customers::CustomerTarget>, ConfigError>;
+}
+
+/// The real connectors; holds what connectors share in a process (the
+/// HTTP client and the rate limiters per token).
 #[derive(Clone)]
 pub struct Connectors {
     pub http: http::HttpClient,
@@ -200,8 +237,10 @@ impl Connectors {
     pub fn new(http: http::HttpClient) -> Self {
         Self { http }
     }
+}
 
-    pub fn source(
+impl ConnectorFactory for Connectors {
+    fn source(
         &self,
         system: &System,
         credentials: &Credentials,
@@ -225,7 +264,7 @@ impl Connectors {
         }
     }
 
-    pub fn target(
+    fn target(
         &self,
         system: &System,
         credentials: &Credentials,
@@ -248,12 +287,9 @@ impl Connectors {
             }),
         }
     }
-}
 
-/// The reverse flows (products and stock): the ERP's catalogue as a source,
-/// the webshop as a target.
-impl Connectors {
-    pub fn catalog_source(
+    // The reverse flows: the ERP's catalogue as a source, the webshop as a target.
+    fn catalog_source(
         &self,
         system: &System,
         credentials: &Credentials,
@@ -280,7 +316,7 @@ impl Connectors {
         }
     }
 
-    pub fn catalog_target(
+    fn catalog_target(
         &self,
         system: &System,
         credentials: &Credentials,
@@ -303,6 +339,30 @@ impl Connectors {
                     "{} cannot be a target of products and stock",
                     other.display_name()
                 ),
+            }),
+        }
+    }
+
+    fn customer_target(
+        &self,
+        system: &System,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn customers::CustomerTarget>, ConfigError> {
+        match system.kind {
+            SystemKind::Shopify => Ok(Arc::new(shopify::Shopify::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            SystemKind::Woocommerce => Ok(Arc::new(woocommerce::WooCommerce::new(
+                system,
+                credentials,
+                self.http.clone(),
+            )?)),
+            other => Err(ConfigError {
+                system: system.name.clone(),
+                field: "kind".into(),
+                message: format!("{} cannot be a target of customers", other.display_name()),
             }),
         }
     }

@@ -1,7 +1,11 @@
-//! Recording a source record as a transfer. Webhooks and polls both come
-//! through here, so an order seen by both is one transfer.
+//! The one recorder: a record arrived (webhook or poll, of any flow) and
+//! becomes, or refreshes, its transfer — idempotently — and is enqueued.
+//! Webhooks and polls both come through here, so an order seen by both is
+//! one transfer.
 //!
-//! The rules, in one place:
+//! What a record arriving again does to the transfer held for it is its
+//! flow's rule ([`Rules`]); the default, [`NewerWins`], is the sources'
+//! (orders):
 //! - a new record becomes a pending transfer and is enqueued;
 //! - a newer version of a record not yet delivered replaces the held payload
 //!   and goes (back) to pending; an older or equal version changes nothing
@@ -10,6 +14,8 @@
 //! - a pending transfer is enqueued again whenever its record arrives again,
 //!   so a crash between recording and enqueueing loses nothing;
 //! - a body that cannot be parsed is kept as a failed transfer with the reason.
+//!
+//! The catalogue's rule (the shop follows the ERP) is `crate::flows::catalog::record`.
 
 use crate::app::Ferry;
 use crate::model::{
@@ -17,6 +23,8 @@ use crate::model::{
 };
 use crate::queue::{QueueError, TransferMessage};
 use crate::store::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,20 +65,37 @@ pub enum RecordError {
 /// caller answers 5xx and the sender retries).
 const MAX_RACES: usize = 8;
 
-/// Records a parsed order with its raw payload.
-pub async fn record_order(
+/// What a record arriving again does to the transfer held for it.
+pub enum Again {
+    /// Nothing new: the held transfer stays (and is enqueued again if pending).
+    Unchanged,
+    /// Delivered already, and the newer data is not sent.
+    AlreadyDelivered,
+    /// The held transfer's next state, holding the new data.
+    Replace(Box<Transfer>),
+}
+
+/// A flow's rule for a record that arrives again.
+#[async_trait]
+pub trait Rules: Send + Sync {
+    fn again(&self, held: &Transfer, arrival: &Arrival, now: DateTime<Utc>) -> Again;
+    /// Said (or remembered) when newer data of a delivered record is not sent.
+    async fn already_delivered(
+        &self,
+        ferry: &Ferry,
+        connection: &Connection,
+        held: &Transfer,
+    ) -> Result<(), RecordError>;
+}
+
+/// Records `arrival` as transfer `id` of `connection`, by the flow's `rules`.
+pub async fn record(
     ferry: &Ferry,
     connection: &Connection,
-    order: &Order,
-    raw: &[u8],
+    id: TransferId,
+    arrival: Arrival,
+    rules: &dyn Rules,
 ) -> Result<Recorded, RecordError> {
-    let id = TransferId::for_record(&connection.id, &order.source_id);
-    let arrival = Arrival {
-        source_id: order.source_id.clone(),
-        source_ref: order.e_number.clone(),
-        source_updated_at: Some(order.updated_at),
-        payload: Payload::compress(raw),
-    };
     for _ in 0..MAX_RACES {
         let now = ferry.clock.now();
         let Some(held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
@@ -84,33 +109,18 @@ pub async fn record_order(
                 Err(e) => return Err(e.into()),
             }
         };
-
-        let is_newer = held
-            .source_updated_at
-            .is_none_or(|held_at| order.updated_at > held_at);
-        if !is_newer {
-            if held.status == TransferStatus::Pending {
-                enqueue(ferry, &held).await?;
+        let next = match rules.again(&held, &arrival, now) {
+            Again::Unchanged => {
+                if held.status == TransferStatus::Pending {
+                    enqueue(ferry, &held).await?;
+                }
+                return Ok(Recorded::Unchanged(id));
             }
-            return Ok(Recorded::Unchanged(id));
-        }
-        // A delivered record stays delivered: its document exists.
-        let Ok(next) = held.refreshed(arrival.clone(), now) else {
-            super::events::log(
-                ferry,
-                &held.tenant,
-                "intake",
-                Level::Info,
-                format!(
-                    "order {} changed in the webshop after it was delivered as {}; the document was not changed",
-                    order.e_number,
-                    held.target_ref.as_deref().unwrap_or("?"),
-                ),
-                Some(&connection.id),
-                Some(&id),
-            )
-            .await;
-            return Ok(Recorded::AlreadyDelivered(id));
+            Again::AlreadyDelivered => {
+                rules.already_delivered(ferry, connection, &held).await?;
+                return Ok(Recorded::AlreadyDelivered(id));
+            }
+            Again::Replace(next) => *next,
         };
         match ferry
             .store
@@ -126,6 +136,73 @@ pub async fn record_order(
         }
     }
     Err(StoreError::Unavailable("too many concurrent writes to one transfer".into()).into())
+}
+
+/// The sources' rule: a newer version replaces what is held, unless it
+/// was delivered already.
+pub struct NewerWins;
+
+#[async_trait]
+impl Rules for NewerWins {
+    fn again(&self, held: &Transfer, arrival: &Arrival, now: DateTime<Utc>) -> Again {
+        let is_newer = match (held.source_updated_at, arrival.source_updated_at) {
+            (None, _) => true,
+            (Some(held_at), Some(at)) => at > held_at,
+            (Some(_), None) => false,
+        };
+        if !is_newer {
+            return Again::Unchanged;
+        }
+        // A delivered record stays delivered: its document exists.
+        match held.refreshed(arrival.clone(), now) {
+            Ok(next) => Again::Replace(Box::new(next)),
+            Err(_) => Again::AlreadyDelivered,
+        }
+    }
+
+    async fn already_delivered(
+        &self,
+        ferry: &Ferry,
+        connection: &Connection,
+        held: &Transfer,
+    ) -> Result<(), RecordError> {
+        super::events::log(
+            ferry,
+            &held.tenant,
+            "intake",
+            Level::Info,
+            format!(
+                "order {} changed in the webshop after it was delivered as {}; the document was not changed",
+                held.source_ref,
+                held.target_ref.as_deref().unwrap_or("?"),
+            ),
+            Some(&connection.id),
+            Some(&held.id),
+        )
+        .await;
+        Ok(())
+    }
+}
+
+/// Records a parsed order with its raw payload, and beside it the order as
+/// read (`Payload::canonical`), so the worker need not parse it again.
+pub async fn record_order(
+    ferry: &Ferry,
+    connection: &Connection,
+    order: &Order,
+    raw: &[u8],
+) -> Result<Recorded, RecordError> {
+    let id = TransferId::for_record(&connection.id, &order.source_id);
+    let arrival = Arrival {
+        source_id: order.source_id.clone(),
+        source_ref: order.e_number.clone(),
+        source_updated_at: Some(order.updated_at),
+        payload: match serde_json::to_vec(order) {
+            Ok(read) => Payload::compress_with_canonical(raw, &read),
+            Err(_) => Payload::compress(raw),
+        },
+    };
+    record(ferry, connection, id, arrival, &NewerWins).await
 }
 
 /// Keeps a body that could not be parsed as a failed transfer, so that the
@@ -171,6 +248,7 @@ pub async fn record_unreadable(
     Ok(Recorded::Unreadable(id))
 }
 
+/// Enqueues the transfer to be delivered now.
 async fn enqueue(ferry: &Ferry, transfer: &Transfer) -> Result<(), QueueError> {
     let message = TransferMessage {
         tenant: transfer.tenant.clone(),

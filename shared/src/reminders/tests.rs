@@ -67,7 +67,7 @@ async fn world() -> World {
         mailer: mailbox.clone(),
         clock: Arc::new(clock.clone()),
         sealer: sealer.clone(),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: std::sync::Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: "https://ferry.example/".into(),
         webhook_base: None,

@@ -37,7 +37,7 @@ async fn world() -> World {
         )),
         clock: Arc::new(clock.clone()),
         sealer: Sealer::from_bytes(&[7; 32]).unwrap(),
-        connectors: Connectors::new(HttpClient::default()),
+        connectors: Arc::new(Connectors::new(HttpClient::default())),
         limits: Limits::default(),
         public_url: "http://127.0.0.1:1".into(),
         webhook_base: None,

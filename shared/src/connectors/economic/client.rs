@@ -245,7 +245,7 @@ impl Economic {
             .ok_or_else(|| missing_number(place.number_field, "document search"))?;
         Ok(Some(Delivered {
             number: number.to_string(),
-            sent: found,
+            sent: serde_json::to_vec(&found).unwrap_or_default(),
             warnings: Vec::new(),
         }))
     }
@@ -386,7 +386,7 @@ impl Economic {
         Ok(())
     }
 
-    async fn book(&self, draft_number: u64, sent: Value) -> Result<Delivered, ConnectorError> {
+    async fn book(&self, draft_number: u64, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
         let body = serde_json::json!({ "draftInvoice": { "draftInvoiceNumber": draft_number } });
         let body =
             serde_json::to_vec(&body).map_err(|e| ConnectorError::permanent(e.to_string()))?;
@@ -455,11 +455,11 @@ impl Target for Economic {
                 (&DRAFT_INVOICES, "invoice")
             }
         };
-        let body = to_json(&mapped.document)?;
-        let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        // Written once: these bytes are sent, and kept as the document sent.
+        let sent = to_json(&mapped.document)?;
         let reply = self
             .api
-            .call(Method::POST, self.url(&place.path), Some(body))
+            .call(Method::POST, self.url(&place.path), Some(sent.clone()))
             .await?;
         if !reply.status.is_success() {
             // Perhaps a remembered customer or product is gone: ask again next time.

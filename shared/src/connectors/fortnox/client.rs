@@ -134,12 +134,9 @@ impl Fortnox {
         json_after_write(SYSTEM, reply, what, describe_error)
     }
 
+    /// `{"<name>": body}`, written once.
     fn envelope(body: &impl serde::Serialize, name: &str) -> Result<Vec<u8>, ConnectorError> {
-        let inner: Value = serde_json::from_slice(&to_json(body)?)
-            .map_err(|e| ConnectorError::permanent(e.to_string()))?;
-        let mut envelope = serde_json::Map::new();
-        envelope.insert(name.to_owned(), inner);
-        serde_json::to_vec(&envelope).map_err(|e| ConnectorError::permanent(e.to_string()))
+        Ok(to_json(&std::collections::BTreeMap::from([(name, body)]))?)
     }
 
     /// Documents carrying this webshop number, exact matches only (Fortnox's
@@ -173,7 +170,7 @@ impl Fortnox {
             .ok_or_else(|| missing("DocumentNumber", kind.what))?;
         Ok(Delivered {
             number,
-            sent: doc,
+            sent: serde_json::to_vec(&doc).unwrap_or_default(),
             warnings: Vec::new(),
         })
     }
@@ -324,7 +321,7 @@ impl Fortnox {
         Ok(())
     }
 
-    async fn bookkeep(&self, number: &str, sent: Value) -> Result<Delivered, ConnectorError> {
+    async fn bookkeep(&self, number: &str, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
         let reply = self.api.call(Method::PUT, url, None).await?;
         Self::json(reply, &format!("bookkeeping of invoice {number}"))?;
@@ -378,11 +375,11 @@ impl Target for Fortnox {
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
-        let body = Self::envelope(&mapped.document, place.single)?;
-        let sent: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        // Written once: these bytes are sent, and kept as the document sent.
+        let sent = Self::envelope(&mapped.document, place.single)?;
         let reply = self
             .api
-            .call(Method::POST, self.url(&[place.path]), Some(body))
+            .call(Method::POST, self.url(&[place.path]), Some(sent.clone()))
             .await?;
         let created = Self::json(reply, place.what)?;
         let number = created

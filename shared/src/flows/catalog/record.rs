@@ -13,15 +13,11 @@
 
 use crate::app::Ferry;
 use crate::model::catalog::Synced;
-use crate::model::{
-    Arrival, Connection, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
-};
-use crate::pipeline::record::{RecordError, Recorded};
-use crate::queue::TransferMessage;
+use crate::model::{Arrival, Connection, Payload, Transfer, TransferId, TransferStatus};
+use crate::pipeline::record::{self, Again, RecordError, Recorded, Rules};
 use crate::store::StoreError;
-use std::time::Duration;
-
-const MAX_RACES: usize = 8;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 /// The transfer of an item (or customer) on a connection.
 pub fn transfer_id(connection: &Connection, item: &Synced) -> TransferId {
@@ -38,73 +34,66 @@ pub async fn record_item(
 ) -> Result<Recorded, RecordError> {
     let id = transfer_id(connection, item);
     let raw = serde_json::to_vec(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    for _ in 0..MAX_RACES {
-        let now = ferry.clock.now();
-        // The ERP's data carries no time of its own: it is as new as the poll.
-        let arrival = Arrival {
-            source_id: item.number().to_owned(),
-            source_ref: item.reference(),
-            source_updated_at: Some(now),
-            payload: Payload::compress(&raw),
-        };
-        let Some(held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
-            let transfer = Transfer::received(id.clone(), connection, arrival, now);
-            match ferry.store.create_transfer(&transfer).await {
-                Ok(()) => {
-                    enqueue(ferry, &transfer).await?;
-                    return Ok(Recorded::Created(id));
-                }
-                Err(StoreError::AlreadyExists) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        };
+    // The ERP's data carries no time of its own: it is as new as the poll.
+    let arrival = Arrival {
+        source_id: item.number().to_owned(),
+        source_ref: item.reference(),
+        source_updated_at: Some(ferry.clock.now()),
+        payload: Payload::compress(&raw),
+    };
+    let rules = ShopFollows {
+        item,
+        raw: &raw,
+        resend,
+    };
+    record::record(ferry, connection, id, arrival, &rules).await
+}
+
+/// The catalogue's rule: the shop follows the ERP.
+struct ShopFollows<'a> {
+    item: &'a Synced,
+    raw: &'a [u8],
+    resend: bool,
+}
+
+#[async_trait]
+impl Rules for ShopFollows<'_> {
+    fn again(&self, held: &Transfer, arrival: &Arrival, now: DateTime<Utc>) -> Again {
         let same = held
             .source_payload
             .as_ref()
             .and_then(|p| p.bytes().ok())
-            .is_some_and(|held_raw| held_raw == raw);
+            .is_some_and(|held_raw| held_raw == self.raw);
         if same && held.status == TransferStatus::Pending {
-            enqueue(ferry, &held).await?;
-            return Ok(Recorded::Unchanged(id));
+            return Again::Unchanged;
         }
-        if same && !resend {
-            if held.status == TransferStatus::Delivered {
-                ferry
-                    .store
-                    .put_catalog_fingerprint(
-                        &connection.tenant,
-                        &connection.id,
-                        &item.key(),
-                        &item.fingerprint(connection.entity),
-                    )
-                    .await?;
-                return Ok(Recorded::AlreadyDelivered(id));
-            }
-            return Ok(Recorded::Unchanged(id));
+        if same && !self.resend {
+            return match held.status {
+                TransferStatus::Delivered => Again::AlreadyDelivered,
+                _ => Again::Unchanged,
+            };
         }
-        let next = held.replaced(arrival, now);
-        match ferry
-            .store
-            .update_transfer(&next, held.version, UsageDelta::default())
-            .await
-        {
-            Ok(()) => {
-                enqueue(ferry, &next).await?;
-                return Ok(Recorded::Refreshed(id));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        Again::Replace(Box::new(held.replaced(arrival.clone(), now)))
     }
-    Err(StoreError::Unavailable("too many concurrent writes to one transfer".into()).into())
-}
 
-async fn enqueue(ferry: &Ferry, transfer: &Transfer) -> Result<(), crate::queue::QueueError> {
-    let message = TransferMessage {
-        tenant: transfer.tenant.clone(),
-        transfer: transfer.id.clone(),
-    };
-    ferry.queue.enqueue(&message, Duration::ZERO).await
+    /// The fingerprint was lost: written again, nothing is resent.
+    async fn already_delivered(
+        &self,
+        ferry: &Ferry,
+        connection: &Connection,
+        _held: &Transfer,
+    ) -> Result<(), RecordError> {
+        ferry
+            .store
+            .put_catalog_fingerprint(
+                &connection.tenant,
+                &connection.id,
+                &self.item.key(),
+                &self.item.fingerprint(connection.entity),
+            )
+            .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +104,7 @@ mod tests {
     use crate::mail::outbox::OutboxMailer;
     use crate::model::{
         CatalogItem, ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId, TenantId,
-        DEFAULT_WAREHOUSE,
+        UsageDelta, DEFAULT_WAREHOUSE,
     };
     use crate::queue::memory::{MemoryQueue, MemoryReceiver};
     use crate::seal::Sealer;
@@ -135,7 +124,7 @@ mod tests {
             )),
             clock: Arc::new(SystemClock),
             sealer: Sealer::from_bytes(&[7; 32]).unwrap(),
-            connectors: Connectors::new(HttpClient::default()),
+            connectors: Arc::new(Connectors::new(HttpClient::default())),
             limits: Limits::default(),
             public_url: "http://127.0.0.1:1".into(),
             webhook_base: None,
