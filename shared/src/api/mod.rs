@@ -19,6 +19,7 @@ pub mod subscription;
 pub mod systems;
 pub mod tenants;
 pub mod transfers;
+pub mod user_change;
 pub mod users;
 pub mod validate;
 pub mod views;

@@ -17,7 +17,7 @@ use super::auth::{issue_token, Caller};
 use super::body::ValidJson;
 use super::error::{ApiError, ErrorBody};
 use super::jwt::{self, Expiring, Refused};
-use super::users::change_user;
+use super::user_change::change_user;
 use crate::app::Ferry;
 use crate::mail::Email;
 use crate::model::{Role, TenantId, User, UserId};
