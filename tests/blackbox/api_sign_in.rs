@@ -2,7 +2,7 @@
 //! invitation emails a one-time link, never a token, and the inviting admin
 //! sees neither; a link is exchanged once, also when the exchanges race; a
 //! link is no token and a token is no link; a link of one tenant opens
-//! nothing of another; signing out everywhere stops every token a user
+//! nothing of another; an expired link opens nothing; signing out everywhere stops every token a user
 //! holds, and the link emailed with it lets them back in.
 
 use crate::api_kit::{id, Api};
@@ -118,6 +118,16 @@ async fn a_sign_in_link_is_no_token_and_a_token_is_no_link() {
     as_token["aud"] = json!("ferry-dashboard");
     let rewritten = forged(&code, &as_token, None);
     assert_eq!(api.call("GET", "/settings", &rewritten, None).await.0, 401);
+    // An expired code (re-signed with Ferry's own key) is refused in words.
+    let mut expired = claims(&code);
+    expired["exp"] = json!(chrono::Utc::now().timestamp() - 60);
+    let key = api.running.ferry.jwt_key.as_slice();
+    let (status, answer) = api.sign_in(&forged(&code, &expired, Some(key))).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
     // Garbage and an empty code are refused in words.
     for bad in ["", "not-a-code", "a.b.c"] {
         let (status, answer) = api.sign_in(bad).await;
