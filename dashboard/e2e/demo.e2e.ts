@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCREENSHOTS, startBrowser, startDemo, type Demo } from "./ferry.ts";
+import { SCREENSHOTS, signInLinks, startBrowser, startDemo, type Demo } from "./ferry.ts";
 
 let demo: Demo;
 let browser: BrowserContext;
@@ -254,5 +254,51 @@ describe("the dashboard on ferry-local --demo", () => {
     expect(await fresh.evaluate(() => localStorage.getItem("ferry-token"))).toBeNull();
     await shot("21-signed-out", fresh);
     await fresh.close();
+  });
+
+  it("signs an invited user in once from the emailed link, and signs them out everywhere", async () => {
+    const admin = new URL(demo.dashboard).hash.replace(/^#token=/, "");
+    const invited = await fetch(`${demo.base}/api/v1/users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "guest@demo.example", role: "viewer" }),
+    });
+    expect(invited.status).toBe(201);
+    expect(await invited.json()).not.toHaveProperty("token");
+    const link = signInLinks(demo, "guest@demo.example").at(-1)!;
+    expect(link).toContain("#signin=");
+
+    // The link signs in, lands on Home and leaves no code in the address.
+    const guest = await browser.newPage();
+    await guest.goto(link);
+    await guest.getByRole("heading", { name: "Home", level: 1 }).waitFor();
+    expect(guest.url()).toBe(`${demo.base}/#/`);
+    const token = await guest.evaluate(() => localStorage.getItem("ferry-token"));
+    expect(token).toMatch(/^ey/);
+    expect(link).not.toContain(token!);
+
+    // The same link a second time, in another browser: refused in words.
+    const other = await startBrowser("demo-second");
+    const again = await other.newPage();
+    await again.goto(link);
+    await again.getByText("already used").waitFor();
+    await again.getByRole("heading", { name: "Sign in to Ferry", level: 1 }).waitFor();
+    expect(await again.evaluate(() => localStorage.getItem("ferry-token"))).toBeNull();
+    await shot("22-sign-in-link-used", again);
+    await other.close();
+
+    // Sign out everywhere: back to sign-in, and the old token opens nothing.
+    await guest.getByRole("button", { name: "Sign out everywhere" }).click();
+    await shot("23-sign-out-everywhere", guest);
+    await guest.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
+    await guest.getByText("You are signed out on every device.").waitFor();
+    const old = await fetch(`${demo.base}/api/v1/settings`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(old.status).toBe(401);
+    // The new link emailed with it signs the guest in again.
+    const back = signInLinks(demo, "guest@demo.example").at(-1)!;
+    expect(back).not.toBe(link);
+    await guest.goto(back);
+    await guest.getByRole("heading", { name: "Home", level: 1 }).waitFor();
+    await guest.close();
   });
 });

@@ -2,7 +2,7 @@
 // Chromium with a fresh profile, for the browser tests.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,8 @@ export interface Demo {
   /** The printed sign-in link (`…/#token=…`). */
   dashboard: string;
   operatorToken: string;
+  /** ferry-local's data folder (its outbox holds the emails it sent). */
+  data: string;
   process: ChildProcess;
   log: () => string;
   stop: () => Promise<void>;
@@ -81,7 +83,7 @@ export async function startDemo(name: string): Promise<Demo> {
   }
   const dashboard = /Dashboard: (\S+)/.exec(output)![1]!;
   const operatorToken = /Operator token: (\S+)/.exec(output)?.[1] ?? "";
-  return { base: `http://127.0.0.1:${port}`, dashboard, operatorToken, process: child, log: () => output, stop };
+  return { base: `http://127.0.0.1:${port}`, dashboard, operatorToken, data, process: child, log: () => output, stop };
 }
 
 /** Chromium (Debian's) with a fresh profile under target/. */
@@ -96,4 +98,24 @@ export async function startBrowser(name: string): Promise<BrowserContext> {
     locale: "en-GB",
     timezoneId: "UTC",
   });
+}
+
+/** The sign-in links (`…/#signin=…`) emailed to `to`, oldest first, read from the outbox. */
+export function signInLinks(demo: Demo, to: string): string[] {
+  const outbox = join(demo.data, "outbox");
+  let files: string[] = [];
+  try {
+    files = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort();
+  } catch {
+    return [];
+  }
+  const links: string[] = [];
+  for (const file of files) {
+    // Quoted-printable: soft line breaks out, `=3D` back to `=`.
+    const mail = readFileSync(join(outbox, file), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    if (!mail.toLowerCase().includes(`to: ${to.toLowerCase()}`)) continue;
+    const link = /(http\S*#signin=[A-Za-z0-9._-]+)/.exec(mail)?.[1];
+    if (link) links.push(link);
+  }
+  return links;
 }

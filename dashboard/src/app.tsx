@@ -6,9 +6,10 @@ import { useEffect, useState } from "preact/hooks";
 import { useValue } from "./hooks.ts";
 import { refreshSettings, settings } from "./integration.ts";
 import { href, navigate, route } from "./router.ts";
-import { claims, signIn, signOut, token, tokenFromHash } from "./session.ts";
-import { dismiss, toasts } from "./toast.ts";
-import { Logo } from "./components/ui.tsx";
+import { claims, codeFromHash, signIn, signInWithCode, signOut, signOutEverywhere, token, tokenFromHash } from "./session.ts";
+import { dismiss, notify, toasts } from "./toast.ts";
+import { Button, Dialog, Logo } from "./components/ui.tsx";
+import { describe } from "./api.ts";
 import { SignIn } from "./screens/signin.tsx";
 import { Home } from "./screens/home.tsx";
 import { Systems } from "./screens/systems.tsx";
@@ -108,14 +109,34 @@ export function App() {
   const current = useValue(route);
   const signedInToken = useValue(token);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [confirmEverywhere, setConfirmEverywhere] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  const everywhere = async () => {
+    setLeaving(true);
+    try {
+      await signOutEverywhere();
+    } catch (error) {
+      notify(describe(error), "error");
+    } finally {
+      setLeaving(false);
+      setConfirmEverywhere(false);
+    }
+  };
   useShortcuts();
 
-  // The sign-in link: `#token=...` signs in and lands on Home.
+  // The sign-in links: `#token=...` signs in and lands on Home; an emailed
+  // `#signin=<code>` is taken out of the address (and the history) at once,
+  // then exchanged for a token, once.
   useEffect(() => {
     const fromLink = tokenFromHash(location.hash);
     if (fromLink) {
       signIn(fromLink);
       navigate("/", {}, true);
+    }
+    const code = codeFromHash(location.hash);
+    if (code) {
+      navigate("/", {}, true);
+      void signInWithCode(code);
     }
   }, [current]);
 
@@ -133,7 +154,7 @@ export function App() {
     window.scrollTo(0, 0);
   }, [current.path]);
 
-  if (!signedInToken || tokenFromHash(location.hash)) {
+  if (!signedInToken || tokenFromHash(location.hash) || codeFromHash(location.hash)) {
     return (
       <>
         <SignIn />
@@ -185,6 +206,9 @@ export function App() {
           <button type="button" class="link" onClick={() => signOut()}>
             Sign out
           </button>
+          <button type="button" class="link" onClick={() => setConfirmEverywhere(true)}>
+            Sign out everywhere
+          </button>
         </div>
       </nav>
       <main id="main">
@@ -202,6 +226,18 @@ export function App() {
           </section>
         )}
       </main>
+      <Dialog title="Sign out everywhere?" open={confirmEverywhere} onClose={() => setConfirmEverywhere(false)}>
+        <p>
+          Every device signed in as you is signed out at once, this one too. Ferry emails you a new sign-in link to come
+          back.
+        </p>
+        <div class="form-actions">
+          <Button onClick={() => setConfirmEverywhere(false)}>Stay signed in</Button>
+          <Button kind="danger" busy={leaving} onClick={everywhere}>
+            Sign out everywhere
+          </Button>
+        </div>
+      </Dialog>
       <Toasts />
     </div>
   );

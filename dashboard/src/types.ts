@@ -184,9 +184,8 @@ export interface User {
   created_at: string;
 }
 
-export interface Invited {
-  user: User;
-  token: string;
+/** The answer to an invitation: the new user (no token: the link goes to their email only). */
+export interface Invited extends User {
   invitation_sent: boolean;
 }
 

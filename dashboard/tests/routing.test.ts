@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { href, parseHash } from "../src/router.ts";
-import { readClaims, tokenFromHash } from "../src/session.ts";
+import { Client } from "../src/api.ts";
+import { codeFromHash, readClaims, signedOutReason, signInWithCode, token, tokenFromHash } from "../src/session.ts";
 import { preview } from "../src/schedule.ts";
 
 describe("hash routes", () => {
@@ -30,6 +31,34 @@ describe("sign-in", () => {
   it("takes the token from the printed link", () => {
     expect(tokenFromHash(`#token=${jwt}`)).toBe(jwt);
     expect(tokenFromHash("#/transfers")).toBeNull();
+  });
+
+  it("takes the one-time code from an emailed link, and no token from it", () => {
+    expect(codeFromHash(`#signin=${jwt}`)).toBe(jwt);
+    expect(codeFromHash(`#/signin=${jwt}`)).toBe(jwt);
+    expect(tokenFromHash(`#signin=${jwt}`)).toBeNull();
+    expect(codeFromHash(`#token=${jwt}`)).toBeNull();
+  });
+
+  it("exchanges a code once for a token, and says why a refused one failed", async () => {
+    const calls: { url: string; body: unknown }[] = [];
+    const answers = [
+      new Response(JSON.stringify({ token: jwt }), { status: 200 }),
+      new Response('{"error":{"code":"unauthorized","message":"this sign-in link was already used"}}', { status: 401 }),
+    ];
+    const fetch = async (url: string, init?: RequestInit) => {
+      calls.push({ url, body: JSON.parse(String(init?.body)) });
+      return answers.shift()!;
+    };
+    const client = new Client({ token: () => null, fetch: fetch as unknown as typeof globalThis.fetch });
+    await expect(signInWithCode("code-1", client)).resolves.toBe(true);
+    expect(token.get()).toBe(jwt);
+    expect(calls).toEqual([{ url: "/api/v1/sign-in", body: { code: "code-1" } }]);
+    // The same code is not sent again (it works once).
+    await expect(signInWithCode("code-1", client)).resolves.toBe(false);
+    expect(calls).toHaveLength(1);
+    await expect(signInWithCode("code-2", client)).resolves.toBe(false);
+    expect(signedOutReason.get()).toBe("This sign-in link was already used.");
   });
 
   it("reads the role from the token, and refuses what is not one", () => {

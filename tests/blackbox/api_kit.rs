@@ -111,7 +111,7 @@ impl Api {
         }
     }
 
-    /// Invites a user with `role`; answers the invitation (with its token).
+    /// Invites a user with `role`; answers the invitation (no token in it).
     pub async fn invite(&self, admin: &Account, email: &str, role: &str) -> Value {
         self.expect(
             201,
@@ -121,6 +121,71 @@ impl Api {
             Some(json!({"email": email, "role": role})),
         )
         .await
+    }
+
+    /// Invites a user with `role` and signs them in with the link emailed
+    /// to them: the invitation and the user's dashboard token.
+    pub async fn invite_and_sign_in(
+        &self,
+        admin: &Account,
+        email: &str,
+        role: &str,
+    ) -> (Value, String) {
+        let invited = self.invite(admin, email, role).await;
+        let code = self.last_sign_in_code(email);
+        let (status, answer) = self.sign_in(&code).await;
+        assert_eq!(status, 200, "sign-in with the invitation's link: {answer}");
+        (invited, answer["token"].as_str().unwrap().to_owned())
+    }
+
+    /// The codes of the sign-in links emailed to `email`, oldest first.
+    pub fn sign_in_codes(&self, email: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.data_dir.join("outbox")) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        let to = format!("to: {}", email.to_lowercase());
+        files
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            // Quoted-printable: soft line breaks out, `=3D` back to `=`.
+            .map(|mail| mail.replace("=\r\n", "").replace("=3D", "="))
+            .filter(|mail| mail.to_lowercase().contains(&to))
+            .filter_map(|mail| {
+                let (_, after) = mail.split_once("#signin=")?;
+                let code: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect();
+                Some(code)
+            })
+            .collect()
+    }
+
+    /// The code of the newest sign-in link emailed to `email`.
+    pub fn last_sign_in_code(&self, email: &str) -> String {
+        self.sign_in_codes(email)
+            .pop()
+            .unwrap_or_else(|| panic!("no sign-in link was emailed to {email}"))
+    }
+
+    /// Exchanges a sign-in code for a token: the status and the answer.
+    pub async fn sign_in(&self, code: &str) -> (u16, Value) {
+        let url = format!("{}/api/v1/sign-in", self.running.base_url());
+        let response = self
+            .http
+            .post(url)
+            .json(&json!({ "code": code }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// A Shopify system (never called in these tests).

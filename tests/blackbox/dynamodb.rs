@@ -511,3 +511,55 @@ async fn the_set_up_of_a_tenant_with_many_systems_is_read_in_one_bounded_page() 
     let found = setup.system(&store, &tenant, last).await.expect("system");
     assert_eq!(found.map(|s| s.id), Some(last.clone()));
 }
+
+/// A user item written before users had a version (no `version`
+/// attribute) reads as version 0 and is changed over it; a second change
+/// from the same read is a conflict. (issue 16, item 8)
+#[tokio::test]
+async fn a_user_saved_before_versions_is_changed_by_compare_and_swap() {
+    let (client, store) = fresh().await;
+    let tenant = TenantId::generate();
+    let user = ferry::model::User::new(
+        tenant.clone(),
+        "old@example.com",
+        ferry::model::Role::Admin,
+        Utc::now(),
+    );
+    let pk = format!("T#{tenant}");
+    let sk = format!("USR#{}", user.id);
+    let mut item = key(&pk, &sk);
+    for (name, value) in [
+        ("id", user.id.to_string()),
+        ("tenant", tenant.to_string()),
+        ("email", user.email.clone()),
+        ("role", "admin".to_owned()),
+        ("created_at", user.created_at.to_rfc3339()),
+    ] {
+        item.insert(name.to_owned(), AttributeValue::S(value));
+    }
+    client
+        .put_item()
+        .table_name(store.table())
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("put_item on the emulator");
+    let stored = store.get_user(&tenant, &user.id).await.unwrap().unwrap();
+    assert_eq!((stored.version, stored.token_generation), (0, 0));
+    let out = stored.signed_out_everywhere();
+    store
+        .update_user(&out, 0)
+        .await
+        .expect("changed over version 0");
+    assert!(matches!(
+        store
+            .update_user(&stored.with_role(ferry::model::Role::Viewer), 0)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        raw_item(&client, store.table(), &pk, &sk).await["version"],
+        AttributeValue::N("1".into())
+    );
+    assert_eq!(store.get_user(&tenant, &user.id).await.unwrap(), Some(out));
+}

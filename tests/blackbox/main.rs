@@ -9,6 +9,7 @@ mod api_quota;
 mod api_reminders;
 mod api_roles;
 mod api_scopes;
+mod api_sign_in;
 mod catalog;
 mod chaos;
 mod crash;

@@ -11,7 +11,7 @@ use ferry::mail::ses::SesMailer;
 use ferry::model::{
     Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus, Payload, Role,
     RunOutcome, Scope, System, SystemId, SystemKind, Tenant, TenantId, Transfer, TransferId,
-    TransferStatus, UsageDelta, User, UserId,
+    TransferStatus, UsageDelta, User,
 };
 use ferry::queue::memory::MemoryQueue;
 use ferry::seal::Sealer;
@@ -34,13 +34,7 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
         created_at: now,
     };
     store.create_tenant(&tenant).await.unwrap();
-    let user = User {
-        id: UserId::generate(),
-        tenant: tenant.id.clone(),
-        email: admin.into(),
-        role: Role::Admin,
-        created_at: now,
-    };
+    let user = User::new(tenant.id.clone(), admin, Role::Admin, now);
     store.put_user(&user).await.unwrap();
     let ledger = System {
         id: SystemId::generate(),

@@ -42,13 +42,18 @@ function Users() {
       void users.reload();
       return `${u.email} is ${next === "admin" ? "an admin" : "a viewer"} now.`;
     });
+  const sendLink = (u: User) =>
+    run(`link-${u.id}`, () => api.post<{ invitation_sent: boolean }>(`/users/${u.id}/invitation`), (answer) =>
+      answer.invitation_sent
+        ? `A new sign-in link is on its way to ${u.email}; their older link stops working.`
+        : `No email could be sent to ${u.email}. Check the address, or try again later.`,
+    );
   const remove = (u: User) =>
     run(`remove-${u.id}`, () => api.delete(`/users/${u.id}`), () => {
       setRemoving(null);
       void users.reload();
       return `${u.email} can no longer sign in.`;
     });
-  const link = invited ? `${location.origin}${location.pathname}#token=${invited.token}` : "";
   return (
     <div class="card">
       <h2>Users</h2>
@@ -72,6 +77,9 @@ function Users() {
                       <option value="viewer">Viewer</option>
                     </select>
                   </label>
+                  <Button busy={busy === `link-${u.id}`} onClick={() => sendLink(u)} aria-label={`Send ${u.email} a new sign-in link`}>
+                    New link
+                  </Button>
                   <Button kind="danger" onClick={() => setRemoving(u)} aria-label={`Remove ${u.email}`}>
                     Remove
                   </Button>
@@ -103,14 +111,15 @@ function Users() {
       {invited && (
         <div class="notice" role="status">
           <p>
-            <strong>{invited.user.email}</strong> is invited
-            {invited.invitation_sent ? " and was emailed a sign-in link." : ". No email could be sent: give them this sign-in link yourself."}
+            <strong>{invited.email}</strong> is invited
+            {invited.invitation_sent
+              ? " and was emailed a sign-in link. It works once, for 7 days."
+              : ". No email could be sent: check the address, then use “New link” to try again."}
           </p>
-          <code class="copy">{link}</code>
         </div>
       )}
       <Dialog title={`Remove ${removing?.email ?? ""}?`} open={removing !== null} onClose={() => setRemoving(null)}>
-        <p>Their sign-in link stops working at once. A tenant always keeps one admin.</p>
+        <p>They are signed out everywhere at once, and their sign-in link stops working. A tenant always keeps one admin.</p>
         <div class="form-actions">
           <Button onClick={() => setRemoving(null)}>Keep</Button>
           <Button kind="danger" busy={busy === `remove-${removing?.id}`} onClick={() => removing && remove(removing)}>

@@ -1,23 +1,22 @@
-//! Bearer tokens. Tenant users carry signed JWTs (HS256) with their tenant
-//! and role inside; the tenant of every request comes from the token, never
-//! from the URL or the body. Each token names who issued it (`iss`) and what
-//! it is for (`aud`): a JWT signed with the same key for anything else is
-//! refused. The platform operator has a static token.
+//! Bearer tokens. Tenant users carry signed JWTs (see [`super::jwt`]) for
+//! the audience `ferry-dashboard`, with their tenant, role and token
+//! generation inside; the tenant of every request comes from the token,
+//! never from the URL or the body. A token of an older generation than the
+//! user's (they signed out everywhere since) is refused. The platform
+//! operator has a static token.
 
 use super::error::ApiError;
+use super::jwt::{self, Expiring, Refused};
 use crate::app::Ferry;
-use crate::model::{Role, TenantId, UserId};
+use crate::model::{Role, TenantId, User, UserId};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 /// How long a dashboard token is valid.
 const TOKEN_DAYS: i64 = 30;
-/// Who issues dashboard tokens.
-const ISSUER: &str = "ferry";
 /// What a dashboard token is for: the dashboard API.
 const AUDIENCE: &str = "ferry-dashboard";
 
@@ -30,6 +29,16 @@ struct Claims {
     role: Role,
     exp: i64,
     iat: i64,
+    /// The user's token generation when it was issued (0 in tokens issued
+    /// before generations existed).
+    #[serde(default)]
+    generation: u64,
+}
+
+impl Expiring for Claims {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
 }
 
 /// A signed-in tenant user.
@@ -44,24 +53,22 @@ pub struct Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct Operator;
 
-/// A token for a tenant user.
-pub fn issue_token(ferry: &Ferry, tenant: &TenantId, user: &UserId, role: Role) -> String {
+/// A dashboard token for `user`, in their current token generation.
+pub fn issue_token(ferry: &Ferry, user: &User) -> String {
     let now = ferry.clock.now().timestamp();
-    let claims = Claims {
-        iss: ISSUER.to_owned(),
-        aud: AUDIENCE.to_owned(),
-        sub: user.to_string(),
-        tenant: tenant.to_string(),
-        role,
-        iat: now,
-        exp: now + TOKEN_DAYS * 24 * 3600,
-    };
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(&ferry.jwt_key),
+    jwt::sign(
+        ferry,
+        &Claims {
+            iss: jwt::ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: user.id.to_string(),
+            tenant: user.tenant.to_string(),
+            role: user.role,
+            iat: now,
+            exp: now + TOKEN_DAYS * 24 * 3600,
+            generation: user.token_generation,
+        },
     )
-    .unwrap_or_default()
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -77,46 +84,41 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))
 }
 
-/// Checks a tenant token's signature, expiry and contents.
-pub fn verify_token(ferry: &Ferry, token: &str) -> Result<Caller, ApiError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 5;
-    validation.validate_exp = false; // checked below against Ferry's clock
-    validation.set_issuer(&[ISSUER]);
-    validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    let data = decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(&ferry.jwt_key),
-        &validation,
-    )
-    .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
-    if data.claims.exp <= ferry.clock.now().timestamp() {
-        return Err(ApiError::unauthorized(
-            "the token has expired; sign in again",
-        ));
-    }
-    let tenant = TenantId::parse(&data.claims.tenant)
+/// A dashboard token's tenant, user and generation, once its signature,
+/// issuer, audience and expiry are checked.
+fn verify_token(ferry: &Ferry, token: &str) -> Result<(Caller, u64), ApiError> {
+    let claims: Claims = jwt::check(ferry, token, AUDIENCE).map_err(|refused| match refused {
+        Refused::Invalid => ApiError::unauthorized("the token is invalid"),
+        Refused::Expired => ApiError::unauthorized("the token has expired; sign in again"),
+    })?;
+    let tenant = TenantId::parse(&claims.tenant)
         .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
-    let user = UserId::parse(&data.claims.sub)
-        .map_err(|_| ApiError::unauthorized("the token is invalid"))?;
-    Ok(Caller {
+    let user =
+        UserId::parse(&claims.sub).map_err(|_| ApiError::unauthorized("the token is invalid"))?;
+    let caller = Caller {
         tenant,
         user,
-        role: data.claims.role,
-    })
+        role: claims.role,
+    };
+    Ok((caller, claims.generation))
 }
 
 /// Who is calling: the token's tenant and user, with the role the user has
 /// now (a removed user's token stops working at once; a changed role counts
-/// from the next request).
+/// from the next request; so does signing out everywhere).
 pub async fn authenticate(ferry: &Ferry, parts: &Parts) -> Result<Caller, ApiError> {
-    let claimed = verify_token(ferry, bearer(parts)?)?;
+    let (claimed, generation) = verify_token(ferry, bearer(parts)?)?;
     let user = ferry
         .store
         .get_user(&claimed.tenant, &claimed.user)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the token is invalid; sign in again"))?;
+    if user.token_generation != generation {
+        return Err(ApiError::unauthorized(
+            "you signed out everywhere after this token was issued; \
+             sign in again with the link emailed to you",
+        ));
+    }
     Ok(Caller {
         role: user.role,
         ..claimed

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod connections;
 pub mod error;
+pub mod jwt;
 pub mod openapi;
 pub mod page;
 pub mod query;
@@ -13,10 +14,12 @@ pub mod reminders;
 pub mod schedules;
 pub mod scopes;
 pub mod screens;
+pub mod sign_in;
 pub mod subscription;
 pub mod systems;
 pub mod tenants;
 pub mod transfers;
+pub mod user_change;
 pub mod users;
 pub mod validate;
 pub mod views;
@@ -102,6 +105,7 @@ pub fn api_router(ferry: Ferry) -> Router {
             "/users/{id}",
             get(users::get).patch(users::update).delete(users::remove),
         )
+        .route("/users/{id}/invitation", post(users::send_invitation))
         .route(
             "/subscription",
             get(subscription::get).patch(subscription::update),
@@ -113,6 +117,10 @@ pub fn api_router(ferry: Ferry) -> Router {
         .route_layer(middleware::from_fn_with_state(ferry.clone(), auth::guard));
     let v1 = Router::new()
         .route("/tenants", post(tenants::create))
+        // Without a token: the sign-in link's code is the credential.
+        .route("/sign-in", post(sign_in::exchange))
+        // Outside the viewers' read-only rule: anyone may sign themselves out.
+        .route("/sign-out-everywhere", post(sign_in::sign_out_everywhere))
         .route("/openapi.json", get(openapi::serve))
         .merge(tenant_routes)
         .fallback(|| async { ApiError::not_found("route") });

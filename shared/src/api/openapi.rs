@@ -3,8 +3,8 @@
 //! the code.
 
 use super::{
-    connections, reminders, schedules, scopes, screens, subscription, systems, tenants, transfers,
-    users,
+    connections, reminders, schedules, scopes, screens, sign_in, subscription, systems, tenants,
+    transfers, users,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         screens::get_settings, screens::update_settings, screens::board, screens::logs,
         screens::overview, schedules::list,
         users::list, users::invite, users::get, users::update, users::remove,
+        users::send_invitation, sign_in::exchange, sign_in::sign_out_everywhere,
         subscription::get, subscription::update, subscription::upgrade, subscription::purchase,
         reminders::get, reminders::replace,
     ),
@@ -84,6 +85,9 @@ mod tests {
             "/api/v1/users/{id}",
             "/api/v1/subscription/purchases",
             "/api/v1/overview",
+            "/api/v1/sign-in",
+            "/api/v1/sign-out-everywhere",
+            "/api/v1/users/{id}/invitation",
         ] {
             assert!(paths.contains_key(path), "{path} is not documented");
         }

@@ -4,7 +4,7 @@ use super::auth::{issue_token, Operator};
 use super::body::ValidJson;
 use super::error::ApiError;
 use crate::app::Ferry;
-use crate::model::{Role, Tenant, TenantId, User, UserId};
+use crate::model::{Role, Tenant, TenantId, User};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -54,16 +54,10 @@ pub async fn create_tenant(
         created_at: now,
     };
     ferry.store.create_tenant(&tenant).await?;
-    let user = User {
-        id: UserId::generate(),
-        tenant: tenant.id.clone(),
-        email: email.to_owned(),
-        role: Role::Admin,
-        created_at: now,
-    };
+    let user = User::new(tenant.id.clone(), email, Role::Admin, now);
     ferry.store.put_user(&user).await?;
     Ok(CreatedTenant {
         id: tenant.id.to_string(),
-        token: issue_token(ferry, &tenant.id, &user.id, Role::Admin),
+        token: issue_token(ferry, &user),
     })
 }

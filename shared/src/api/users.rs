@@ -1,15 +1,18 @@
 //! `/users`: the people of a tenant. Admins invite users by email (the
-//! invitation carries a sign-in link), change their role and remove them;
-//! a tenant always keeps at least one admin.
+//! invitation carries a one-time sign-in link, see [`super::sign_in`]; the
+//! admin never sees it), send a new link, change roles and remove users; a
+//! tenant always keeps at least one admin. Every change of a user goes
+//! through [`change_user`].
 
-use super::auth::{issue_token, Caller};
+use super::auth::Caller;
 use super::body::ValidJson;
 use super::error::{ApiError, ErrorBody};
 use super::page::{self, PageQuery};
+use super::sign_in::{new_link_id, send_link, LinkReason};
+use super::user_change::change_user;
 use super::validate;
 use super::views::List;
 use crate::app::Ferry;
-use crate::mail::Email;
 use crate::model::{Role, User, UserId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -36,14 +39,20 @@ impl From<&User> for UserView {
     }
 }
 
-/// The answer to an invitation: the new user, and a sign-in token the
-/// admin may hand over if the email does not arrive.
+/// The answer to an invitation: the new user, and whether the email with
+/// their sign-in link went out (the link itself is never in the answer).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvitedUser {
     #[serde(flatten)]
     pub user: UserView,
-    pub token: String,
     /// Whether the invitation email was sent.
+    pub invitation_sent: bool,
+}
+
+/// The answer to sending a user a new sign-in link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvitationSent {
+    /// Whether the email was sent.
     pub invitation_sent: bool,
 }
 
@@ -100,24 +109,37 @@ pub async fn invite(
             ..ApiError::conflict(format!("{email} is already a user"))
         });
     }
-    let user = User {
-        id: UserId::generate(),
-        tenant: caller.tenant.clone(),
-        email,
-        role: body.role,
-        created_at: ferry.clock.now(),
-    };
+    let user = User::new(caller.tenant.clone(), email, body.role, ferry.clock.now())
+        .with_sign_in_code(&new_link_id());
     ferry.store.put_user(&user).await?;
-    let token = issue_token(&ferry, &user.tenant, &user.id, user.role);
-    let invitation_sent = send_invitation(&ferry, &user, &token).await;
+    let invitation_sent = send_link(&ferry, &user, LinkReason::Invited).await;
     Ok((
         StatusCode::CREATED,
         Json(InvitedUser {
             user: UserView::from(&user),
-            token,
             invitation_sent,
         }),
     ))
+}
+
+/// Emails the user a new sign-in link; their earlier link stops working.
+#[utoipa::path(post, path = "/api/v1/users/{id}/invitation", tag = "users",
+    params(("id" = String, Path)),
+    responses((status = 200, body = InvitationSent), (status = "4XX", body = ErrorBody)))]
+pub async fn send_invitation(
+    State(ferry): State<Ferry>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<InvitationSent>, ApiError> {
+    let id: UserId = validate::id("user", &id)?;
+    let link_id = new_link_id();
+    let user = change_user(&ferry, &caller.tenant, &id, |stored| {
+        Ok(stored.with_sign_in_code(&link_id))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("user"))?;
+    let invitation_sent = send_link(&ferry, &user, LinkReason::Invited).await;
+    Ok(Json(InvitationSent { invitation_sent }))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
@@ -139,13 +161,16 @@ pub async fn update(
     Path(id): Path<String>,
     ValidJson(changes): ValidJson<UserChanges>,
 ) -> Result<Json<UserView>, ApiError> {
-    let mut user = load(&ferry, &caller, &id).await?;
+    let user = load(&ferry, &caller, &id).await?;
     if user.role == Role::Admin && changes.role != Role::Admin {
         keep_an_admin(&ferry, &caller, &user).await?;
     }
-    user.role = changes.role;
-    ferry.store.put_user(&user).await?;
-    Ok(Json(UserView::from(&user)))
+    let changed = change_user(&ferry, &caller.tenant, &user.id, |stored| {
+        Ok(stored.with_role(changes.role))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(Json(UserView::from(&changed)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
@@ -189,33 +214,4 @@ async fn keep_an_admin(ferry: &Ferry, caller: &Caller, leaving: &User) -> Result
         )));
     }
     Ok(())
-}
-
-/// Emails the sign-in link; a mail failure is logged, not fatal (the admin
-/// has the token in the answer).
-async fn send_invitation(ferry: &Ferry, user: &User, token: &str) -> bool {
-    let link = format!("{}/#token={token}", ferry.public_url.trim_end_matches('/'));
-    let role = match user.role {
-        Role::Admin => "an admin",
-        Role::Viewer => "a viewer (you can look, not change)",
-    };
-    let text = format!(
-        "You have been invited to Ferry as {role}.\n\nSign in here: {link}\n\nThe link is personal; do not forward it.\n"
-    );
-    let email = Email {
-        from: ferry.mail_from.clone(),
-        to: vec![user.email.clone()],
-        subject: "You are invited to Ferry".into(),
-        html: format!(
-            "<p>You have been invited to Ferry as {role}.</p><p><a href=\"{link}\">Sign in</a></p><p>The link is personal; do not forward it.</p>"
-        ),
-        text,
-    };
-    match ferry.mailer.send(&email).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(error = %e, "invitation email not sent");
-            false
-        }
-    }
 }

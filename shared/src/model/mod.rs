@@ -14,6 +14,7 @@ pub mod tenant;
 pub mod text;
 pub mod transfer;
 pub mod usage;
+pub mod user;
 
 pub use catalog::{CatalogItem, DEFAULT_WAREHOUSE};
 pub use connection::{Connection, DocumentKind, Entity, RunOutcome};
@@ -27,6 +28,7 @@ pub use reminder::{
 };
 pub use subscription::{Plan, Purchase, Subscription};
 pub use system::{CredentialHealth, HealthStatus, Scope, System, SystemKind};
-pub use tenant::{Directory, Role, Settings, Tenant, User};
+pub use tenant::{Directory, Settings, Tenant};
 pub use transfer::{Arrival, Refused, Transfer, TransferStatus};
 pub use usage::{usage_periods, Usage, UsageDelta};
+pub use user::{Role, SignInRefused, User};

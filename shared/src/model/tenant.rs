@@ -1,6 +1,6 @@
-//! Tenants, their settings and their users.
+//! Tenants, their settings and their clients and warehouses.
 
-use super::ids::{TenantId, UserId};
+use super::ids::TenantId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,22 +35,6 @@ impl Default for Settings {
             customers_active: true,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Viewer,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: UserId,
-    pub tenant: TenantId,
-    pub email: String,
-    pub role: Role,
-    pub created_at: DateTime<Utc>,
 }
 
 /// The tenant's clients and warehouses: the names a system or connection

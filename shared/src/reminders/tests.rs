@@ -9,7 +9,7 @@ use crate::mail::{Email, MailError, Mailer};
 use crate::model::{
     Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, NoticeStatus, Payload,
     Recipient, ReminderSettings, Role, RunOutcome, Scope, SystemKind, TenantId, TransferId,
-    UsageDelta, User, UserId,
+    UsageDelta, User,
 };
 use crate::queue::memory::MemoryQueue;
 use crate::seal::{Credentials, Sealer};
@@ -85,24 +85,22 @@ async fn world() -> World {
     ferry.store.create_tenant(&tenant).await.unwrap();
     ferry
         .store
-        .put_user(&User {
-            id: UserId::generate(),
-            tenant: tenant.id.clone(),
-            email: "anna@mugs.example".into(),
-            role: Role::Admin,
-            created_at: monday(),
-        })
+        .put_user(&User::new(
+            tenant.id.clone(),
+            "anna@mugs.example",
+            Role::Admin,
+            monday(),
+        ))
         .await
         .unwrap();
     ferry
         .store
-        .put_user(&User {
-            id: UserId::generate(),
-            tenant: tenant.id.clone(),
-            email: "viewer@mugs.example".into(),
-            role: Role::Viewer,
-            created_at: monday(),
-        })
+        .put_user(&User::new(
+            tenant.id.clone(),
+            "viewer@mugs.example",
+            Role::Viewer,
+            monday(),
+        ))
         .await
         .unwrap();
     let credentials = Credentials(

@@ -24,7 +24,7 @@ use super::{LogQuery, Page, Store, StoreError, TransferQuery};
 use crate::model::{
     usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
     Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
-    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User, UserId,
+    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
 };
 use crate::seal::SealedCredentials;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -41,6 +41,7 @@ async fn run(store: &dyn Store) {
     tenants(store).await;
     settings(store).await;
     users(store).await;
+    update_user_compare_and_swap(store).await;
     systems(store).await;
     connections(store).await;
     connection_ids_belong_to_one_tenant(store).await;
@@ -92,13 +93,7 @@ async fn new_tenant(store: &dyn Store, name: &str) -> TenantId {
 }
 
 fn sample_user(tenant: &TenantId, email: &str) -> User {
-    User {
-        id: UserId::generate(),
-        tenant: tenant.clone(),
-        email: email.to_owned(),
-        role: Role::Admin,
-        created_at: at(2026, 11, 23, 10, 0),
-    }
+    User::new(tenant.clone(), email, Role::Admin, at(2026, 11, 23, 10, 0))
 }
 
 fn sample_system(tenant: &TenantId, kind: SystemKind, name: &str) -> System {
@@ -392,6 +387,77 @@ pub async fn users(store: &dyn Store) {
     assert!(!store.delete_user(&a, &anna.id).await.expect("delete_user"));
     assert_eq!(store.get_user(&a, &anna.id).await.expect("get_user"), None);
     assert_eq!(store.list_users(&a).await.expect("list_users").len(), 1);
+}
+
+/// A user changes only over the version it was read at: of two changes
+/// made from the same read, exactly one is stored; a stale version, another
+/// tenant's key and a gone user are conflicts.
+pub async fn update_user_compare_and_swap(store: &dyn Store) {
+    let a = new_tenant(store, "Users CAS A").await;
+    let b = new_tenant(store, "Users CAS B").await;
+    let ann = sample_user(&a, "ann@example.com").with_sign_in_code("code-1");
+    store.put_user(&ann).await.expect("put_user");
+    let stored = store
+        .get_user(&a, &ann.id)
+        .await
+        .expect("get_user")
+        .expect("the user was saved");
+
+    let first = stored
+        .exchange_sign_in_code("code-1", "x1")
+        .expect("unused");
+    let second = stored
+        .exchange_sign_in_code("code-1", "x2")
+        .expect("unused");
+    let (one, two) = futures::join!(
+        store.update_user(&first, stored.version),
+        store.update_user(&second, stored.version)
+    );
+    let won: Vec<bool> = [one, two]
+        .into_iter()
+        .map(|r| match r {
+            Ok(()) => true,
+            Err(StoreError::Conflict) => false,
+            Err(e) => panic!("update_user: {e}"),
+        })
+        .collect();
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    let after = store
+        .get_user(&a, &ann.id)
+        .await
+        .expect("get_user")
+        .expect("still there");
+    let winner = if won[0] { &first } else { &second };
+    assert_eq!(&after, winner);
+
+    // A stale version, another tenant's key and a gone user are conflicts.
+    assert!(matches!(
+        store
+            .update_user(&after.with_role(Role::Viewer), stored.version)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let elsewhere = User {
+        tenant: b.clone(),
+        ..after.with_role(Role::Viewer)
+    };
+    assert!(matches!(
+        store.update_user(&elsewhere, after.version).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.get_user(&b, &ann.id).await.expect("get_user"), None);
+    store
+        .update_user(&after.with_role(Role::Viewer), after.version)
+        .await
+        .expect("update over the current version");
+    assert!(store.delete_user(&a, &ann.id).await.expect("delete_user"));
+    assert!(matches!(
+        store
+            .update_user(&after.with_role(Role::Admin), after.version + 1)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.get_user(&a, &ann.id).await.expect("get_user"), None);
 }
 
 /// put/get/list/delete systems (all fields kept), scoped by tenant.

@@ -89,6 +89,9 @@ impl Store for CountingStore {
     async fn put_user(&self, user: &User) -> StoreResult<()> {
         counted!(self, write, put_user(user))
     }
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
+        counted!(self, write, update_user(user, expected_version))
+    }
     async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
         counted!(self, read, get_user(tenant, id))
     }

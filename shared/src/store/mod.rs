@@ -88,7 +88,12 @@ pub trait Store: Send + Sync {
     async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()>;
 
     // Users -----------------------------------------------------------------
+    /// Creates or replaces (a new user; changes go through [`Store::update_user`]).
     async fn put_user(&self, user: &User) -> StoreResult<()>;
+    /// Replaces the user if the stored one still has `expected_version`,
+    /// else [`StoreError::Conflict`] (also when the user is gone). `user` is
+    /// a change of the stored one, so its `version` is `expected_version + 1`.
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()>;
     async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>>;
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>>;
     async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool>;

@@ -350,6 +350,30 @@ impl Store for DynamoStore {
         self.put(item, None).await.map(|_| ())
     }
 
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
+        let item = item_of(
+            user,
+            tenant_pk(&user.tenant),
+            format!("{USER_PREFIX}{}", user.id),
+        )?;
+        let expected = [(":v", n(expected_version))];
+        // A user saved before versions existed has none: it counts as 0.
+        let expression = if expected_version == 0 {
+            "attribute_exists(#pk) AND (attribute_not_exists(#v) OR #v = :v)"
+        } else {
+            "attribute_exists(#pk) AND #v = :v"
+        };
+        let condition = Condition {
+            expression,
+            names: &[("#pk", PK), ("#v", "version")],
+            values: &expected,
+        };
+        match self.put(item, Some(condition)).await? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
+        }
+    }
+
     async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
         self.get_parsed(
             &tenant_pk(tenant),

@@ -380,6 +380,26 @@ impl Store for EmbeddedStore {
             .await
     }
 
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
+        let user_key = key(&[user.tenant.as_str()], user.id.as_str());
+        let encoded = to_json(user)?;
+        self.write(move |tx| {
+            let mut table = tx.open_table(USERS).or_unavailable()?;
+            let stored: Option<User> = match table.get(user_key.as_slice()).or_unavailable()? {
+                Some(stored) => Some(from_json(stored.value(), "a stored user")?),
+                None => None,
+            };
+            if stored.map(|u| u.version) != Some(expected_version) {
+                return Err(StoreError::Conflict);
+            }
+            table
+                .insert(user_key.as_slice(), encoded.as_slice())
+                .or_unavailable()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
         self.get_json(USERS, key(&[tenant.as_str()], id.as_str()), "a stored user")
             .await
