@@ -133,6 +133,8 @@ export interface LogEvent {
   message: string;
   connection: string | null;
   transfer: string | null;
+  /** How many times it happened: refused webhooks are counted per minute. */
+  count: number;
 }
 
 export interface Plan {

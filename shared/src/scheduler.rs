@@ -16,7 +16,9 @@
 //!   never a scan), each through [`flows::poll`], several at a time.
 //! - Each poll and each health check is one unit of work: a panic in one
 //!   (a bug) fails that one alone (a poll in words, as its last run; see
-//!   `crate::panic_guard`), and the pass goes on with the others.
+//!   `crate::panic_guard`), and the pass goes on with the others; a health
+//!   check is also bounded in time, and one that fails on the store is
+//!   counted (`health_errors`) while the others go on.
 //!
 //! The sweep and the health re-check look at every tenant, so the
 //! once-a-minute pass ([`scheduled_tick`]) runs them only every
@@ -55,6 +57,9 @@ pub struct TickReport {
     pub poll_errors: usize,
     /// What became of the dead letters read (AWS only).
     pub dead_letters: dead_letters::DeadLetterReport,
+    /// Health checks that could not finish (a store error; each is logged
+    /// and due again at the next pass).
+    pub health_errors: usize,
 }
 
 /// A pending transfer untouched for this long is enqueued again.
@@ -162,24 +167,13 @@ async fn claim(ferry: &Ferry, due: &Connection) -> Result<Option<Connection>, St
     Ok(Some(connection))
 }
 
-/// Checks the credentials of every system whose last check is old.
+/// Checks the credentials of every system whose last check is old (see
+/// [`health::check_due`]: bounded, a few at a time, going on after a failure).
 async fn check_health(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
-    let now = ferry.clock.now();
-    for tenant in ferry.store.list_tenants().await? {
-        for system in ferry.store.list_systems(&tenant.id).await? {
-            if health::is_due(&system, now) {
-                // A panic (a bug) skips this system's check; the others go on.
-                let Ok(checked) =
-                    crate::panic_guard::catch("health check", health::check(ferry, &system)).await
-                else {
-                    continue;
-                };
-                let checked = checked?;
-                report.checked += 1;
-                report.resumed += checked.resumed;
-            }
-        }
-    }
+    let pass = health::check_due(ferry, health::CHECK_TIMEOUT).await?;
+    report.checked += pass.checked;
+    report.resumed += pass.resumed;
+    report.health_errors += pass.failed.len();
     Ok(())
 }
 

@@ -278,6 +278,7 @@ impl Api {
             message: message.to_owned(),
             connection: None,
             transfer: None,
+            count: 1,
         };
         self.running
             .ferry

@@ -138,6 +138,7 @@ async fn items_land_in_the_emulator_in_the_documented_layout() {
         message: "polled".to_owned(),
         connection: None,
         transfer: None,
+        count: 1,
     };
     store.append_log(&event, expires).await.expect("append_log");
     let logged = client

@@ -21,6 +21,7 @@ mod emulator;
 mod flows;
 mod functions;
 mod fuzz;
+mod limits;
 mod orders;
 mod outbound;
 mod polling;

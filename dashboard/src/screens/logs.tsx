@@ -57,7 +57,10 @@ export function Logs({ params }: { params: URLSearchParams }) {
               <span class={`level level-${e.level}`}>{e.level}</span>
               <When at={e.at} />
               <span class="service">{e.service}</span>
-              <span class="message">{e.message}</span>
+              <span class="message">
+                {e.message}
+                {e.count > 1 && <strong class="count"> ×{e.count.toLocaleString()}</strong>}
+              </span>
               {e.transfer && (
                 <a class="log-link" href={href("/transfers", { open: e.transfer })}>
                   transfer

@@ -1,11 +1,13 @@
 //! Webhook intake: verify the sender's signature, record the transfer with
 //! the raw payload, enqueue it. Fast: the webshop waits for the answer. One
-//! store write per new order; a delivery already seen writes nothing.
+//! store write per new order; a delivery already seen writes nothing. A
+//! refused one is counted, not logged one by one (see `refusals`).
+
+mod refusals;
 
 use crate::app::Ferry;
 use crate::connectors::{Inbound, WebhookRequest};
-use crate::model::{Connection, ConnectionId, Level};
-use crate::pipeline::events;
+use crate::model::{Connection, ConnectionId};
 use crate::pipeline::record::{self, RecordError, Recorded};
 use crate::store::StoreError;
 use sha2::{Digest, Sha256};
@@ -43,8 +45,6 @@ impl From<RecordError> for IntakeError {
         IntakeError::Unavailable(e.to_string())
     }
 }
-
-const SERVICE: &str = "webhook-intake";
 
 /// Handles `POST /webhooks/{connection_id}`. The body size limit is the
 /// HTTP layer's job (413 before this is called).
@@ -96,17 +96,7 @@ async fn receive_for(
         Ok(Inbound::Ping) => return Ok(Received::Ping),
         Ok(Inbound::Delivery(delivery)) => delivery,
         Err(e) => {
-            tracing::warn!(reason = %e, "webhook refused");
-            events::log(
-                ferry,
-                &connection.tenant,
-                SERVICE,
-                Level::Warn,
-                format!("a webhook was refused: {e}"),
-                Some(&connection.id),
-                None,
-            )
-            .await;
+            refusals::count(ferry, connection, &e.to_string()).await;
             return Err(IntakeError::Unauthorized(e.to_string()));
         }
     };

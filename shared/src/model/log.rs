@@ -27,4 +27,14 @@ pub struct LogEvent {
     pub message: String,
     pub connection: Option<ConnectionId>,
     pub transfer: Option<TransferId>,
+    /// How many times it happened: 1 for an event logged once; for events
+    /// counted instead of logged one by one (refused webhooks), how many
+    /// like it came in the minute from `at`.
+    #[serde(default = "one")]
+    pub count: u64,
+}
+
+/// The count of an event stored before events were counted.
+fn one() -> u64 {
+    1
 }

@@ -1,6 +1,9 @@
 //! Service events shown on the Logs screen (kept for `Limits::log_ttl`).
+//! A message often carries a remote's words (an error body), so at most
+//! [`crate::model::text::KEPT_TEXT_BYTES`] of it are stored.
 
 use crate::app::Ferry;
+use crate::model::text::kept;
 use crate::model::{ConnectionId, Level, LogEvent, TenantId, TransferId};
 
 /// Appends an event; a failure to log is itself only logged, never fatal.
@@ -20,12 +23,76 @@ pub async fn log(
         at,
         service: service.to_owned(),
         level,
-        message: message.into(),
+        message: kept(&message.into()),
         connection: connection.cloned(),
         transfer: transfer.cloned(),
+        count: 1,
     };
     let expires = at + chrono::Duration::from_std(ferry.limits.log_ttl).unwrap_or_default();
     if let Err(e) = ferry.store.append_log(&event, expires).await {
         tracing::warn!(error = %e, "could not store a log event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::connectors::http::HttpClient;
+    use crate::connectors::Connectors;
+    use crate::mail::outbox::OutboxMailer;
+    use crate::model::text::KEPT_TEXT_BYTES;
+    use crate::queue::memory::MemoryQueue;
+    use crate::seal::Sealer;
+    use crate::store::embedded::EmbeddedStore;
+    use crate::store::LogQuery;
+    use crate::Limits;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_remote_page_in_a_message_is_stored_cut_to_1_kb() {
+        let (queue, _receiver) = MemoryQueue::new();
+        let ferry = Ferry {
+            store: Arc::new(EmbeddedStore::temporary().unwrap()),
+            queue: Arc::new(queue),
+            mailer: Arc::new(OutboxMailer::new(
+                std::env::temp_dir().join(format!("ferry-events-test-{}", ulid::Ulid::new())),
+            )),
+            clock: Arc::new(SystemClock),
+            sealer: Sealer::from_bytes(&[7; 32]).unwrap(),
+            connectors: Arc::new(Connectors::new(HttpClient::default())),
+            limits: Limits::default(),
+            public_url: "http://127.0.0.1:1".into(),
+            webhook_base: None,
+            jwt_key: Arc::new(vec![1; 32]),
+            operator_token: None,
+            mail_from: "ferry@test.example".into(),
+        };
+        let tenant = TenantId::generate();
+        let page = format!(
+            "e-conomic refused the invoice: {}",
+            "<p>ø</p>".repeat(50_000)
+        );
+        log(
+            &ferry,
+            &tenant,
+            "transfer-worker",
+            Level::Error,
+            page.clone(),
+            None,
+            None,
+        )
+        .await;
+        let stored = ferry
+            .store
+            .list_logs(&tenant, &LogQuery::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(stored.len(), 1);
+        let message = &stored[0].message;
+        assert!(message.len() <= KEPT_TEXT_BYTES, "{} bytes", message.len());
+        assert!(message.starts_with("e-conomic refused the invoice: <p>ø</p>"));
+        assert!(page.starts_with(message.trim_end_matches('…')));
     }
 }

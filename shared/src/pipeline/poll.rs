@@ -21,6 +21,7 @@
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
 use crate::health;
+use crate::model::text::kept;
 use crate::model::{Connection, RunOutcome, System};
 use crate::pipeline::record::RecordError;
 use crate::schedule::Schedule;
@@ -336,7 +337,8 @@ async fn finish(
     fresh.last_run = RunOutcome {
         at: Some(now),
         records_found: outcome.records_found,
-        error: outcome.error.clone(),
+        // The error may be a remote's words: kept to 1 KB on the connection.
+        error: outcome.error.as_deref().map(kept),
     };
     fresh.next_run_at = next_run(&fresh, now);
     outcome.next_run_at = fresh.next_run_at;

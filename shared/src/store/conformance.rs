@@ -56,6 +56,7 @@ async fn run(store: &dyn Store) {
     list_transfers_pages(store).await;
     status_changes_move_transfers(store).await;
     logs(store).await;
+    counted_logs(store).await;
     catalog_fingerprints(store).await;
     directory_compare_and_swap(store).await;
     subscription_compare_and_swap(store).await;
@@ -1530,6 +1531,7 @@ pub async fn logs(store: &dyn Store) {
             message: format!("event {n}"),
             connection: (n % 2 == 0).then(ConnectionId::generate),
             transfer: (n % 5 == 0).then(TransferId::generate),
+            count: 1,
         };
         events.push(event);
     }
@@ -1646,6 +1648,61 @@ pub async fn logs(store: &dyn Store) {
         .expect("list_logs")
         .items
         .is_empty());
+}
+
+/// A counted event is stored once and its count goes up by one per call,
+/// none lost when the calls come at once; it lists like any other event.
+pub async fn counted_logs(store: &dyn Store) {
+    let tenant = new_tenant(store, "Counted logs").await;
+    let expires = Utc::now() + Duration::days(30);
+    let minute = at(2026, 11, 23, 17, 0);
+    let event = LogEvent {
+        id: ulid::Ulid::new().to_string(),
+        tenant: tenant.clone(),
+        at: minute,
+        service: "webhook-intake".to_owned(),
+        level: Level::Warn,
+        message: "a webhook was refused: the signature does not match the body".to_owned(),
+        connection: Some(ConnectionId::generate()),
+        transfer: None,
+        count: 1,
+    };
+    let other = LogEvent {
+        id: ulid::Ulid::new().to_string(),
+        message: "a webhook was refused: the request has no signature header".to_owned(),
+        ..event.clone()
+    };
+    assert_eq!(
+        store.count_log(&event, expires).await.expect("count_log"),
+        1
+    );
+    assert_eq!(
+        store.count_log(&event, expires).await.expect("count_log"),
+        2
+    );
+    // At once, no call is lost (the emulator may answer two of them the
+    // same count; DynamoDB itself answers each its own).
+    for count in join_all((0..20).map(|_| store.count_log(&event, expires))).await {
+        assert!((3..=22).contains(&count.expect("count_log")));
+    }
+    assert_eq!(
+        store.count_log(&other, expires).await.expect("count_log"),
+        1
+    );
+    let listed = store
+        .list_logs(&tenant, &LogQuery::default())
+        .await
+        .expect("list_logs")
+        .items;
+    let mut wanted = vec![
+        LogEvent {
+            count: 22,
+            ..event.clone()
+        },
+        other,
+    ];
+    wanted.sort_by(|x, y| (y.at, &y.id).cmp(&(x.at, &x.id)));
+    assert_eq!(listed, wanted);
 }
 
 // Catalogue fingerprints ------------------------------------------------------------

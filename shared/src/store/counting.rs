@@ -1,9 +1,11 @@
 //! [`CountingStore`]: any store, with a count of the calls made to it, by
 //! kind (read or write) and by method. Benchmarks use it to show how much
 //! store work a pass does (e.g. a scheduler tick reads only what is due);
-//! nothing in production wraps a store in it.
+//! tests also arm it to fail the next calls of a method
+//! ([`CountingStore::fail_next`]), to show that one store error stops only
+//! the work it hit. Nothing in production wraps a store in it.
 
-use super::{LogQuery, Page, Store, StoreResult, TransferQuery};
+use super::{LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
 use crate::model::{
     Connection, ConnectionId, Directory, Incidents, LogEvent, Notice, ReminderSettings, Settings,
     Subscription, System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta,
@@ -26,6 +28,8 @@ pub struct StoreCalls {
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     calls: Mutex<StoreCalls>,
+    /// Method -> how many of its next calls fail.
+    faults: Mutex<HashMap<&'static str, u32>>,
 }
 
 impl CountingStore {
@@ -33,7 +37,31 @@ impl CountingStore {
         Self {
             inner,
             calls: Mutex::default(),
+            faults: Mutex::default(),
         }
+    }
+
+    /// The next `times` calls of `method` (e.g. `"put_system"`) fail with
+    /// [`StoreError::Unavailable`] without reaching the inner store.
+    pub fn fail_next(&self, method: &'static str, times: u32) {
+        let mut faults = match self.faults.lock() {
+            Ok(faults) => faults,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        faults.insert(method, times);
+    }
+
+    /// The error for this call of `method`, if one is armed.
+    fn fault(&self, method: &'static str) -> Option<StoreError> {
+        let mut faults = match self.faults.lock() {
+            Ok(faults) => faults,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let left = faults.get_mut(method).filter(|left| **left > 0)?;
+        *left -= 1;
+        Some(StoreError::Unavailable(format!(
+            "{method} failed (a fault armed by a test)"
+        )))
     }
 
     /// The counts so far, and a fresh start.
@@ -61,10 +89,14 @@ impl CountingStore {
     }
 }
 
-/// Counts the call as `$kind` under the method's name, then makes it.
+/// Counts the call as `$kind` under the method's name, then makes it
+/// (or fails it, when a fault is armed).
 macro_rules! counted {
     ($self:ident, $kind:ident, $method:ident ( $($arg:expr),* )) => {{
         $self.$kind(stringify!($method));
+        if let Some(fault) = $self.fault(stringify!($method)) {
+            return Err(fault);
+        }
         $self.inner.$method($($arg),*).await
     }};
 }
@@ -170,6 +202,9 @@ impl Store for CountingStore {
     }
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
         counted!(self, write, append_log(event, expires_at))
+    }
+    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64> {
+        counted!(self, write, count_log(event, expires_at))
     }
     async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
         counted!(self, read, list_logs(tenant, query))
@@ -297,5 +332,18 @@ mod tests {
         assert_eq!(calls.by_method.get("get_tenant"), Some(&2));
         assert_eq!(calls.by_method.get("create_tenant"), Some(&1));
         assert_eq!(store.take(), StoreCalls::default(), "take starts afresh");
+    }
+
+    #[tokio::test]
+    async fn an_armed_fault_fails_the_next_calls_of_its_method_only() {
+        let store = CountingStore::new(Arc::new(EmbeddedStore::temporary().expect("store")));
+        let tenant = TenantId::generate();
+        store.fail_next("get_tenant", 1);
+        assert!(matches!(
+            store.get_tenant(&tenant).await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert!(store.list_tenants().await.is_ok(), "another method");
+        assert!(store.get_tenant(&tenant).await.is_ok(), "armed once");
     }
 }

@@ -156,6 +156,12 @@ pub trait Store: Send + Sync {
     // Logs --------------------------------------------------------------------
     /// Appends a service event; it expires at `expires_at`.
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Adds one to the `count` of the stored event with `event`'s tenant,
+    /// time and id, storing `event` (count 1) when there is none; answers
+    /// the count now stored. Atomic: of many calls at once none is lost. For
+    /// events counted instead of logged one by one (refused webhooks: one
+    /// event per kind and minute, whatever the flood).
+    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64>;
     /// Newest first.
     async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>>;
 

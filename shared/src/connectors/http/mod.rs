@@ -27,7 +27,7 @@ mod reply;
 mod settings;
 
 pub use api::Api;
-pub use call::{exchange, hold_after_429, send};
+pub use call::{exchange, hold_after_429, send, MAX_ANSWER_BYTES};
 pub use lookups::Lookups;
 pub use pacer::{pacer_key, Pacer};
 pub use refusals::{json_after_write, json_of, refusal, status_error, succeeded, transport_error};

@@ -52,7 +52,7 @@
 //! | usage | `T#<tenant>` | `USE#<yyyy-mm-dd>` (a month is the sum of its days) | six counters, `ADD`ed |
 //! | transfer | `T#<tenant>#TR#<transfer>` | `TR` | the log's fields, `version`, `ST`, `RT`, `SREF`, `TREF`, payload pointers `src`/`tgt`, write id `w` |
 //! | payload part | `T#<tenant>#TR#<transfer>` | `P#<payload key>#<nnnn>` | `data` (binary, at most 350 KB) |
-//! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event, `expires_at` |
+//! | log event | `T#<tenant>#LOG` | `<at>#<event id>` | the event (`count` `ADD`ed for a counted one), `expires_at` |
 //! | catalogue fingerprint | `T#<tenant>#CAT#<connection>` | the item's key (its SKU) | `fp`: what was last sent to the shop |
 //! | reminder recipients / open incidents | `T#<tenant>` | `REM#SET` / `REM#INC` | `version` |
 //! | reminder notice | `T#<tenant>#REM` | the notice's key (`usage_80#2026-11`) | `version`, `expires_at` |
@@ -309,6 +309,9 @@ const NOT_THERE: Condition<'static> = Condition {
     names: &[("#pk", PK)],
     values: &[],
 };
+
+/// A log event's count (`ADD`ed for events counted per minute).
+const COUNT: &str = "count";
 
 #[async_trait]
 impl Store for DynamoStore {
@@ -588,6 +591,43 @@ impl Store for DynamoStore {
         let mut item = item_of(event, log_pk(&event.tenant), time_id(event.at, &event.id))?;
         item.insert(EXPIRES_AT.to_owned(), n(expires_at.timestamp()));
         self.put(item, None).await.map(|_| ())
+    }
+
+    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64> {
+        let mut item = item_of(event, log_pk(&event.tenant), time_id(event.at, &event.id))?;
+        let (Some(pk), Some(sk)) = (item.remove(PK), item.remove(SK)) else {
+            return Err(StoreError::Corrupt("a log event without its keys".into()));
+        };
+        item.remove(COUNT);
+        item.insert(EXPIRES_AT.to_owned(), n(expires_at.timestamp()));
+        // One UpdateItem: the first call writes the event, every call adds one.
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, pk)
+            .key(SK, sk)
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew);
+        let mut sets = Vec::new();
+        for (i, (name, value)) in item.into_iter().enumerate() {
+            sets.push(format!("#a{i} = if_not_exists(#a{i}, :v{i})"));
+            update = update
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
+        }
+        let out = update
+            .update_expression(format!("SET {} ADD #count :one", sets.join(", ")))
+            .send()
+            .await
+            .map_err(|e| unavailable("UpdateItem (log count)", e))?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| a.get(COUNT))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt("a counted log event without its count".into()))
     }
 
     async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {

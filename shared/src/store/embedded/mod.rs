@@ -647,6 +647,39 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64> {
+        let log_key = key(&[event.tenant.as_str()], &time_id(event.at, &event.id));
+        let event = event.clone();
+        // Read and written in one write transaction: counts never get lost.
+        self.write_eventually(move |tx| {
+            let mut logs = tx.open_table(LOGS).or_unavailable()?;
+            let stored = match logs.get(log_key.as_slice()).or_unavailable()? {
+                Some(value) => Some(from_json::<LogEvent>(value.value(), "a stored log event")?),
+                None => None,
+            };
+            let counted = match stored {
+                Some(stored) => LogEvent {
+                    count: stored.count.saturating_add(1),
+                    ..stored
+                },
+                None => {
+                    tx.open_table(LOG_EXPIRY)
+                        .or_unavailable()?
+                        .insert(expiry_key(expires_at, &log_key).as_slice(), [].as_slice())
+                        .or_unavailable()?;
+                    LogEvent {
+                        count: 1,
+                        ..event.clone()
+                    }
+                }
+            };
+            logs.insert(log_key.as_slice(), to_json(&counted)?.as_slice())
+                .or_unavailable()?;
+            Ok(counted.count)
+        })
+        .await
+    }
+
     async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
         let start = prefix(&[tenant.as_str()]);
         let query = query.clone();

@@ -44,6 +44,7 @@ conformance_tests!(
     list_transfers_pages,
     status_changes_move_transfers,
     logs,
+    counted_logs,
     catalog_fingerprints,
     directory_compare_and_swap,
     subscription_compare_and_swap,
@@ -139,6 +140,7 @@ async fn expired_logs_are_purged() {
             message: format!("event {n}"),
             connection: None,
             transfer: None,
+            count: 1,
         };
         store.append_log(&event, expires).await.expect("append");
     }
