@@ -7,7 +7,7 @@
 //! still depends on the order requests arrive in, so two runs inject the
 //! same mix in about the same amounts, not on the same requests.
 
-use super::harness::Fault;
+use super::fault::Fault;
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -3,6 +3,7 @@
 //! dropped connections, cut bodies) and a seeded chaos mode
 //! ([`super::chaos`]), and JSON number helpers.
 use super::chaos::{Chaos, Storm};
+pub use super::fault::Fault;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,23 +22,6 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-/// Something going wrong with an answer, switched on by a test or demo.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// `503 Service Unavailable`; nothing is done.
-    Unavailable,
-    /// `500 Internal Server Error`; nothing is done.
-    ServerError,
-    /// `429 Too Many Requests` with `Retry-After`; nothing is done.
-    TooManyRequests { retry_after_secs: u64 },
-    /// The request is carried out, and answered after this delay.
-    Slow(Duration),
-    /// The request is read, then the connection is closed without an answer.
-    DropConnection,
-    /// The request is carried out, and only the first half of its body is sent.
-    CutBody,
-}
-
 #[derive(Debug)]
 struct Rule {
     fault: Fault,
@@ -47,20 +31,6 @@ struct Rule {
     share: f64,
     method: Option<Method>,
     path_prefix: Option<String>,
-}
-
-impl Fault {
-    /// A short name for counting faults by kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Fault::Unavailable => "503",
-            Fault::ServerError => "500",
-            Fault::TooManyRequests { .. } => "429",
-            Fault::Slow(_) => "slow answer",
-            Fault::DropConnection => "connection dropped",
-            Fault::CutBody => "answer cut",
-        }
-    }
 }
 
 /// What [`Faults::injected_by_kind`] calls a connection closed on accept.

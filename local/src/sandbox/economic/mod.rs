@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub mod catalog;
 pub mod chaos;
 pub mod customers;
+pub mod fault;
 mod filter;
 pub mod harness;
 mod rules;
