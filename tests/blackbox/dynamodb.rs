@@ -12,7 +12,9 @@ use ferry::model::{
 };
 use ferry::seal::{Credentials, Sealer};
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{conformance, Store, StoreError};
+use ferry::store::{
+    conformance, ConfigStore, LogStore, SetupStore, StoreError, TransferStore, UsageStore,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

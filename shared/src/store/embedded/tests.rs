@@ -7,7 +7,7 @@ use crate::model::{
     Transfer, TransferId, TransferStatus,
 };
 use crate::seal::{Credentials, Sealer};
-use crate::store::{conformance, Store, StoreError, TransferQuery};
+use crate::store::{conformance, ConfigStore, LogStore, StoreError, TransferQuery, TransferStore};
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 
