@@ -12,9 +12,8 @@ use ferry::model::{
 };
 use ferry::seal::{Credentials, Sealer};
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{
-    conformance, ConfigStore, LogStore, SetupStore, StoreError, TransferStore, UsageStore,
-};
+use ferry::store::{ConfigStore, LogStore, SetupStore, StoreError, TransferStore, UsageStore};
+use ferry_testkit::conformance;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -25,8 +25,6 @@
 
 mod catalog;
 mod config;
-pub mod conformance;
-pub mod counting;
 mod directory;
 pub mod dynamodb;
 pub mod embedded;

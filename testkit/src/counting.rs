@@ -3,17 +3,17 @@
 //! store work a pass does (e.g. a scheduler tick reads only what is due);
 //! nothing in production wraps a store in it.
 
-use super::{
-    CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore, SetupStore,
-    Store, StoreResult, TransferQuery, TransferStore, UsageStore,
-};
-use crate::model::{
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ferry::model::{
     Connection, ConnectionId, Directory, Incidents, LogEvent, Notice, ReminderSettings, Settings,
     Subscription, System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta,
     User, UserId,
 };
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use ferry::store::{
+    CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore, SetupStore,
+    Store, StoreResult, TenantSetup, TransferQuery, TransferStore, UsageStore,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -329,7 +329,7 @@ impl ReminderStore for CountingStore {
 
 #[async_trait]
 impl SetupStore for CountingStore {
-    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<super::TenantSetup> {
+    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<TenantSetup> {
         counted!(self, read, tenant_setup(tenant))
     }
 }
@@ -337,7 +337,7 @@ impl SetupStore for CountingStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::embedded::EmbeddedStore;
+    use ferry::store::embedded::EmbeddedStore;
 
     #[tokio::test]
     async fn counts_reads_and_writes_by_method() {
