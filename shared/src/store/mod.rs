@@ -27,6 +27,7 @@ mod catalog;
 mod config;
 mod directory;
 pub mod dynamodb;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 mod logs;
 mod reminders;
