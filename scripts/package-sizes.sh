@@ -7,6 +7,10 @@
 #
 # The arm64 build needs cargo-lambda (and the zig it brings) on PATH, e.g.
 # from the .venv scripts/test.sh makes. Prints one Markdown row a function.
+#
+# Each function is built on its own, as `sam build` does (CodeUri is the
+# function's folder), so that `ferry` gets only the features that function
+# names in its Cargo.toml; one cargo run for all would unify them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,17 +19,18 @@ OUT=target/bench/package-sizes
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-packages=()
-for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
-
 if [ "${1:-}" = "--arm64" ]; then
     export PATH="$PWD/.venv/bin:$PATH"
-    CARGO_TARGET_DIR=target/bench cargo lambda build --release --arm64 --output-format zip \
-        --lambda-dir "$OUT/lambda" "${packages[@]}" >&2
+    for f in "${FUNCTIONS[@]}"; do
+        CARGO_TARGET_DIR=target/bench cargo lambda build --release --arm64 --output-format zip \
+            --lambda-dir "$OUT/lambda" -p "$f" >&2
+    done
     arch=arm64
     zip_of() { echo "$OUT/lambda/$1/bootstrap.zip"; }
 else
-    CARGO_TARGET_DIR=target/bench cargo build --release "${packages[@]}" >&2
+    for f in "${FUNCTIONS[@]}"; do
+        CARGO_TARGET_DIR=target/bench cargo build --release -p "$f" >&2
+    done
     arch=x86_64
     zip_of() {
         local dir="$OUT/$1"

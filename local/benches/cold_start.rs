@@ -42,7 +42,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{Store, TransferQuery};
+use ferry::store::{TransferQuery, TransferStore};
 use ferry_local::sandbox::webshop::Webhook;
 use ferry_local::sandbox::{economic, shopify};
 use serde_json::{json, Value};

@@ -5,8 +5,8 @@
 //! CARGO_TARGET_DIR=target/bench cargo bench -p ferry-local --bench cost
 //! ```
 //!
-//! The model and the prices are `ferry_local::cost` (unit tests: `cargo test
-//! -p ferry-local --lib cost`). The Lambda milliseconds and log bytes per
+//! The model and the prices are `ferry_testkit::cost` (unit tests: `cargo test
+//! -p ferry-testkit --lib cost`). The Lambda milliseconds and log bytes per
 //! order come from the `cold_start` bench's run of 100 orders through the
 //! release binaries (`<target>/release/ferry-bench/functions.json`); the
 //! DynamoDB units per order from the `dynamo_writes` bench's latest run
@@ -17,7 +17,7 @@
 
 mod support;
 
-use ferry_local::cost::{per_million_orders, total, Footprint, LIST_PRICES};
+use ferry_testkit::cost::{per_million_orders, total, Footprint, LIST_PRICES};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -23,7 +23,7 @@
 //!    orders were delivered.
 //!
 //! moto answers a constant for consumed capacity, so the units are worked
-//! out from the requests by `ferry_local::write_units` (DynamoDB's
+//! out from the requests by `ferry_testkit::write_units` (DynamoDB's
 //! documented rules, with a copy of every item to know what each write
 //! replaces and which index entries it moves). A request is the worker's
 //! when it is made inside the transfer-worker's `transfer` span, else the
@@ -41,7 +41,7 @@ use ferry_local::demo;
 use ferry_local::dynamodb::Table;
 use ferry_local::runtime::{self, Options};
 use ferry_local::sandbox::webshop::Webhook;
-use ferry_local::write_units::{self, Charge};
+use ferry_testkit::write_units::{self, Charge};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

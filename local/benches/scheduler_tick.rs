@@ -29,12 +29,12 @@ use ferry::model::{
 use ferry::queue::memory::MemoryQueue;
 use ferry::scheduler::{self, TickReport};
 use ferry::seal::Sealer;
-use ferry::store::counting::{CountingStore, StoreCalls};
 use ferry::store::dynamodb::DynamoStore;
 use ferry::store::embedded::EmbeddedStore;
 use ferry::store::Store;
 use ferry::{Ferry, Limits};
 use ferry_local::sandbox::{economic, woocommerce};
+use ferry_testkit::counting::{CountingStore, StoreCalls};
 use futures::stream::{self, StreamExt};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -2,11 +2,9 @@
 //! sandboxes of the external systems for demos and tests.
 
 pub mod cli;
-pub mod cost;
 pub mod demo;
 pub mod dynamodb;
 pub mod keys;
 pub mod runtime;
 pub mod sandbox;
 pub mod web;
-pub mod write_units;

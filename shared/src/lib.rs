@@ -2,6 +2,7 @@
 //! and stock back. Everything with logic in it lives in this crate; the
 //! Lambda functions and `ferry-local` only wire adapters and hand events here.
 
+#[cfg(feature = "webhooks")]
 pub mod api;
 pub mod app;
 pub mod aws;

@@ -12,7 +12,10 @@ use ferry::model::{
 };
 use ferry::seal::{Credentials, Sealer};
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{conformance, Store, StoreError};
+use ferry::store::{
+    ConfigStore, DirectoryStore, LogStore, SetupStore, StoreError, TransferStore, UsageStore,
+};
+use ferry_testkit::conformance;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -19,7 +19,7 @@ use ferry::model::{
     ConnectionId, Entity, Payload, TenantId, Transfer, TransferId, TransferStatus, UsageDelta,
 };
 use ferry::store::dynamodb::DynamoStore;
-use ferry::store::{Store, StoreError};
+use ferry::store::{StoreError, TransferStore, UsageStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

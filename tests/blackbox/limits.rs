@@ -18,10 +18,10 @@ use ferry::model::{
 };
 use ferry::queue::memory::MemoryQueue;
 use ferry::seal::Sealer;
-use ferry::store::counting::CountingStore;
 use ferry::store::embedded::EmbeddedStore;
 use ferry::{Ferry, Limits};
 use ferry_local::sandbox::economic;
+use ferry_testkit::counting::CountingStore;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -1,39 +1,66 @@
 //! The HTTP side: the webhook door and the dashboard API under `/api/v1`.
 //! One axum router, served by the `webhook-intake` and `dashboard-api`
-//! functions (through `lambda_http`) and by ferry-local.
+//! functions (through `lambda_http`) and by ferry-local. The webhook door
+//! (`webhooks`, `error`) comes with the crate feature `webhooks`; the
+//! dashboard API's modules with `dashboard-api`, so that webhook-intake
+//! links none of them.
 
+#[cfg(feature = "dashboard-api")]
 pub mod auth;
+#[cfg(feature = "dashboard-api")]
 pub mod body;
+#[cfg(feature = "dashboard-api")]
 pub mod connections;
 pub mod error;
+#[cfg(feature = "dashboard-api")]
 pub mod jwt;
+#[cfg(feature = "dashboard-api")]
 pub mod openapi;
+#[cfg(feature = "dashboard-api")]
 pub mod page;
+#[cfg(feature = "dashboard-api")]
 pub mod query;
+#[cfg(feature = "dashboard-api")]
 pub mod reminders;
+#[cfg(feature = "dashboard-api")]
 pub mod schedules;
+#[cfg(feature = "dashboard-api")]
 pub mod scopes;
+#[cfg(feature = "dashboard-api")]
 pub mod screens;
+#[cfg(feature = "dashboard-api")]
 pub mod sign_in;
+#[cfg(feature = "dashboard-api")]
 pub mod subscription;
+#[cfg(feature = "dashboard-api")]
 pub mod systems;
+#[cfg(feature = "dashboard-api")]
 pub mod tenants;
+#[cfg(feature = "dashboard-api")]
 pub mod transfers;
+#[cfg(feature = "dashboard-api")]
 pub mod user_change;
+#[cfg(feature = "dashboard-api")]
 pub mod users;
+#[cfg(feature = "dashboard-api")]
 pub mod validate;
+#[cfg(feature = "dashboard-api")]
 pub mod views;
 pub mod webhooks;
 
 use crate::app::Ferry;
 use axum::extract::DefaultBodyLimit;
+#[cfg(feature = "dashboard-api")]
 use axum::middleware;
-use axum::routing::{delete, get, post, put};
+use axum::routing::post;
+#[cfg(feature = "dashboard-api")]
+use axum::routing::{delete, get, put};
 use axum::Router;
 use error::ApiError;
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// Largest API request body.
+#[cfg(feature = "dashboard-api")]
 const MAX_API_BODY: usize = 256 * 1024;
 
 /// The webhook door alone (the `webhook-intake` function).
@@ -47,6 +74,7 @@ pub fn webhook_router(ferry: Ferry) -> Router {
 }
 
 /// The dashboard API alone (the `dashboard-api` function).
+#[cfg(feature = "dashboard-api")]
 pub fn api_router(ferry: Ferry) -> Router {
     let tenant_routes = Router::new()
         .route("/systems", get(systems::list).post(systems::create))
@@ -148,6 +176,7 @@ fn internal_error(panic: Box<dyn std::any::Any + Send>) -> axum::response::Respo
 }
 
 /// Both, as ferry-local serves them on one port.
+#[cfg(feature = "dashboard-api")]
 pub fn router(ferry: Ferry) -> Router {
     webhook_router(ferry.clone()).merge(api_router(ferry))
 }

@@ -145,7 +145,10 @@ mod usage;
 use self::errors::unavailable;
 use self::keys::*;
 use self::reads::{item_of, key_item, n, parse, s, text, IndexStream, Item, Merged};
-use super::{page_limit, LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
+use super::{
+    page_limit, CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore,
+    SetupStore, StoreError, StoreResult, TransferQuery, TransferStore, UsageStore,
+};
 use crate::model::{
     Connection, ConnectionId, Level, LogEvent, Settings, System, SystemId, Tenant, TenantId,
     Transfer, TransferId, Usage, UsageDelta, User, UserId,
@@ -174,7 +177,7 @@ impl DynamoStore {
         }
     }
 
-    /// Counts usage in memory and writes it on [`Store::flush_usage`]: one
+    /// Counts usage in memory and writes it on [`UsageStore::flush_usage`]: one
     /// counter write per tenant and day for a whole SQS batch instead of
     /// one per settled transfer (the transfer-worker's setting). This
     /// store's own usage reads include what it keeps; other processes see
@@ -314,7 +317,7 @@ const NOT_THERE: Condition<'static> = Condition {
 const COUNT: &str = "count";
 
 #[async_trait]
-impl Store for DynamoStore {
+impl ConfigStore for DynamoStore {
     async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
         let item = item_of(tenant, TENANTS_PK.to_owned(), tenant_sk(&tenant.id))?;
         match self.put(item, Some(NOT_THERE)).await? {
@@ -342,58 +345,6 @@ impl Store for DynamoStore {
     async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()> {
         let item = item_of(settings, tenant_pk(tenant), SETTINGS_SK.to_owned())?;
         self.put(item, None).await.map(|_| ())
-    }
-
-    async fn put_user(&self, user: &User) -> StoreResult<()> {
-        let item = item_of(
-            user,
-            tenant_pk(&user.tenant),
-            format!("{USER_PREFIX}{}", user.id),
-        )?;
-        self.put(item, None).await.map(|_| ())
-    }
-
-    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
-        let item = item_of(
-            user,
-            tenant_pk(&user.tenant),
-            format!("{USER_PREFIX}{}", user.id),
-        )?;
-        let expected = [(":v", n(expected_version))];
-        // A user saved before versions existed has none: it counts as 0.
-        let expression = if expected_version == 0 {
-            "attribute_exists(#pk) AND (attribute_not_exists(#v) OR #v = :v)"
-        } else {
-            "attribute_exists(#pk) AND #v = :v"
-        };
-        let condition = Condition {
-            expression,
-            names: &[("#pk", PK), ("#v", "version")],
-            values: &expected,
-        };
-        match self.put(item, Some(condition)).await? {
-            true => Ok(()),
-            false => Err(StoreError::Conflict),
-        }
-    }
-
-    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
-        self.get_parsed(
-            &tenant_pk(tenant),
-            &format!("{USER_PREFIX}{id}"),
-            "a stored user",
-        )
-        .await
-    }
-
-    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
-        self.list_parsed(&tenant_pk(tenant), Some(USER_PREFIX), "a stored user")
-            .await
-    }
-
-    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
-        self.delete(&tenant_pk(tenant), &format!("{USER_PREFIX}{id}"))
-            .await
     }
 
     async fn put_system(&self, system: &System) -> StoreResult<()> {
@@ -556,7 +507,79 @@ impl Store for DynamoStore {
         due.truncate(limit);
         Ok(due)
     }
+}
 
+#[async_trait]
+impl DirectoryStore for DynamoStore {
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        let item = item_of(
+            user,
+            tenant_pk(&user.tenant),
+            format!("{USER_PREFIX}{}", user.id),
+        )?;
+        self.put(item, None).await.map(|_| ())
+    }
+
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
+        let item = item_of(
+            user,
+            tenant_pk(&user.tenant),
+            format!("{USER_PREFIX}{}", user.id),
+        )?;
+        let expected = [(":v", n(expected_version))];
+        // A user saved before versions existed has none: it counts as 0.
+        let expression = if expected_version == 0 {
+            "attribute_exists(#pk) AND (attribute_not_exists(#v) OR #v = :v)"
+        } else {
+            "attribute_exists(#pk) AND #v = :v"
+        };
+        let condition = Condition {
+            expression,
+            names: &[("#pk", PK), ("#v", "version")],
+            values: &expected,
+        };
+        match self.put(item, Some(condition)).await? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        self.get_parsed(
+            &tenant_pk(tenant),
+            &format!("{USER_PREFIX}{id}"),
+            "a stored user",
+        )
+        .await
+    }
+
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
+        self.list_parsed(&tenant_pk(tenant), Some(USER_PREFIX), "a stored user")
+            .await
+    }
+
+    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
+        self.delete(&tenant_pk(tenant), &format!("{USER_PREFIX}{id}"))
+            .await
+    }
+
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<crate::model::Directory> {
+        self.read_directory(tenant).await
+    }
+
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &crate::model::Directory,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_directory(tenant, directory, expected_version)
+            .await
+    }
+}
+
+#[async_trait]
+impl TransferStore for DynamoStore {
     async fn create_transfer(&self, transfer: &Transfer) -> StoreResult<()> {
         self.create_transfer_item(transfer).await
     }
@@ -586,7 +609,59 @@ impl Store for DynamoStore {
     ) -> StoreResult<Page<Transfer>> {
         self.list_transfer_items(tenant, query).await
     }
+}
 
+#[async_trait]
+impl CatalogStore for DynamoStore {
+    async fn catalog_fingerprints(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
+        self.read_fingerprints(tenant, connection).await
+    }
+
+    async fn put_catalog_fingerprint(
+        &self,
+        tenant: &TenantId,
+        connection: &ConnectionId,
+        key: &str,
+        fingerprint: &str,
+    ) -> StoreResult<()> {
+        self.write_fingerprint(tenant, connection, key, fingerprint)
+            .await
+    }
+}
+
+#[async_trait]
+impl UsageStore for DynamoStore {
+    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
+        self.read_usage(tenant, period).await
+    }
+
+    async fn get_subscription(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Option<crate::model::Subscription>> {
+        self.read_subscription(tenant).await
+    }
+
+    async fn put_subscription(
+        &self,
+        subscription: &crate::model::Subscription,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        self.write_subscription(subscription, expected_version)
+            .await
+    }
+
+    async fn flush_usage(&self) -> StoreResult<()> {
+        self.write_kept_usage().await
+    }
+}
+
+#[async_trait]
+impl LogStore for DynamoStore {
     async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let mut item = item_of(event, log_pk(&event.tenant), time_id(event.at, &event.id))?;
         item.insert(EXPIRES_AT.to_owned(), n(expires_at.timestamp()));
@@ -712,60 +787,10 @@ impl Store for DynamoStore {
             next,
         })
     }
+}
 
-    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
-        self.read_usage(tenant, period).await
-    }
-
-    async fn catalog_fingerprints(
-        &self,
-        tenant: &TenantId,
-        connection: &ConnectionId,
-    ) -> StoreResult<std::collections::HashMap<String, String>> {
-        self.read_fingerprints(tenant, connection).await
-    }
-
-    async fn put_catalog_fingerprint(
-        &self,
-        tenant: &TenantId,
-        connection: &ConnectionId,
-        key: &str,
-        fingerprint: &str,
-    ) -> StoreResult<()> {
-        self.write_fingerprint(tenant, connection, key, fingerprint)
-            .await
-    }
-
-    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<crate::model::Directory> {
-        self.read_directory(tenant).await
-    }
-
-    async fn put_directory(
-        &self,
-        tenant: &TenantId,
-        directory: &crate::model::Directory,
-        expected_version: u64,
-    ) -> StoreResult<()> {
-        self.write_directory(tenant, directory, expected_version)
-            .await
-    }
-
-    async fn get_subscription(
-        &self,
-        tenant: &TenantId,
-    ) -> StoreResult<Option<crate::model::Subscription>> {
-        self.read_subscription(tenant).await
-    }
-
-    async fn put_subscription(
-        &self,
-        subscription: &crate::model::Subscription,
-        expected_version: u64,
-    ) -> StoreResult<()> {
-        self.write_subscription(subscription, expected_version)
-            .await
-    }
-
+#[async_trait]
+impl ReminderStore for DynamoStore {
     async fn get_reminder_settings(
         &self,
         tenant: &TenantId,
@@ -820,11 +845,10 @@ impl Store for DynamoStore {
     ) -> StoreResult<Vec<crate::model::Notice>> {
         self.read_notices(tenant, limit).await
     }
+}
 
-    async fn flush_usage(&self) -> StoreResult<()> {
-        self.write_kept_usage().await
-    }
-
+#[async_trait]
+impl SetupStore for DynamoStore {
     async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<super::TenantSetup> {
         self.read_tenant_setup(tenant).await
     }

@@ -1,5 +1,6 @@
-//! The conformance suite on the embedded store (a fresh file per test), and
-//! what only the embedded store has: its file, reopening, purging, indexes.
+//! What only the embedded store has: its file, reopening, purging, indexes.
+//! The conformance suite runs on it from the test kit
+//! (`testkit/tests/conformance.rs`).
 
 use super::EmbeddedStore;
 use crate::model::{
@@ -7,53 +8,11 @@ use crate::model::{
     Transfer, TransferId, TransferStatus,
 };
 use crate::seal::{Credentials, Sealer};
-use crate::store::{conformance, Store, StoreError, TransferQuery};
+use crate::store::{ConfigStore, LogStore, StoreError, TransferQuery, TransferStore};
 use chrono::{Duration, TimeZone, Utc};
-use std::sync::Arc;
 
 fn fresh() -> EmbeddedStore {
     EmbeddedStore::temporary().expect("a temporary store")
-}
-
-macro_rules! conformance_tests {
-    ($($check:ident),* $(,)?) => {
-        $(
-            #[tokio::test]
-            async fn $check() {
-                conformance::$check(&fresh()).await;
-            }
-        )*
-    };
-}
-
-conformance_tests!(
-    tenants,
-    settings,
-    users,
-    systems,
-    connections,
-    connection_ids_belong_to_one_tenant,
-    due_connections,
-    transfers_create_and_get,
-    transfers_with_large_payloads,
-    update_transfer_compare_and_swap,
-    concurrent_updates_one_wins,
-    concurrent_updates_count_usage_once,
-    usage_counts_with_updates,
-    list_transfers_filters,
-    list_transfers_pages,
-    status_changes_move_transfers,
-    logs,
-    counted_logs,
-    catalog_fingerprints,
-    directory_compare_and_swap,
-    subscription_compare_and_swap,
-    reminder_state,
-);
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn whole_suite_on_one_store() {
-    conformance::run_all(Arc::new(fresh())).await;
 }
 
 #[tokio::test]

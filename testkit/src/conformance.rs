@@ -20,14 +20,14 @@
 //! other checks leave `next_run_at` empty or far in the future, so the checks
 //! do not see each other's connections.
 
-use super::{LogQuery, Page, Store, StoreError, TransferQuery};
-use crate::model::{
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ferry::model::{
     usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
     Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
     Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
 };
-use crate::seal::SealedCredentials;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use ferry::seal::SealedCredentials;
+use ferry::store::{LogQuery, Page, Store, StoreError, TransferQuery};
 use futures::future::join_all;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -1784,7 +1784,7 @@ pub async fn catalog_fingerprints(store: &dyn Store) {
 /// Clients and warehouses: empty at first, saved by compare-and-swap on the
 /// version, per tenant.
 pub async fn directory_compare_and_swap(store: &dyn Store) {
-    use crate::model::Directory;
+    use ferry::model::Directory;
     let tenant = new_tenant(store, "Directory").await;
     let other = new_tenant(store, "Directory other").await;
     assert_eq!(
@@ -1834,7 +1834,7 @@ pub async fn directory_compare_and_swap(store: &dyn Store) {
 /// The subscription: absent at first, saved by compare-and-swap, with its
 /// purchases (exact prices) kept.
 pub async fn subscription_compare_and_swap(store: &dyn Store) {
-    use crate::model::{Purchase, Subscription};
+    use ferry::model::{Purchase, Subscription};
     let tenant = new_tenant(store, "Subscriber").await;
     assert!(store.get_subscription(&tenant).await.unwrap().is_none());
     let mut first = Subscription::initial(&tenant, at(2026, 11, 23, 10, 0));
@@ -1875,7 +1875,7 @@ pub async fn subscription_compare_and_swap(store: &dyn Store) {
 /// compare-and-swap; of two runs claiming one notice exactly one wins;
 /// notices list the most recently changed first, per tenant.
 pub async fn reminder_state(store: &dyn Store) {
-    use crate::model::{
+    use ferry::model::{
         Incident, Incidents, Notice, NoticeStatus, Recipient, ReminderKind, ReminderSettings,
     };
     let tenant = new_tenant(store, "Reminded").await;
@@ -2000,7 +2000,7 @@ pub async fn reminder_state(store: &dyn Store) {
 /// `tenant_setup` gives the same settings, subscription and systems as
 /// their own reads, the tenant's other items and other tenants' left out.
 pub async fn tenant_setup_reads_what_the_single_reads_do(store: &dyn Store) {
-    use crate::model::Subscription;
+    use ferry::model::Subscription;
     let a = new_tenant(store, "Setup A").await;
     let b = new_tenant(store, "Setup B").await;
 

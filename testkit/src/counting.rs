@@ -5,14 +5,17 @@
 //! ([`CountingStore::fail_next`]), to show that one store error stops only
 //! the work it hit. Nothing in production wraps a store in it.
 
-use super::{LogQuery, Page, Store, StoreError, StoreResult, TransferQuery};
-use crate::model::{
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ferry::model::{
     Connection, ConnectionId, Directory, Incidents, LogEvent, Notice, ReminderSettings, Settings,
     Subscription, System, SystemId, Tenant, TenantId, Transfer, TransferId, Usage, UsageDelta,
     User, UserId,
 };
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use ferry::store::{
+    CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore, SetupStore,
+    Store, StoreError, StoreResult, TenantSetup, TransferQuery, TransferStore, UsageStore,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -102,52 +105,47 @@ macro_rules! counted {
 }
 
 #[async_trait]
-impl Store for CountingStore {
+impl ConfigStore for CountingStore {
     async fn create_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
         counted!(self, write, create_tenant(tenant))
     }
+
     async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
         counted!(self, read, get_tenant(id))
     }
+
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         counted!(self, read, list_tenants())
     }
+
     async fn get_settings(&self, tenant: &TenantId) -> StoreResult<Settings> {
         counted!(self, read, get_settings(tenant))
     }
+
     async fn put_settings(&self, tenant: &TenantId, settings: &Settings) -> StoreResult<()> {
         counted!(self, write, put_settings(tenant, settings))
     }
-    async fn put_user(&self, user: &User) -> StoreResult<()> {
-        counted!(self, write, put_user(user))
-    }
-    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
-        counted!(self, write, update_user(user, expected_version))
-    }
-    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
-        counted!(self, read, get_user(tenant, id))
-    }
-    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
-        counted!(self, read, list_users(tenant))
-    }
-    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
-        counted!(self, write, delete_user(tenant, id))
-    }
+
     async fn put_system(&self, system: &System) -> StoreResult<()> {
         counted!(self, write, put_system(system))
     }
+
     async fn get_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<Option<System>> {
         counted!(self, read, get_system(tenant, id))
     }
+
     async fn list_systems(&self, tenant: &TenantId) -> StoreResult<Vec<System>> {
         counted!(self, read, list_systems(tenant))
     }
+
     async fn delete_system(&self, tenant: &TenantId, id: &SystemId) -> StoreResult<bool> {
         counted!(self, write, delete_system(tenant, id))
     }
+
     async fn put_connection(&self, connection: &Connection) -> StoreResult<()> {
         counted!(self, write, put_connection(connection))
     }
+
     async fn get_connection(
         &self,
         tenant: &TenantId,
@@ -155,15 +153,19 @@ impl Store for CountingStore {
     ) -> StoreResult<Option<Connection>> {
         counted!(self, read, get_connection(tenant, id))
     }
+
     async fn find_connection(&self, id: &ConnectionId) -> StoreResult<Option<Connection>> {
         counted!(self, read, find_connection(id))
     }
+
     async fn list_connections(&self, tenant: &TenantId) -> StoreResult<Vec<Connection>> {
         counted!(self, read, list_connections(tenant))
     }
+
     async fn delete_connection(&self, tenant: &TenantId, id: &ConnectionId) -> StoreResult<bool> {
         counted!(self, write, delete_connection(tenant, id))
     }
+
     async fn due_connections(
         &self,
         now: DateTime<Utc>,
@@ -171,9 +173,54 @@ impl Store for CountingStore {
     ) -> StoreResult<Vec<Connection>> {
         counted!(self, read, due_connections(now, limit))
     }
+}
+
+#[async_trait]
+impl DirectoryStore for CountingStore {
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        counted!(self, write, put_user(user))
+    }
+
+    async fn update_user(&self, user: &User, expected_version: u64) -> StoreResult<()> {
+        counted!(self, write, update_user(user, expected_version))
+    }
+
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        counted!(self, read, get_user(tenant, id))
+    }
+
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
+        counted!(self, read, list_users(tenant))
+    }
+
+    async fn delete_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<bool> {
+        counted!(self, write, delete_user(tenant, id))
+    }
+
+    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<Directory> {
+        counted!(self, read, get_directory(tenant))
+    }
+
+    async fn put_directory(
+        &self,
+        tenant: &TenantId,
+        directory: &Directory,
+        expected_version: u64,
+    ) -> StoreResult<()> {
+        counted!(
+            self,
+            write,
+            put_directory(tenant, directory, expected_version)
+        )
+    }
+}
+
+#[async_trait]
+impl TransferStore for CountingStore {
     async fn create_transfer(&self, transfer: &Transfer) -> StoreResult<()> {
         counted!(self, write, create_transfer(transfer))
     }
+
     async fn get_transfer(
         &self,
         tenant: &TenantId,
@@ -181,6 +228,7 @@ impl Store for CountingStore {
     ) -> StoreResult<Option<Transfer>> {
         counted!(self, read, get_transfer(tenant, id))
     }
+
     async fn update_transfer(
         &self,
         transfer: &Transfer,
@@ -193,6 +241,7 @@ impl Store for CountingStore {
             update_transfer(transfer, expected_version, usage)
         )
     }
+
     async fn list_transfers(
         &self,
         tenant: &TenantId,
@@ -200,18 +249,10 @@ impl Store for CountingStore {
     ) -> StoreResult<Page<Transfer>> {
         counted!(self, read, list_transfers(tenant, query))
     }
-    async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
-        counted!(self, write, append_log(event, expires_at))
-    }
-    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64> {
-        counted!(self, write, count_log(event, expires_at))
-    }
-    async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
-        counted!(self, read, list_logs(tenant, query))
-    }
-    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
-        counted!(self, read, usage(tenant, period))
-    }
+}
+
+#[async_trait]
+impl CatalogStore for CountingStore {
     async fn catalog_fingerprints(
         &self,
         tenant: &TenantId,
@@ -219,6 +260,7 @@ impl Store for CountingStore {
     ) -> StoreResult<HashMap<String, String>> {
         counted!(self, read, catalog_fingerprints(tenant, connection))
     }
+
     async fn put_catalog_fingerprint(
         &self,
         tenant: &TenantId,
@@ -232,24 +274,18 @@ impl Store for CountingStore {
             put_catalog_fingerprint(tenant, connection, key, fingerprint)
         )
     }
-    async fn get_directory(&self, tenant: &TenantId) -> StoreResult<Directory> {
-        counted!(self, read, get_directory(tenant))
+}
+
+#[async_trait]
+impl UsageStore for CountingStore {
+    async fn usage(&self, tenant: &TenantId, period: &str) -> StoreResult<Usage> {
+        counted!(self, read, usage(tenant, period))
     }
-    async fn put_directory(
-        &self,
-        tenant: &TenantId,
-        directory: &Directory,
-        expected_version: u64,
-    ) -> StoreResult<()> {
-        counted!(
-            self,
-            write,
-            put_directory(tenant, directory, expected_version)
-        )
-    }
+
     async fn get_subscription(&self, tenant: &TenantId) -> StoreResult<Option<Subscription>> {
         counted!(self, read, get_subscription(tenant))
     }
+
     async fn put_subscription(
         &self,
         subscription: &Subscription,
@@ -261,9 +297,33 @@ impl Store for CountingStore {
             put_subscription(subscription, expected_version)
         )
     }
+
+    async fn flush_usage(&self) -> StoreResult<()> {
+        counted!(self, write, flush_usage())
+    }
+}
+
+#[async_trait]
+impl LogStore for CountingStore {
+    async fn append_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        counted!(self, write, append_log(event, expires_at))
+    }
+
+    async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64> {
+        counted!(self, write, count_log(event, expires_at))
+    }
+
+    async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>> {
+        counted!(self, read, list_logs(tenant, query))
+    }
+}
+
+#[async_trait]
+impl ReminderStore for CountingStore {
     async fn get_reminder_settings(&self, tenant: &TenantId) -> StoreResult<ReminderSettings> {
         counted!(self, read, get_reminder_settings(tenant))
     }
+
     async fn put_reminder_settings(
         &self,
         tenant: &TenantId,
@@ -276,9 +336,11 @@ impl Store for CountingStore {
             put_reminder_settings(tenant, settings, expected_version)
         )
     }
+
     async fn get_incidents(&self, tenant: &TenantId) -> StoreResult<Incidents> {
         counted!(self, read, get_incidents(tenant))
     }
+
     async fn put_incidents(
         &self,
         tenant: &TenantId,
@@ -291,19 +353,23 @@ impl Store for CountingStore {
             put_incidents(tenant, incidents, expected_version)
         )
     }
+
     async fn get_notice(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<Notice>> {
         counted!(self, read, get_notice(tenant, key))
     }
+
     async fn put_notice(&self, notice: &Notice, expected_version: u64) -> StoreResult<()> {
         counted!(self, write, put_notice(notice, expected_version))
     }
+
     async fn list_notices(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Notice>> {
         counted!(self, read, list_notices(tenant, limit))
     }
-    async fn flush_usage(&self) -> StoreResult<()> {
-        counted!(self, write, flush_usage())
-    }
-    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<super::TenantSetup> {
+}
+
+#[async_trait]
+impl SetupStore for CountingStore {
+    async fn tenant_setup(&self, tenant: &TenantId) -> StoreResult<TenantSetup> {
         counted!(self, read, tenant_setup(tenant))
     }
 }
@@ -311,7 +377,7 @@ impl Store for CountingStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::embedded::EmbeddedStore;
+    use ferry::store::embedded::EmbeddedStore;
 
     #[tokio::test]
     async fn counts_reads_and_writes_by_method() {
