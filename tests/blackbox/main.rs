@@ -15,6 +15,7 @@ mod crash;
 mod customers;
 mod dynamodb;
 mod dynamodb_ambiguous;
+mod dynamodb_reads;
 mod emulator;
 mod flows;
 mod functions;

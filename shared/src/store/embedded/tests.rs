@@ -48,6 +48,8 @@ conformance_tests!(
     directory_compare_and_swap,
     subscription_compare_and_swap,
     reminder_state,
+    logs_of_a_rare_service_in_bounded_pages,
+    transfers_of_a_rare_connection_in_bounded_pages,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
