@@ -7,8 +7,10 @@
 //! (emulator)
 
 use crate::emulator::{aws_config, unique_name};
-use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::Client;
 use chrono::{Duration, TimeZone, Utc};
 use ferry::model::TransferStatus;
@@ -45,26 +47,21 @@ impl Intercept for ReadMeter {
         "ReadMeter"
     }
 
-    fn read_before_deserialization(
+    fn read_after_deserialization(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let body: serde_json::Value = context
-            .response()
-            .body()
-            .bytes()
-            .and_then(|bytes| serde_json::from_slice(bytes).ok())
-            .unwrap_or_default();
-        let read = if let Some(scanned) = body["ScannedCount"].as_u64() {
-            scanned as usize
-        } else if let Some(responses) = body["Responses"].as_object() {
-            responses
-                .values()
-                .filter_map(|items| items.as_array())
-                .map(Vec::len)
-                .sum()
+        let Ok(output) = context.output_or_error() else {
+            return Ok(());
+        };
+        let read = if let Some(query) = output.downcast_ref::<QueryOutput>() {
+            usize::try_from(query.scanned_count).unwrap_or_default()
+        } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
+            batch
+                .responses()
+                .map_or(0, |r| r.values().map(Vec::len).sum())
         } else {
             return Ok(());
         };
@@ -163,6 +160,7 @@ async fn logs_of_a_rare_service_read_a_bounded_number_of_items_per_request() {
         );
         let found: Vec<String> = found.into_iter().map(|e| e.id).collect();
         assert_eq!(found, rare, "every match once, newest first");
+        assert!(most_items > 0, "the meter saw the reads");
         assert!(
             most_items <= LOG_READ_BUDGET,
             "a request read {most_items} log items (at most {LOG_READ_BUDGET})"
@@ -240,6 +238,7 @@ async fn transfers_of_a_rare_connection_read_a_bounded_number_of_items_per_reque
     );
     let found: Vec<String> = found.iter().map(|t| t.id.to_string()).collect();
     assert_eq!(found, rare, "every match once, newest first");
+    assert!(most_items > 0, "the meter saw the reads");
     // The index entries evaluated, plus the page's transfers themselves.
     let bound = TRANSFER_READ_BUDGET + 50;
     assert!(
