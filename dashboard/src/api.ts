@@ -123,6 +123,29 @@ export class Client {
     return this.request<T>("GET", path + queryString(query));
   }
   /**
+   * Up to `limit` items of a list, following `next` over short pages: a
+   * filtered list (logs by service or level, transfers by connection) reads
+   * a bounded amount per request, so a page may hold fewer items than asked,
+   * even none, and still a `next`. At most `requests` requests; the answer's
+   * `next` is where to go on, null at the end of the list.
+   */
+  async upTo<T>(
+    path: string,
+    query: Record<string, string | number | null | undefined>,
+    limit: number,
+    requests = 2 + Math.ceil(limit / 50),
+  ): Promise<{ items: T[]; next: string | null }> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < requests; i++) {
+      const page: { items: T[]; next: string | null } = await this.get(path, { ...query, limit: limit - items.length, cursor });
+      items.push(...page.items);
+      cursor = page.next;
+      if (cursor === null || items.length >= limit) break;
+    }
+    return { items, next: cursor };
+  }
+  /**
    * Every item of a list, page after page (`next` → `cursor`), for the
    * lookups that must be complete: a connection names its systems by id, and
    * a system beyond the first page must still be found.

@@ -81,6 +81,28 @@ describe("the API client", () => {
     expect(fetch).toHaveBeenCalledTimes(2);
   });
 
+  it("follows next over short and empty pages up to the limit, and says where to go on", async () => {
+    const pages = [
+      '{"items":[],"next":"c1"}',
+      '{"items":[{"id":"a"}],"next":"c2"}',
+      '{"items":[{"id":"b"},{"id":"c"}],"next":"c3"}',
+    ];
+    const fetch = vi.fn(async () => new Response(pages.shift() ?? '{"items":[],"next":null}', { status: 200 }));
+    const client = new Client({ token: () => "t", fetch: fetch as unknown as typeof globalThis.fetch });
+    const list = await client.upTo<{ id: string }>("/logs", { service: "reminders" }, 3);
+    expect(list).toEqual({ items: [{ id: "a" }, { id: "b" }, { id: "c" }], next: "c3" });
+    expect(fetch.mock.calls.map((call) => (call as unknown[])[0])).toEqual([
+      "/api/v1/logs?service=reminders&limit=3",
+      "/api/v1/logs?service=reminders&limit=3&cursor=c1",
+      "/api/v1/logs?service=reminders&limit=2&cursor=c2",
+    ]);
+
+    const bounded = vi.fn(async () => new Response('{"items":[],"next":"more"}', { status: 200 }));
+    const patient = new Client({ token: () => "t", fetch: bounded as unknown as typeof globalThis.fetch });
+    await expect(patient.upTo("/logs", {}, 50, 3)).resolves.toEqual({ items: [], next: "more" });
+    expect(bounded).toHaveBeenCalledTimes(3);
+  });
+
   it("leaves empty values out of query strings", () => {
     expect(queryString({ status: "failed", q: "", connection: null, limit: 50 })).toBe("?status=failed&limit=50");
     expect(queryString({ q: "#1001" })).toBe("?q=%231001");

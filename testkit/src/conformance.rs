@@ -62,6 +62,8 @@ async fn run(store: &dyn Store) {
     subscription_compare_and_swap(store).await;
     reminder_state(store).await;
     tenant_setup_reads_what_the_single_reads_do(store).await;
+    logs_of_a_rare_service_in_bounded_pages(store).await;
+    transfers_of_a_rare_connection_in_bounded_pages(store).await;
 }
 
 // Sample data -------------------------------------------------------------------
@@ -2087,4 +2089,192 @@ pub async fn tenant_setup_reads_what_the_single_reads_do(store: &dyn Store) {
         None,
         "tenant a's system is not tenant c's"
     );
+}
+
+// Bounded reads (issue 16 item 7) --------------------------------------------------------
+
+/// Follows `next` to the end, allowing short (even empty) pages before the
+/// last: a filtered list reads a bounded amount per request. Answers the
+/// items and how many pages it took.
+async fn walk_bounded<T, F, Fut>(mut page_at: F) -> (Vec<T>, usize)
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Page<T>>,
+{
+    let mut all = Vec::new();
+    let mut cursor = None;
+    let mut seen = HashSet::new();
+    for pages in 1..=1000 {
+        let page = page_at(cursor.clone()).await;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => {
+                assert!(seen.insert(next.clone()), "a cursor came back twice");
+                cursor = Some(next);
+            }
+            None => return (all, pages),
+        }
+    }
+    panic!("a bounded list never reached its last page");
+}
+
+/// A rare service or level among more events than one request reads:
+/// each page holds at most the limit, following `next` finds every match
+/// once, newest first, and an unfiltered walk still finds every event.
+pub async fn logs_of_a_rare_service_in_bounded_pages(store: &dyn Store) {
+    use ferry::store::LOG_READ_BUDGET;
+    let tenant = new_tenant(store, "Rare logs").await;
+    let expires = Utc::now() + Duration::days(30);
+    let base = at(2026, 11, 24, 8, 0);
+    let total = LOG_READ_BUDGET + 300;
+    // Rare events at the newest end, in the middle and at the oldest end.
+    let rare_at = [0, 1, total / 2, total - 2, total - 1];
+    let events: Vec<LogEvent> = (0..total)
+        .map(|n| {
+            let rare = rare_at.contains(&n);
+            LogEvent {
+                id: ulid::Ulid::new().to_string(),
+                tenant: tenant.clone(),
+                at: base - Duration::milliseconds(n as i64),
+                service: if rare { "reminders" } else { "transfer-worker" }.to_owned(),
+                level: if rare { Level::Error } else { Level::Info },
+                message: format!("event {n}"),
+                connection: None,
+                transfer: None,
+                count: 1,
+            }
+        })
+        .collect();
+    for chunk in events.chunks(16) {
+        let appends = chunk.iter().map(|e| store.append_log(e, expires));
+        for result in join_all(appends).await {
+            result.expect("append_log");
+        }
+    }
+    let rare: Vec<&LogEvent> = rare_at.iter().map(|&n| &events[n]).collect();
+
+    for (service, min_level) in [
+        (Some("reminders".to_owned()), None),
+        (None, Some(Level::Error)),
+        (Some("reminders".to_owned()), Some(Level::Warn)),
+    ] {
+        for limit in [2, 50] {
+            let (found, pages) = walk_bounded(|cursor| {
+                let query = LogQuery {
+                    service: service.clone(),
+                    min_level,
+                    cursor,
+                    limit,
+                };
+                let tenant = &tenant;
+                async move {
+                    let page = store.list_logs(tenant, &query).await.expect("list_logs");
+                    assert!(
+                        page.items.len() <= limit,
+                        "a page holds more than the limit"
+                    );
+                    page
+                }
+            })
+            .await;
+            let found: Vec<&LogEvent> = found.iter().collect();
+            assert_eq!(
+                found, rare,
+                "every rare event once, newest first ({service:?}, {min_level:?}, limit {limit})"
+            );
+            assert!(
+                pages >= 2,
+                "{pages} pages: each request reads at most {LOG_READ_BUDGET} events"
+            );
+        }
+    }
+
+    let (everything, _) = walk_bounded(|cursor| {
+        let query = LogQuery {
+            cursor,
+            limit: 500,
+            ..LogQuery::default()
+        };
+        let tenant = &tenant;
+        async move { store.list_logs(tenant, &query).await.expect("list_logs") }
+    })
+    .await;
+    assert_eq!(everything.len(), total);
+    assert!(everything
+        .windows(2)
+        .all(|w| (w[0].at, &w[0].id) > (w[1].at, &w[1].id)));
+}
+
+/// A rare connection among more transfers than one request reads: each
+/// page holds at most the limit, and following `next` finds every one of
+/// its transfers once, newest first, with or without a status.
+pub async fn transfers_of_a_rare_connection_in_bounded_pages(store: &dyn Store) {
+    use ferry::store::TRANSFER_READ_BUDGET;
+    let tenant = new_tenant(store, "Rare connection").await;
+    let (busy, quiet) = (ConnectionId::generate(), ConnectionId::generate());
+    let base = at(2026, 11, 24, 9, 0);
+    let total = TRANSFER_READ_BUDGET + 300;
+    let quiet_at = [0, total / 3, total - 1];
+    let transfers: Vec<Transfer> = (0..total)
+        .map(|n| {
+            let connection = if quiet_at.contains(&n) { &quiet } else { &busy };
+            let mut transfer = sample_transfer(
+                &tenant,
+                connection,
+                n as u32,
+                base - Duration::seconds(n as i64),
+            );
+            transfer.source_payload = None;
+            if n % 2 == 1 {
+                transfer.status = TransferStatus::Delivered;
+            }
+            transfer
+        })
+        .collect();
+    for chunk in transfers.chunks(16) {
+        let creates = chunk.iter().map(|t| store.create_transfer(t));
+        for result in join_all(creates).await {
+            result.expect("create_transfer");
+        }
+    }
+    let wanted = |status: Option<TransferStatus>| -> Vec<String> {
+        quiet_at
+            .iter()
+            .map(|&n| &transfers[n])
+            .filter(|t| status.is_none_or(|s| t.status == s))
+            .map(|t| t.id.to_string())
+            .collect()
+    };
+
+    for status in [None, Some(TransferStatus::Pending)] {
+        for limit in [1, 50] {
+            let (found, _) = walk_bounded(|cursor| {
+                let query = TransferQuery {
+                    connection: Some(quiet.clone()),
+                    status,
+                    cursor,
+                    limit,
+                    ..TransferQuery::default()
+                };
+                let tenant = &tenant;
+                async move {
+                    let page = store
+                        .list_transfers(tenant, &query)
+                        .await
+                        .expect("list_transfers");
+                    assert!(
+                        page.items.len() <= limit,
+                        "a page holds more than the limit"
+                    );
+                    page
+                }
+            })
+            .await;
+            assert_eq!(
+                ids(&found),
+                wanted(status),
+                "the quiet connection's transfers once, newest first ({status:?}, limit {limit})"
+            );
+        }
+    }
 }

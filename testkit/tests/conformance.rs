@@ -43,6 +43,8 @@ conformance_tests!(
     logs,
     counted_logs,
     update_user_compare_and_swap,
+    logs_of_a_rare_service_in_bounded_pages,
+    transfers_of_a_rare_connection_in_bounded_pages,
     catalog_fingerprints,
     directory_compare_and_swap,
     subscription_compare_and_swap,

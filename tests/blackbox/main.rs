@@ -17,6 +17,7 @@ mod customers;
 mod dead_letters;
 mod dynamodb;
 mod dynamodb_ambiguous;
+mod dynamodb_reads;
 mod emulator;
 mod flows;
 mod functions;

@@ -5,7 +5,7 @@ import { Button, Empty, Loading, Page, Problem, When } from "../components/ui.ts
 import { useResource } from "../hooks.ts";
 import { href, navigate } from "../router.ts";
 import { api } from "../session.ts";
-import type { Level, List, LogEvent } from "../types.ts";
+import type { Level, LogEvent } from "../types.ts";
 
 const SERVICES = ["webhook-intake", "scheduler", "transfer-worker", "dashboard-api", "reminders"];
 const LEVELS: Level[] = ["debug", "info", "warn", "error"];
@@ -15,7 +15,7 @@ export function Logs({ params }: { params: URLSearchParams }) {
   const level = (params.get("level") ?? "") as Level | "";
   const [limit, setLimit] = useState(100);
   const set = (changes: Record<string, string>) => navigate("/logs", { service, level, ...changes }, true);
-  const list = useResource(() => api.get<List<LogEvent>>("/logs", { service, level, limit }), [service, level, limit], 5000);
+  const list = useResource(() => api.upTo<LogEvent>("/logs", { service, level }, limit), [service, level, limit], 5000);
   const items = list.data?.items ?? [];
   return (
     <Page title="Logs" intro="What Ferry's services did for you, newest first.">
@@ -41,7 +41,12 @@ export function Logs({ params }: { params: URLSearchParams }) {
       </div>
       {list.error && <Problem message={list.error} retry={list.reload} />}
       {!list.data && !list.error && <Loading what="logs" />}
-      {list.data && items.length === 0 && (
+      {list.data && items.length === 0 && list.data.next !== null && (
+        <Empty title="Nothing at this service and level among the newest events">
+          {limit < 500 ? <Button onClick={() => setLimit(Math.min(500, limit + 200))}>Look further back</Button> : "Pick another service or level to look further."}
+        </Empty>
+      )}
+      {list.data && items.length === 0 && list.data.next === null && (
         <Empty title={service || level ? "Nothing logged at this service and level" : "Nothing logged yet"}>
           {service || level ? (
             <a href={href("/logs")}>Show every service and level</a>
@@ -70,7 +75,7 @@ export function Logs({ params }: { params: URLSearchParams }) {
           ))}
         </ol>
       )}
-      {list.data?.next && limit < 500 && (
+      {list.data?.next && items.length > 0 && limit < 500 && (
         <p class="more">
           <Button onClick={() => setLimit(Math.min(500, limit + 200))}>Show older</Button>
         </p>

@@ -9,7 +9,7 @@ import { useAction, useResource } from "../hooks.ts";
 import { byId } from "../lookup.ts";
 import { href, navigate } from "../router.ts";
 import { api, canWrite } from "../session.ts";
-import type { Connection, List, Transfer, TransferStatus } from "../types.ts";
+import type { Connection, Transfer, TransferStatus } from "../types.ts";
 
 const PAGE = 50;
 const MAX = 500;
@@ -99,7 +99,7 @@ export function Transfers({ params }: { params: URLSearchParams }) {
   useEffect(() => setTyped(q), [q]);
 
   const list = useResource(
-    () => api.get<List<Transfer>>("/transfers", { status, q, connection, limit }),
+    () => api.upTo<Transfer>("/transfers", { status, q, connection }, limit),
     [status, q, connection, limit],
     4000,
   );
@@ -148,7 +148,16 @@ export function Transfers({ params }: { params: URLSearchParams }) {
       />
       {list.error && <Problem message={list.error} retry={list.reload} />}
       {!list.data && !list.error && <Loading what="transfers" />}
-      {list.data && items.length === 0 && (
+      {list.data && items.length === 0 && list.data.next !== null && (
+        <Empty title="No transfer of these filters among the newest ones">
+          {limit < MAX ? (
+            <Button onClick={() => setLimit(Math.min(MAX, limit + PAGE * 2))}>Look further back</Button>
+          ) : (
+            "Search by number, or pick a time with fewer transfers, to look further."
+          )}
+        </Empty>
+      )}
+      {list.data && items.length === 0 && list.data.next === null && (
         filtered ? (
           <Empty
             title={q ? `No transfer matches “${q}”` : "No transfers match these filters"}
@@ -235,7 +244,7 @@ export function Transfers({ params }: { params: URLSearchParams }) {
           <Payloads id={open} onRetried={list.reload} />
         </div>
       )}
-      {list.data?.next && (
+      {list.data?.next && items.length > 0 && (
         <p class="more">
           {limit < MAX ? (
             <Button onClick={() => setLimit(Math.min(MAX, limit + PAGE * 2))}>Show more</Button>

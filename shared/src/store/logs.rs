@@ -6,6 +6,12 @@ use crate::model::{Level, LogEvent, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// Log events a list reads per request at most, filtered or not: a filter
+/// on service or level is applied to what was read, so a rare service
+/// among many events comes back over several pages, each bounded, rather
+/// than in one request that reads the whole log.
+pub const LOG_READ_BUDGET: usize = 1_000;
+
 /// Filters for the service log. Newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogQuery {
@@ -27,6 +33,8 @@ pub trait LogStore: Send + Sync {
     /// events counted instead of logged one by one (refused webhooks: one
     /// event per kind and minute, whatever the flood).
     async fn count_log(&self, event: &LogEvent, expires_at: DateTime<Utc>) -> StoreResult<u64>;
-    /// Newest first.
+    /// Newest first. Reads at most [`LOG_READ_BUDGET`] events: a filtered
+    /// page may hold fewer than `limit` events (even none) and a `next`
+    /// cursor that goes on where this read stopped.
     async fn list_logs(&self, tenant: &TenantId, query: &LogQuery) -> StoreResult<Page<LogEvent>>;
 }

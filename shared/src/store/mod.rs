@@ -38,10 +38,10 @@ mod usage;
 pub use catalog::CatalogStore;
 pub use config::ConfigStore;
 pub use directory::DirectoryStore;
-pub use logs::{LogQuery, LogStore};
+pub use logs::{LogQuery, LogStore, LOG_READ_BUDGET};
 pub use reminders::{ReminderStore, NOTICE_DAYS};
 pub use setup::{SetupStore, TenantSetup};
-pub use transfers::{TransferQuery, TransferStore};
+pub use transfers::{TransferQuery, TransferStore, TRANSFER_READ_BUDGET};
 pub use usage::UsageStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,9 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// One page of a list, with the cursor of the next page.
+/// One page of a list, with the cursor of the next page. A page may hold
+/// fewer items than asked for, even none, and still a `next`: lists read a
+/// bounded amount per request and say where to go on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,

@@ -6,6 +6,14 @@ use crate::model::{ConnectionId, TenantId, Transfer, TransferId, TransferStatus,
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// Index entries a list of transfers reads per request at most. A filter
+/// the index does not key (a connection, or a status with a connection) is
+/// applied to the entries read, so a rare connection among many transfers
+/// comes back over several pages, each bounded, rather than in one request
+/// that reads every transfer of the tenant. Above what an unfiltered page
+/// of 500 needs from the four status partitions.
+pub const TRANSFER_READ_BUDGET: usize = 2_500;
+
 /// Filters for the transfer log. Newest first (by `received_at`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferQuery {
@@ -46,6 +54,9 @@ pub trait TransferStore: Send + Sync {
         usage: UsageDelta,
     ) -> StoreResult<()>;
     /// The log, newest first, filtered; payloads are left out (`None`).
+    /// Reads at most [`TRANSFER_READ_BUDGET`] index entries: a filtered page
+    /// may hold fewer than `limit` transfers (even none) and a `next` cursor
+    /// that goes on where this read stopped.
     async fn list_transfers(
         &self,
         tenant: &TenantId,

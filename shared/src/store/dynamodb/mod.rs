@@ -92,6 +92,22 @@
 //! projections an update that leaves status, numbers and `received_at` alone
 //! (attempts, lease, reason, version) writes no index at all.
 //!
+//! # Bounded reads
+//!
+//! A list filtered by what no key holds reads a bounded amount per request
+//! and answers a cursor where it stopped, rather than paging through a
+//! whole partition: the log by service or level reads at most
+//! [`LOG_READ_BUDGET`] events of the tenant's log partition (a filter
+//! expression on those), the transfer log by connection at most
+//! [`super::TRANSFER_READ_BUDGET`] entries of the status partitions (a
+//! filter on the projected `connection`). A page may then hold fewer items
+//! than its limit, even none, with a `next` cursor: the sort key up to
+//! which every partition has been read. Indexes keyed by service, level or
+//! connection would make these key conditions, at one more index write per
+//! log event or transfer; a rare filter costs the reader more pages
+//! instead, which is the cheaper side for screens read far less often than
+//! events are written.
+//!
 //! # Writes
 //!
 //! - Creates are conditional (`attribute_not_exists(PK)`): tenants,
@@ -147,7 +163,7 @@ use self::keys::*;
 use self::reads::{item_of, key_item, n, parse, s, text, IndexStream, Item, Merged};
 use super::{
     page_limit, CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore,
-    SetupStore, StoreError, StoreResult, TransferQuery, TransferStore, UsageStore,
+    SetupStore, StoreError, StoreResult, TransferQuery, TransferStore, UsageStore, LOG_READ_BUDGET,
 };
 use crate::model::{
     Connection, ConnectionId, Level, LogEvent, Settings, System, SystemId, Tenant, TenantId,
@@ -724,16 +740,23 @@ impl LogStore for DynamoStore {
             .map(level_name)
             .collect();
 
+        // A bounded read: at most LOG_READ_BUDGET events evaluated, in
+        // pages that start at what the page still needs and grow while a
+        // filter finds little.
         let mut found: Vec<(String, LogEvent)> = Vec::new();
         let mut start: Option<Item> = None;
-        loop {
+        let mut budget = LOG_READ_BUDGET.max(limit + 1);
+        let mut ask = limit + 1;
+        let stopped_at = loop {
+            let ask_now = ask.min(budget);
+            budget -= ask_now;
             let mut request = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
                 .scan_index_forward(false)
-                .limit((limit + 1) as i32)
+                .limit(ask_now as i32)
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(":pk", s(log_pk(tenant)))
                 .set_exclusive_start_key(start.take());
@@ -771,16 +794,27 @@ impl LogStore for DynamoStore {
                 let sk = text(&item, SK).unwrap_or_default().to_owned();
                 found.push((sk, parse(item, "a stored log event")?));
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() && found.len() <= limit => start = Some(key),
-                _ => break,
+            let evaluated_to = out
+                .last_evaluated_key
+                .as_ref()
+                .and_then(|key| text(key, SK))
+                .map(str::to_owned);
+            match evaluated_to {
+                None => break None,
+                Some(_) if found.len() > limit => break None,
+                // Out of budget: everything above this key was read.
+                Some(sk) if budget == 0 => break Some(sk),
+                Some(_) => {
+                    start = out.last_evaluated_key;
+                    ask = (ask * 4).max(limit + 1 - found.len());
+                }
             }
-        }
+        };
         let more = found.len() > limit;
         found.truncate(limit);
         let next = match found.last() {
             Some((sk, _)) if more => Some(encode_cursor(sk)),
-            _ => None,
+            _ => stopped_at.as_deref().map(encode_cursor),
         };
         Ok(Page {
             items: found.into_iter().map(|(_, event)| event).collect(),

@@ -1,6 +1,7 @@
 //! Reading the table: single items, whole partitions, batches of base
 //! items, and index streams merged in sort order (several partitions of an
-//! index read as one ordered list).
+//! index read as one ordered list), optionally within a budget of entries
+//! read, after which the merge says where it stopped.
 
 use super::errors::{build_error, corrupt, unavailable};
 use super::keys::{PK, SK};
@@ -216,6 +217,9 @@ pub struct IndexStream {
     page_size: i32,
     buffer: VecDeque<Candidate>,
     start: Option<Item>,
+    /// The sort value of the last entry read (filtered or not): every entry
+    /// before it in this stream's order has been read.
+    frontier: Option<String>,
     done: bool,
 }
 
@@ -237,6 +241,7 @@ impl IndexStream {
             page_size: 50,
             buffer: VecDeque::new(),
             start: None,
+            frontier: None,
             done: false,
         }
     }
@@ -274,64 +279,74 @@ impl IndexStream {
         self.buffer.is_empty() && !self.done
     }
 
-    /// Reads pages until an entry arrives or the partition ends (a filter
-    /// may make a page empty).
-    async fn fetch(&mut self, store: &DynamoStore) -> StoreResult<()> {
-        while self.needs_fetch() {
-            let mut query = store
-                .client
-                .query()
-                .table_name(&store.table)
-                .index_name(self.index)
-                .scan_index_forward(self.forward)
-                .limit(self.page_size)
-                .expression_attribute_names("#h", self.hash_attr)
-                .expression_attribute_values(":h", s(&self.hash_value))
-                .set_exclusive_start_key(self.start.take());
-            query = match &self.below {
-                Some(bound) => query
-                    .key_condition_expression("#h = :h AND #r < :below")
-                    .expression_attribute_names("#r", self.range_attr)
-                    .expression_attribute_values(":below", s(bound)),
-                None => query.key_condition_expression("#h = :h"),
+    /// Reads one page of at most `ask` entries (a filter may leave it
+    /// empty; the next page is then larger, up to 1,000).
+    async fn fetch(&mut self, store: &DynamoStore, ask: usize) -> StoreResult<()> {
+        let mut query = store
+            .client
+            .query()
+            .table_name(&store.table)
+            .index_name(self.index)
+            .scan_index_forward(self.forward)
+            .limit(ask.clamp(1, 1000) as i32)
+            .expression_attribute_names("#h", self.hash_attr)
+            .expression_attribute_values(":h", s(&self.hash_value))
+            .set_exclusive_start_key(self.start.take());
+        query = match &self.below {
+            Some(bound) => query
+                .key_condition_expression("#h = :h AND #r < :below")
+                .expression_attribute_names("#r", self.range_attr)
+                .expression_attribute_values(":below", s(bound)),
+            None => query.key_condition_expression("#h = :h"),
+        };
+        if let Some((attr, value)) = &self.filter {
+            query = query
+                .filter_expression("#f = :f")
+                .expression_attribute_names("#f", *attr)
+                .expression_attribute_values(":f", value.clone());
+        }
+        let out = query.send().await.map_err(|e| unavailable("Query", e))?;
+        let items = out.items.unwrap_or_default();
+        if items.is_empty() {
+            self.page_size = (self.page_size.saturating_mul(4)).min(1000);
+        }
+        for item in items {
+            let (Some(sort), Some(key)) = (text(&item, self.range_attr), key_of(&item)) else {
+                continue;
             };
-            if let Some((attr, value)) = &self.filter {
-                query = query
-                    .filter_expression("#f = :f")
-                    .expression_attribute_names("#f", *attr)
-                    .expression_attribute_values(":f", value.clone());
-            }
-            let out = query.send().await.map_err(|e| unavailable("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let (Some(sort), Some(key)) = (text(&item, self.range_attr), key_of(&item)) else {
-                    continue;
-                };
-                if let Some(floor) = &self.at_least {
-                    if sort < floor.as_str() {
-                        self.done = true;
-                        break;
-                    }
+            if let Some(floor) = &self.at_least {
+                if sort < floor.as_str() {
+                    self.done = true;
+                    break;
                 }
-                self.buffer.push_back(Candidate {
-                    sort: sort.to_owned(),
-                    key,
-                });
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() && !self.done => self.start = Some(key),
-                _ => self.done = true,
+            self.buffer.push_back(Candidate {
+                sort: sort.to_owned(),
+                key,
+            });
+        }
+        match out.last_evaluated_key {
+            Some(key) if !key.is_empty() && !self.done => {
+                self.frontier = text(&key, self.range_attr).map(str::to_owned);
+                self.start = Some(key);
             }
+            _ => self.done = true,
         }
         Ok(())
     }
 }
 
 /// Several index partitions read as one list in sort order (descending, or
-/// ascending for ascending streams); each base item once.
+/// ascending for ascending streams); each base item once. With a budget it
+/// reads at most that many entries in all, then gives only what it can
+/// place for sure and tells where the next read goes on
+/// ([`Merged::stopped_at`]).
 pub struct Merged {
     streams: Vec<IndexStream>,
     forward: bool,
     seen: HashSet<Key>,
+    /// Entries this merge may still ask the index for.
+    budget: usize,
 }
 
 impl Merged {
@@ -341,39 +356,82 @@ impl Merged {
             streams,
             forward,
             seen: HashSet::new(),
+            budget: usize::MAX,
         }
+    }
+
+    /// Reads at most `entries` index entries in all (at least one page of
+    /// each stream, so that a read always moves on).
+    pub fn within(mut self, entries: usize) -> Self {
+        self.budget = entries;
+        self
+    }
+
+    /// Whether `a` comes before `b` in this merge's order.
+    fn before(&self, a: &str, b: &str) -> bool {
+        if self.forward {
+            a < b
+        } else {
+            a > b
+        }
+    }
+
+    /// Where the streams the budget left unread begin: the bound (exclusive)
+    /// beyond which every entry is still unread in some stream, and before
+    /// which every entry has been read in all of them. `None` when the
+    /// budget has not run out.
+    fn frontier(&self) -> Option<&str> {
+        self.streams
+            .iter()
+            .filter(|s| s.needs_fetch())
+            .filter_map(|s| s.frontier.as_deref())
+            .reduce(|a, b| if self.before(b, a) { b } else { a })
+    }
+
+    /// When the budget ran out before the streams did: the sort value to
+    /// read on from (exclusive), for a cursor. Every entry before it has
+    /// been given out; none after it has.
+    pub fn stopped_at(&self) -> Option<String> {
+        if self.budget > 0 {
+            return None;
+        }
+        self.frontier().map(str::to_owned)
     }
 
     /// The next up to `count` entries, reading the partitions concurrently.
     pub async fn next(&mut self, store: &DynamoStore, count: usize) -> StoreResult<Vec<Candidate>> {
         let mut out = Vec::new();
         while out.len() < count {
-            let fetches = self
-                .streams
-                .iter_mut()
-                .filter(|s| s.needs_fetch())
-                .map(|s| s.fetch(store));
-            for result in join_all(fetches).await {
-                result?;
+            let hungry = self.streams.iter().filter(|s| s.needs_fetch()).count();
+            if hungry > 0 && self.budget > 0 {
+                let share = (self.budget / hungry).max(1);
+                let mut fetches = Vec::with_capacity(hungry);
+                for stream in self.streams.iter_mut().filter(|s| s.needs_fetch()) {
+                    let ask = (stream.page_size as usize).min(share);
+                    self.budget = self.budget.saturating_sub(ask);
+                    fetches.push(stream.fetch(store, ask));
+                }
+                for result in join_all(fetches).await {
+                    result?;
+                }
+                continue;
             }
-            let forward = self.forward;
+            // Out of budget with a stream unread: only what comes before
+            // that stream's frontier can be placed for sure.
+            let floor = self.frontier().map(str::to_owned);
             let best = self
                 .streams
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| s.head().map(|c| (i, c)))
                 .reduce(|a, b| {
-                    let b_first = if forward {
-                        b.1.sort < a.1.sort
-                    } else {
-                        b.1.sort > a.1.sort
-                    };
-                    if b_first {
+                    if self.before(&b.1.sort, &a.1.sort) {
                         b
                     } else {
                         a
                     }
                 })
+                .filter(|(_, c)| floor.as_deref().is_none_or(|f| self.before(&c.sort, f)))
                 .map(|(i, _)| i);
             let Some(best) = best else {
                 break;

@@ -35,7 +35,9 @@ use super::keys::*;
 use super::reads::{item_of, n, parse, s, text, IndexStream, Item, Merged};
 use super::DynamoStore;
 use crate::model::{Payload, TenantId, Transfer, TransferId, TransferStatus, UsageDelta};
-use crate::store::{page_limit, Page, StoreError, StoreResult, TransferQuery};
+use crate::store::{
+    page_limit, Page, StoreError, StoreResult, TransferQuery, TRANSFER_READ_BUDGET,
+};
 use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
@@ -612,14 +614,17 @@ impl DynamoStore {
                     .collect()
             }
         };
-        let mut merged = Merged::new(streams);
+        // A bounded read: a filter the index does not key (the connection)
+        // may find little; the page then ends where the budget did.
+        let mut merged = Merged::new(streams).within(TRANSFER_READ_BUDGET);
 
         let mut items: Vec<Transfer> = Vec::with_capacity(limit);
         let mut last_sort = String::new();
         loop {
             let batch = merged.next(self, (limit - items.len()).min(100)).await?;
             if batch.is_empty() {
-                return Ok(Page { items, next: None });
+                let next = merged.stopped_at().map(|sort| encode_cursor(&sort));
+                return Ok(Page { items, next });
             }
             let keys: Vec<_> = batch.iter().map(|c| c.key.clone()).collect();
             let mut found = self.batch_get(&keys).await?;
@@ -637,7 +642,7 @@ impl DynamoStore {
             }
             if items.len() >= limit {
                 items.truncate(limit);
-                let more = !merged.next(self, 1).await?.is_empty();
+                let more = !merged.next(self, 1).await?.is_empty() || merged.stopped_at().is_some();
                 let next = more.then(|| encode_cursor(&last_sort));
                 return Ok(Page { items, next });
             }

@@ -33,7 +33,7 @@ mod writer;
 use self::keys::*;
 use super::{
     page_limit, CatalogStore, ConfigStore, DirectoryStore, LogQuery, LogStore, Page, ReminderStore,
-    SetupStore, StoreError, StoreResult, TransferQuery, TransferStore, UsageStore,
+    SetupStore, StoreError, StoreResult, TransferQuery, TransferStore, UsageStore, LOG_READ_BUDGET,
 };
 use crate::model::{
     Connection, ConnectionId, LogEvent, Settings, System, SystemId, Tenant, TenantId, Transfer,
@@ -774,23 +774,32 @@ impl LogStore for EmbeddedStore {
             let mut items = Vec::new();
             let mut last_tail = String::new();
             let mut more = false;
-            for entry in logs
+            // Bounded like the table's read: at most LOG_READ_BUDGET events
+            // looked at, then the page ends where the reading did.
+            for (read, entry) in logs
                 .range::<&[u8]>(start.as_slice()..end.as_slice())
                 .or_unavailable()?
                 .rev()
+                .enumerate()
             {
                 let (log_key, value) = entry.or_unavailable()?;
+                if read == LOG_READ_BUDGET.max(limit + 1) {
+                    more = true;
+                    break;
+                }
+                let tail = || String::from_utf8_lossy(&log_key.value()[start.len()..]).into_owned();
                 let event: LogEvent = from_json(value.value(), "a stored log event")?;
                 let wanted = query.service.as_ref().is_none_or(|s| &event.service == s)
                     && query.min_level.is_none_or(|level| event.level >= level);
                 if !wanted {
+                    last_tail = tail();
                     continue;
                 }
                 if items.len() == limit {
                     more = true;
                     break;
                 }
-                last_tail = String::from_utf8_lossy(&log_key.value()[start.len()..]).into_owned();
+                last_tail = tail();
                 items.push(event);
             }
             let next = more.then(|| encode_cursor(&last_tail));
