@@ -1,5 +1,5 @@
 use super::*;
-use crate::testing::{november, world};
+use crate::testing::{november, world, World};
 use std::collections::HashSet;
 
 fn long_ago() -> DateTime<Utc> {
@@ -145,4 +145,77 @@ async fn leased_and_recently_touched_transfers_are_not_requeued() {
 
     assert_eq!(report.requeued, 1);
     assert_eq!(world.queued(), vec![stale.id]);
+}
+
+/// A due connection of `world`'s tenant, every five minutes, whose source
+/// system is not stored (its poll ends at once, in words); stored.
+async fn due_connection(world: &World, name: &str) -> Connection {
+    use crate::model::{ConnectionId, DocumentKind, Entity, Scope, SystemId};
+    let connection = Connection {
+        id: ConnectionId::generate(),
+        tenant: world.tenant.clone(),
+        name: name.into(),
+        source: SystemId::generate(),
+        target: SystemId::generate(),
+        entity: Entity::Orders,
+        allowed_states: vec!["paid".into()],
+        document: DocumentKind::DraftInvoice,
+        documents: Default::default(),
+        schedule: Some("*/5 * * * *".into()),
+        active: true,
+        scope: Scope::default(),
+        next_run_at: Some(november() - chrono::Duration::minutes(1)),
+        cursor: None,
+        last_run: RunOutcome::default(),
+        created_at: long_ago(),
+        updated_at: long_ago(),
+    };
+    world.ferry.store.put_connection(&connection).await.unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn a_store_error_on_one_connection_does_not_end_the_pass_for_the_others() {
+    use crate::store::counting::CountingStore;
+    use std::sync::Arc;
+    let mut world = world().await;
+    let store = Arc::new(CountingStore::new(world.ferry.store.clone()));
+    world.ferry.store = store.clone();
+    let connections = [
+        due_connection(&world, "Shop A").await,
+        due_connection(&world, "Shop B").await,
+    ];
+    // The first claim's read fails; the other connection's poll goes on.
+    store.fail_next("get_connection", 1);
+
+    let mut report = TickReport::default();
+    poll_due(&world.ferry, &mut report)
+        .await
+        .expect("the pass ends without an error");
+
+    assert_eq!((report.polled, report.poll_errors), (2, 2), "{report:?}");
+    let mut polled = 0;
+    let mut left_due = 0;
+    for connection in &connections {
+        let stored = world
+            .ferry
+            .store
+            .get_connection(&connection.tenant, &connection.id)
+            .await
+            .unwrap()
+            .unwrap();
+        match stored.last_run.error.as_deref() {
+            Some(reason) => {
+                assert_eq!(reason, "the connection's source system was removed");
+                assert!(stored.next_run_at > Some(november()));
+                polled += 1;
+            }
+            None => {
+                // Not claimed: still due, so the next pass polls it.
+                assert_eq!(stored.next_run_at, connection.next_run_at);
+                left_due += 1;
+            }
+        }
+    }
+    assert_eq!((polled, left_due), (1, 1));
 }
