@@ -16,9 +16,11 @@
 //!   never a scan), each through [`flows::poll`], several at a time.
 //! - Each poll and each health check is one unit of work: a panic in one
 //!   (a bug) fails that one alone (a poll in words, as its last run; see
-//!   `crate::panic_guard`), and the pass goes on with the others; a health
-//!   check is also bounded in time, and one that fails on the store is
-//!   counted (`health_errors`) while the others go on.
+//!   `crate::panic_guard`), and the pass goes on with the others. Both are
+//!   bounded in time (a health check by its timeout, a poll by its
+//!   [`Budget`]: every page of the source within `page_timeout`), and one
+//!   that fails on the store is counted (`health_errors`, `poll_errors`)
+//!   while the others go on.
 //!
 //! The sweep and the health re-check look at every tenant, so the
 //! once-a-minute pass ([`scheduled_tick`]) runs them only every
