@@ -325,8 +325,9 @@ async fn release_lease(ferry: &Ferry, listed: &ferry::model::Transfer) {
     }
 }
 
-/// The in-process transfer-worker: takes messages off the queue and
-/// delivers up to `workers` at a time. A message that could not be handled
+/// The in-process transfer-worker: takes messages off the queue (tenants
+/// in turn, see `ferry::queue::memory`) and delivers up to `workers` at a
+/// time. A message that could not be handled
 /// (storage unavailable) is put back with a short delay, as SQS would.
 async fn deliver_forever(
     ferry: Ferry,
@@ -337,15 +338,22 @@ async fn deliver_forever(
     let slots = Arc::new(Semaphore::new(workers));
     let mut running = JoinSet::new();
     loop {
+        // A free slot first, then the message: the queue picks whose turn it
+        // is when a worker can start on it, so a tenant that sends while
+        // every slot is busy is next, not behind a message already taken.
+        let slot = tokio::select! {
+            _ = until_stopped(&mut stopped) => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         let message = tokio::select! {
             _ = until_stopped(&mut stopped) => break,
             message = receiver.recv() => match message {
                 Some(message) => message,
                 None => break,
             },
-        };
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
         };
         let ferry = ferry.clone();
         running.spawn(async move {

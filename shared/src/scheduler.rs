@@ -16,9 +16,11 @@
 //!   never a scan), each through [`flows::poll`], several at a time.
 //! - Each poll and each health check is one unit of work: a panic in one
 //!   (a bug) fails that one alone (a poll in words, as its last run; see
-//!   `crate::panic_guard`), and the pass goes on with the others; a health
-//!   check is also bounded in time, and one that fails on the store is
-//!   counted (`health_errors`) while the others go on.
+//!   `crate::panic_guard`), and the pass goes on with the others. Both are
+//!   bounded in time (a health check by its timeout, a poll by its
+//!   [`Budget`]: every page of the source within `page_timeout`), and one
+//!   that fails on the store is counted (`health_errors`, `poll_errors`)
+//!   while the others go on.
 //!
 //! The sweep and the health re-check look at every tenant, so the
 //! once-a-minute pass ([`scheduled_tick`]) runs them only every
@@ -119,21 +121,44 @@ pub async fn scheduled_tick(
 
 /// Polls every due connection once, a few at a time.
 pub async fn poll_due(ferry: &Ferry, report: &mut TickReport) -> Result<(), StoreError> {
+    poll_due_within(ferry, report, Budget::default()).await
+}
+
+/// [`poll_due`] with each poll held to `budget`: a source that does not
+/// answer stops its own poll after `budget.page_timeout` (see
+/// `crate::pipeline::poll`), and a store error on one connection is
+/// counted as that poll's error while the others go on. Only the list of
+/// due connections failing to load fails the pass.
+pub async fn poll_due_within(
+    ferry: &Ferry,
+    report: &mut TickReport,
+    budget: Budget,
+) -> Result<(), StoreError> {
     let now = ferry.clock.now();
     let due = ferry.store.due_connections(now, DUE_PER_PASS).await?;
     let mut polls = futures::stream::iter(due)
         .map(|connection| async move {
-            let Some(connection) = claim(ferry, &connection).await? else {
-                return Ok(None);
+            let polled = async {
+                let Some(claimed) = claim(ferry, &connection).await? else {
+                    return Ok(None);
+                };
+                flows::poll(ferry, &claimed, None, budget).await.map(Some)
             };
-            flows::poll(ferry, &connection, None, Budget::default())
-                .await
-                .map(Some)
+            (connection.id.clone(), polled.await)
         })
         .buffer_unordered(POLLS_AT_ONCE);
-    while let Some(polled) = polls.next().await {
-        let Some(outcome) = polled? else {
-            continue;
+    while let Some((connection, polled)) = polls.next().await {
+        let outcome = match polled {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => continue,
+            Err(e) => {
+                // Its next run was not moved on, or its outcome not kept:
+                // the next pass polls it again.
+                tracing::warn!(error = %e, connection = %connection, "poll not finished");
+                report.polled += 1;
+                report.poll_errors += 1;
+                continue;
+            }
         };
         report.polled += 1;
         report.records_found += outcome.records_found;

@@ -14,9 +14,11 @@ use ferry::connectors::Connectors;
 use ferry::health;
 use ferry::mail::outbox::OutboxMailer;
 use ferry::model::{
-    CredentialHealth, HealthStatus, Scope, System, SystemId, SystemKind, Tenant, TenantId,
+    Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus, RunOutcome,
+    Scope, System, SystemId, SystemKind, Tenant, TenantId,
 };
 use ferry::queue::memory::MemoryQueue;
+use ferry::scheduler::{self, TickReport};
 use ferry::seal::Sealer;
 use ferry::store::embedded::EmbeddedStore;
 use ferry::{Ferry, Limits};
@@ -275,4 +277,82 @@ fn webhook_intake_has_its_own_reserved_concurrency_in_the_template() {
             && function.contains("!Ref WebhookIntakeConcurrency"),
         "{function}"
     );
+}
+
+/// A due connection of `tenant`, every five minutes, whose source system is
+/// not stored (its poll ends at once, in words); stored.
+async fn due_connection(ferry: &Ferry, tenant: &TenantId, name: &str) -> Connection {
+    let now = chrono::Utc::now();
+    let connection = Connection {
+        id: ConnectionId::generate(),
+        tenant: tenant.clone(),
+        name: name.into(),
+        source: SystemId::generate(),
+        target: SystemId::generate(),
+        entity: Entity::Orders,
+        allowed_states: vec!["paid".into()],
+        document: DocumentKind::DraftInvoice,
+        documents: Default::default(),
+        schedule: Some("*/5 * * * *".into()),
+        active: true,
+        scope: Scope::default(),
+        next_run_at: Some(now - chrono::Duration::minutes(1)),
+        cursor: None,
+        last_run: RunOutcome::default(),
+        created_at: now - chrono::Duration::minutes(30),
+        updated_at: now - chrono::Duration::minutes(30),
+    };
+    ferry.store.put_connection(&connection).await.unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn a_store_error_on_one_connection_does_not_end_the_poll_pass_for_the_others() {
+    let store = Arc::new(CountingStore::new(Arc::new(
+        EmbeddedStore::temporary().unwrap(),
+    )));
+    let ferry = ferry(store.clone());
+    let tenant = Tenant {
+        id: TenantId::generate(),
+        name: "Two shops".into(),
+        email: "owner@example.com".into(),
+        time_zone: "UTC".into(),
+        created_at: chrono::Utc::now(),
+    };
+    ferry.store.create_tenant(&tenant).await.unwrap();
+    let connections = [
+        due_connection(&ferry, &tenant.id, "Shop A").await,
+        due_connection(&ferry, &tenant.id, "Shop B").await,
+    ];
+    // The first claim's read fails; the other connection's poll goes on.
+    store.fail_next("get_connection", 1);
+
+    let mut report = TickReport::default();
+    scheduler::poll_due(&ferry, &mut report)
+        .await
+        .expect("the pass ends without an error");
+
+    assert_eq!((report.polled, report.poll_errors), (2, 2), "{report:?}");
+    let (mut polled, mut left_due) = (0, 0);
+    for connection in &connections {
+        let stored = ferry
+            .store
+            .get_connection(&connection.tenant, &connection.id)
+            .await
+            .unwrap()
+            .unwrap();
+        match stored.last_run.error.as_deref() {
+            Some(reason) => {
+                assert_eq!(reason, "the connection's source system was removed");
+                assert!(stored.next_run_at > connection.next_run_at);
+                polled += 1;
+            }
+            None => {
+                // Not claimed: still due, so the next pass polls it.
+                assert_eq!(stored.next_run_at, connection.next_run_at);
+                left_due += 1;
+            }
+        }
+    }
+    assert_eq!((polled, left_due), (1, 1));
 }

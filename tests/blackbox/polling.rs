@@ -644,3 +644,73 @@ async fn orders_dated_at_the_ends_of_the_calendar_fail_alone_and_the_poll_comple
     assert_eq!(ledger.draft_invoices().len(), 2);
     tenant.running.stop().await;
 }
+
+/// Two connections due in one scheduler pass, one of them reading a shop
+/// that takes the connection and never answers: that poll stops at its
+/// page timeout with the reason in words, and the other is polled and its
+/// orders found in the same pass. (Without the bound the silent shop holds
+/// the pass until the HTTP client's own 10 s timeout: 9–10 s measured.)
+#[tokio::test]
+async fn a_source_that_never_answers_does_not_hold_up_the_other_polls_of_a_pass() {
+    let tenant = Tenant::start("poll-silent").await;
+    let (shop, _ledger, answering) = tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
+    let (_other_shop, _other_ledger, silent) =
+        tenant.shopify_into_economic_id(json!("*/5 * * * *")).await;
+    shop.add_orders(2);
+    // Takes every connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let ferry = &tenant.running.ferry;
+    let silent_connection = tenant.connection(&silent).await;
+    let mut source = ferry
+        .store
+        .get_system(&silent_connection.tenant, &silent_connection.source)
+        .await
+        .unwrap()
+        .unwrap();
+    source.config.insert("base_url".into(), json!(silent_url));
+    ferry.store.put_system(&source).await.unwrap();
+    for id in [&answering, &silent] {
+        let mut due = tenant.connection(id).await;
+        due.next_run_at = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
+        ferry.store.put_connection(&due).await.unwrap();
+    }
+
+    let budget = Budget {
+        page_timeout: Duration::from_millis(500),
+        ..Budget::default()
+    };
+    let started = std::time::Instant::now();
+    let mut report = ferry::scheduler::TickReport::default();
+    ferry::scheduler::poll_due_within(ferry, &mut report, budget)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the pass took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (report.polled, report.records_found, report.poll_errors),
+        (2, 2, 1),
+        "{report:?}"
+    );
+    let answered = tenant.connection(&answering).await;
+    assert_eq!(answered.last_run.records_found, 2);
+    assert_eq!(answered.last_run.error, None);
+    let stopped = tenant.connection(&silent).await;
+    assert_eq!(
+        stopped.last_run.error.as_deref(),
+        Some("the source did not answer within 0.5 s; Ferry reads from the same place at the next poll")
+    );
+    assert!(
+        stopped.next_run_at.is_some(),
+        "polled again at its next run"
+    );
+}

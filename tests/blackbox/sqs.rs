@@ -3,7 +3,7 @@
 //! delays that hold a message back. (emulator)
 
 use crate::emulator;
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use ferry::model::{TenantId, TransferId};
 use ferry::queue::sqs::{parse_message, SqsQueue};
 use ferry::queue::{Queue, TransferMessage};
@@ -172,5 +172,56 @@ async fn sqs_sending_to_a_missing_queue_is_an_error() {
     assert!(
         error.to_string().contains("SQS did not take the message"),
         "{error}"
+    );
+}
+
+/// Fair queues: every message names its tenant as `MessageGroupId`, which
+/// the standard queue takes (no FIFO needed) and hands back.
+#[tokio::test]
+async fn sqs_each_transfer_is_sent_with_its_tenant_as_message_group() {
+    let client = aws_sdk_sqs::Client::new(&emulator::aws_config().await);
+    let url = queue_with_dlq(&client).await;
+    let queue = SqsQueue::new(client.clone(), url.clone());
+    let other = TransferMessage {
+        tenant: TenantId::parse("t_other").unwrap(),
+        transfer: TransferId::parse("tr_b").unwrap(),
+    };
+
+    queue
+        .enqueue(&message("tr_a"), Duration::ZERO)
+        .await
+        .unwrap();
+    queue.enqueue(&other, Duration::ZERO).await.unwrap();
+
+    let received = client
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    let mut groups: Vec<(String, String)> = received
+        .iter()
+        .map(|m| {
+            let body = parse_message(m.body.as_deref().unwrap_or_default()).unwrap();
+            let group = m
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId))
+                .cloned()
+                .unwrap_or_default();
+            (body.transfer.as_str().to_string(), group)
+        })
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        vec![
+            ("tr_a".to_string(), "t_sqs".to_string()),
+            ("tr_b".to_string(), "t_other".to_string()),
+        ]
     );
 }

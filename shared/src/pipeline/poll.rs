@@ -12,6 +12,12 @@
 //! - a page is tried again after a 429 (waiting its `Retry-After`), a 5xx
 //!   or no answer; a saved page position the source no longer takes starts
 //!   the pass again from its beginning, once;
+//! - every call to the source is bounded twice: each request by the HTTP
+//!   client's own timeout (10 s, `crate::connectors::http`), and opening the
+//!   source or reading one page, its tries and waits included, by
+//!   [`Budget::page_timeout`]; so a poll ends within about `max_time` plus
+//!   one `page_timeout` however the source behaves (no new page is started
+//!   after `max_time`);
 //! - the cursor moves only after a page is recorded. A pass stopped
 //!   half-way (page budget, time budget, an error) keeps the next page in
 //!   the cursor and the next poll resumes there;
@@ -41,6 +47,10 @@ pub struct Budget {
     pub max_pages: usize,
     /// No new page is started after this long.
     pub max_time: Duration,
+    /// The longest wait for the source to be opened or to hand over one
+    /// page (its tries and `Retry-After` waits included); past it the poll
+    /// stops with an error and the next one starts from the same page.
+    pub page_timeout: Duration,
 }
 
 impl Default for Budget {
@@ -48,8 +58,17 @@ impl Default for Budget {
         Self {
             max_pages: 20,
             max_time: Duration::from_secs(240),
+            page_timeout: Duration::from_secs(60),
         }
     }
+}
+
+/// Why a poll stopped when the source did not answer in time, in words.
+fn no_answer_within(wait: Duration) -> String {
+    format!(
+        "the source did not answer within {} s; Ferry reads from the same place at the next poll",
+        wait.as_secs_f64()
+    )
 }
 
 /// What one poll did; also what `POST /connections/{id}/sync` answers.
@@ -169,7 +188,12 @@ async fn run_unguarded<P: Pass>(
     match source_system(ferry, connection).await? {
         Err(reason) => outcome.error = Some(reason),
         Ok((system, credentials)) => {
-            match pass.open(ferry, connection, &system, &credentials).await? {
+            let open = pass.open(ferry, connection, &system, &credentials);
+            let opened = match tokio::time::timeout(budget.page_timeout, open).await {
+                Ok(opened) => opened?,
+                Err(_) => Err(no_answer_within(budget.page_timeout)),
+            };
+            match opened {
                 Err(reason) => outcome.error = Some(reason),
                 Ok(()) => {
                     read_pages(
@@ -218,16 +242,20 @@ async fn read_pages<P: Pass>(
         if outcome.pages >= budget.max_pages || started.elapsed() >= budget.max_time {
             return Ok(());
         }
-        let page = match fetch(ferry, pass).await {
-            Ok(page) => page,
+        let page = match tokio::time::timeout(budget.page_timeout, fetch(ferry, pass)).await {
+            Err(_) => {
+                outcome.error = Some(no_answer_within(budget.page_timeout));
+                return Ok(());
+            }
+            Ok(Ok(page)) => page,
             // A saved page position the source no longer takes: read the
             // pass again from its start, once.
-            Err(ConnectorError::Permanent { .. }) if pass.page().is_some() && !restarted => {
+            Ok(Err(ConnectorError::Permanent { .. })) if pass.page().is_some() && !restarted => {
                 restarted = true;
                 *pass.page() = None;
                 continue;
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 if let ConnectorError::Unauthorized { message } = &e {
                     health::refused(ferry, system, message).await?;
                 }

@@ -1,6 +1,18 @@
 //! The queue on AWS: an SQS standard queue, and its dead-letter queue (both
 //! set up in the SAM template) read back by [`SqsDeadLetters`]. A message
 //! body is the JSON of [`TransferMessage`].
+//!
+//! Every message is sent with its tenant as `MessageGroupId`. On a standard
+//! queue that turns on SQS *fair queues*: when one tenant has a backlog (a
+//! disproportionate share of the messages in flight, or of the consumers'
+//! time), SQS hands out other tenants' messages first, so their dwell time
+//! stays low; the busy tenant's messages still go out, in parallel, as
+//! capacity allows. No setting on the queue or the consumer is needed, and
+//! a standard queue keeps its delays per message (FIFO queues have none).
+//! Source: Amazon SQS Developer Guide, "Amazon SQS fair queues" and "How
+//! Amazon SQS fair queues work",
+//! <https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues.html>
+//! (read 2026-12-03); see docs/RELIABILITY.md for what it does not cover.
 
 use super::{DeadLetter, DeadLetters, Queue, QueueError, TransferMessage};
 use async_trait::async_trait;
@@ -56,6 +68,7 @@ impl Queue for SqsQueue {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
+            .message_group_id(message.tenant.as_str())
             .delay_seconds(delay_seconds(delay))
             .send()
             .await
