@@ -10,6 +10,15 @@ use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The transfer worker's function timeout on AWS (`Timeout` of
+/// `TransferWorkerFunction` in `infra/template.yaml`): no delivery runs
+/// longer, because the function is stopped there.
+pub const WORKER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a lease adds to [`WORKER_TIMEOUT`]: a lease outlasts any delivery,
+/// so a worker still sending never sees another take its transfer over.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(30);
+
 /// Tunable limits. The defaults are the production values; tests shorten
 /// the waits.
 #[derive(Debug, Clone)]
@@ -22,7 +31,9 @@ pub struct Limits {
     pub retry_base: Duration,
     /// Longest back-off.
     pub retry_cap: Duration,
-    /// How long a worker holds a transfer it is delivering.
+    /// How long a worker holds a transfer it is delivering: longer than any
+    /// delivery ([`WORKER_TIMEOUT`] + [`LEASE_MARGIN`]), and renewed just
+    /// before the document is made (`crate::pipeline::lease`).
     pub lease: Duration,
     /// How long log events are kept.
     pub log_ttl: Duration,
@@ -38,7 +49,7 @@ impl Default for Limits {
             max_attempts: 5,
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(900),
-            lease: Duration::from_secs(60),
+            lease: WORKER_TIMEOUT.saturating_add(LEASE_MARGIN),
             log_ttl: Duration::from_secs(30 * 24 * 3600),
             unhealthy_retry: Duration::from_secs(300),
         }
@@ -83,5 +94,46 @@ impl Ferry {
     /// `/webhooks/{id}` path.
     pub fn webhook_base(&self) -> &str {
         self.webhook_base.as_deref().unwrap_or(&self.public_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first `Key: <number>` after the line `  Resource:` in the
+    /// template's text.
+    fn template_number(template: &str, resource: &str, key: &str) -> u64 {
+        let mut lines = template
+            .lines()
+            .skip_while(|line| line.trim_end() != format!("  {resource}:"));
+        let line = lines
+            .find(|line| line.trim_start().starts_with(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("{resource} has no {key} in the template"));
+        let value = line.trim_start()[key.len() + 1..].trim();
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("{resource}.{key} is not a number: {value}"))
+    }
+
+    #[test]
+    fn a_lease_outlasts_the_worker_and_the_queue_hides_a_message_as_long() {
+        let template = include_str!("../../infra/template.yaml");
+        let timeout = template_number(template, "TransferWorkerFunction", "Timeout");
+        let visibility = template_number(template, "TransferQueue", "VisibilityTimeout");
+        assert_eq!(
+            Duration::from_secs(timeout),
+            WORKER_TIMEOUT,
+            "WORKER_TIMEOUT is the worker function's Timeout"
+        );
+        assert!(
+            visibility >= timeout,
+            "the queue hides a message ({visibility} s) at least as long as a worker runs ({timeout} s)"
+        );
+        let lease = Limits::default().lease;
+        assert!(
+            lease > WORKER_TIMEOUT,
+            "the lease ({lease:?}) outlasts any delivery ({WORKER_TIMEOUT:?})"
+        );
     }
 }

@@ -17,8 +17,8 @@
 //! ferry-local has no dead letters (see `crate::queue`).
 
 use crate::app::Ferry;
-use crate::model::{Level, Transfer, TransferStatus, UsageDelta};
-use crate::pipeline::events;
+use crate::model::{Transfer, TransferStatus};
+use crate::pipeline::settle;
 use crate::queue::sqs::parse_message;
 use crate::queue::{DeadLetter, DeadLetters, QueueError, TransferMessage};
 use crate::store::StoreError;
@@ -34,8 +34,6 @@ const PER_RECEIVE: usize = 10;
 const TIME_PER_PASS: Duration = Duration::from_secs(20);
 /// Version conflicts tolerated on one transfer before leaving its message.
 const MAX_RACES: usize = 8;
-/// The Logs screen files these under the worker: it is where deliveries end.
-const SERVICE: &str = "transfer-worker";
 /// The last reason when the transfer has none: the worker stopped (or its
 /// storage did not answer) before it could note one.
 const NO_REASON: &str =
@@ -151,42 +149,13 @@ async fn settle(ferry: &Ferry, message: &TransferMessage, tries: u32) -> Result<
             return Ok(Fate::Left);
         }
         let reason = gave_up(&transfer, tries);
-        // Refused only when no longer pending, which was just checked.
-        let Ok(failed) = transfer.failed(&reason, now) else {
-            return Ok(Fate::Dropped);
-        };
-        let usage = UsageDelta {
-            errors: 1,
-            ..UsageDelta::default()
-        };
-        match ferry
-            .store
-            .update_transfer(&failed, transfer.version, usage)
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(tenant = %transfer.tenant, transfer = %transfer.id, %reason,
-                    "dead letter: transfer failed");
-                let record = match transfer.source_ref.as_str() {
-                    "" => "a record".to_owned(),
-                    number => format!("order {number}"),
-                };
-                events::log(
-                    ferry,
-                    &transfer.tenant,
-                    SERVICE,
-                    Level::Error,
-                    format!("{record} failed: {reason}"),
-                    Some(&transfer.connection),
-                    Some(&transfer.id),
-                )
-                .await;
-                return Ok(Fate::Failed);
-            }
-            // Someone wrote it meanwhile: look again.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
+        let subject = crate::flows::of(transfer.entity).subject(&transfer);
+        if settle::settle(ferry, &transfer, TransferStatus::Failed, &reason, &subject).await? {
+            tracing::info!(tenant = %transfer.tenant, transfer = %transfer.id,
+                "dead letter: transfer failed");
+            return Ok(Fate::Failed);
         }
+        // Written meanwhile: look again.
     }
     Ok(Fate::Left)
 }

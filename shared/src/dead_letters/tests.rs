@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{LogEvent, Payload, TenantId, TransferId};
+use crate::model::{Level, LogEvent, Payload, TenantId, TransferId, UsageDelta};
 use crate::store::LogQuery;
 use crate::testing::{november, world, World};
 use async_trait::async_trait;

@@ -210,6 +210,20 @@ impl Transfer {
         Ok(next)
     }
 
+    /// The worker that claimed the transfer holds it on, until `now + lease`,
+    /// just before it makes the document. Written with the version the
+    /// worker holds, so it only succeeds while no one else took it over
+    /// (even when the lease ran out meanwhile).
+    pub fn renewed(&self, now: DateTime<Utc>, lease: Duration) -> Result<Self, Refused> {
+        self.require(&[TransferStatus::Pending])?;
+        if self.lease_until.is_none() {
+            return Err(Refused::NotLeased);
+        }
+        let mut next = self.next(now);
+        next.lease_until = Some(now + chrono::Duration::from_std(lease).unwrap_or_default());
+        Ok(next)
+    }
+
     /// Stays pending with the reason it waits (a transient failure, the
     /// quota, unhealthy credentials) and without a lease.
     pub fn waiting(&self, reason: &str, now: DateTime<Utc>) -> Result<Self, Refused> {
@@ -448,11 +462,12 @@ mod tests {
 
     type Transition = fn(&Transfer) -> Result<Transfer, Refused>;
 
-    fn transitions() -> [(&'static str, Transition); 11] {
+    fn transitions() -> [(&'static str, Transition); 12] {
         [
             ("refreshed", |t| t.refreshed(arrival(2), now())),
             ("replaced", |t| Ok(t.replaced(arrival(2), now()))),
             ("claimed", |t| t.claimed(now(), LEASE)),
+            ("renewed", |t| t.renewed(now(), LEASE)),
             ("waiting", |t| t.waiting("wait", now())),
             ("waiting_for_credentials", |t| {
                 t.waiting_for_credentials("wait", now())
@@ -478,11 +493,12 @@ mod tests {
         let idle = Err(Refused::NotLeased);
         // Columns: the states of `states()`, in order.
         #[rustfmt::skip]
-        let table: [(&str, [Result<TransferStatus, Refused>; 6]); 11] = [
+        let table: [(&str, [Result<TransferStatus, Refused>; 6]); 12] = [
             //                          pending       leased        lease run out  delivered        failed           skipped
             ("refreshed",               [to(Pending), to(Pending),  to(Pending),   not(Delivered),  to(Pending),     to(Pending)]),
             ("replaced",                [to(Pending), to(Pending),  to(Pending),   to(Pending),     to(Pending),     to(Pending)]),
             ("claimed",                 [to(Pending), leased,       to(Pending),   not(Delivered),  not(Failed),     not(Skipped)]),
+            ("renewed",                 [idle,        to(Pending),  to(Pending),   not(Delivered),  not(Failed),     not(Skipped)]),
             ("waiting",                 [to(Pending), to(Pending),  to(Pending),   not(Delivered),  not(Failed),     not(Skipped)]),
             ("waiting_for_credentials", [idle,        to(Pending),  to(Pending),   not(Delivered),  not(Failed),     not(Skipped)]),
             ("delivered",               [to(Delivered), to(Delivered), to(Delivered), not(Delivered), to(Delivered), to(Delivered)]),
@@ -565,6 +581,22 @@ mod tests {
         assert_eq!(waiting.reason.as_deref(), Some("slow"));
         let credentials = claimed.waiting_for_credentials("401", now()).unwrap();
         assert_eq!((credentials.attempts, credentials.lease_until), (2, None));
+    }
+
+    #[test]
+    fn a_renewal_moves_only_the_lease_on_even_after_it_ran_out() {
+        let ran_out = state("lease run out");
+        let later = now() + chrono::Duration::seconds(5);
+        let renewed = ran_out.renewed(later, LEASE).unwrap();
+        assert_eq!(
+            renewed,
+            Transfer {
+                lease_until: Some(later + chrono::Duration::seconds(60)),
+                updated_at: later,
+                version: ran_out.version + 1,
+                ..ran_out
+            }
+        );
     }
 
     #[test]

@@ -7,13 +7,19 @@
 //!
 //! Exactly once rests on three things:
 //! - a worker *claims* a transfer ([`Transfer::claimed`]: attempts + 1, a
-//!   lease) with a compare-and-swap before it calls the target, so two
-//!   workers never deliver the same transfer at the same time;
+//!   lease longer than any delivery runs) with a compare-and-swap before it
+//!   calls the target, and renews it right before the target makes the
+//!   document ([`super::lease`]), so two workers never deliver the same
+//!   transfer at the same time, even when a target is slower than a lease;
 //! - a flow's [`Delivery::send`] asks the target for what it already holds
 //!   for the record before making anything, so a retry after a crash
 //!   between "made in the target" and "transfer recorded" links it instead
 //!   of making a second;
 //! - every other message about a transfer that is no longer pending is a no-op.
+//!
+//! No worker waits long: a wait the remote asks for (`Retry-After`) beyond
+//! the pacer's short hold sends the message back to the queue with that
+//! delay (at most [`LONGEST_DELAY`]) and frees the transfer.
 //!
 //! Every change of the transfer is one of its transitions
 //! (`model::transfer`); a transition refused here means the transfer moved
@@ -23,6 +29,7 @@
 
 use super::events;
 use super::flow::{Decision, Delivery, Flow, FlowOf, Sent};
+use super::lease::{Lease, Lost};
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
 use crate::health;
@@ -60,8 +67,11 @@ pub enum WorkerError {
     Queue(#[from] QueueError),
 }
 
-const SERVICE: &str = "transfer-worker";
 const MAX_RACES: usize = 8;
+/// The longest delay of a message sent back to the queue (SQS allows 15
+/// minutes). A longer wait (a remote's `Retry-After` of an hour) comes
+/// back after this and, still held back by the pacer, goes back again.
+const LONGEST_DELAY: Duration = Duration::from_secs(900);
 
 fn too_many_races() -> StoreError {
     StoreError::Unavailable("too many concurrent writes to one transfer".into())
@@ -101,10 +111,6 @@ async fn fail_after_panic(
     flow_of: FlowOf,
     panicked: &crate::panic_guard::Panicked,
 ) -> Result<Outcome, WorkerError> {
-    let reason = format!(
-        "Ferry hit an internal error on this order ({panicked}); it was not delivered — retry \
-         it or contact support"
-    );
     for _ in 0..MAX_RACES {
         let Some(transfer) = ferry
             .store
@@ -117,6 +123,11 @@ async fn fail_after_panic(
             return Ok(Outcome::NothingToDo);
         }
         let flow = flow_of(transfer.entity);
+        let reason = format!(
+            "Ferry hit an internal error on {} ({panicked}); it was not delivered — retry it \
+             or contact support",
+            flow.subject(&transfer)
+        );
         if settle(ferry, flow, &transfer, TransferStatus::Failed, &reason).await? {
             return Ok(Outcome::Failed(reason));
         }
@@ -145,8 +156,7 @@ async fn process_in_span(
         let now = ferry.clock.now();
         if let Some(until) = transfer.lease_until.filter(|until| *until > now) {
             // Another worker is delivering it; look again when its lease ends.
-            let after = (until - now).to_std().unwrap_or_default();
-            requeue(ferry, message, after).await?;
+            let after = requeue(ferry, message, (until - now).to_std().unwrap_or_default()).await?;
             return Ok(Outcome::Retrying {
                 reason: "another worker is delivering it".into(),
                 after,
@@ -223,7 +233,22 @@ async fn deliver(
         Err(e) => return Err(e.into()),
     }
 
-    match delivery.send().await {
+    let lease = Lease::new(ferry, claimed);
+    let sent = delivery.send(&lease).await;
+    let (claimed, lost) = lease.into_parts();
+    if sent.is_err() {
+        match lost {
+            // Nothing was made; another worker holds the transfer now, or
+            // settled it: look again.
+            Some(Lost::TakenOver) => {
+                tracing::info!("lease lost before the document was made; looking again");
+                return Ok(None);
+            }
+            Some(Lost::Store(e)) => return Err(e.into()),
+            None => {}
+        }
+    }
+    match sent {
         Ok(sent) => {
             if !record_delivered(ferry, claimed, &sent, delivery.newer_data_goes_again()).await? {
                 // Newer data of the record is pending and enqueued: it goes next.
@@ -317,7 +342,7 @@ async fn record_delivered(
                     events::log(
                         ferry,
                         &done.tenant,
-                        SERVICE,
+                        super::settle::SERVICE,
                         Level::Warn,
                         format!("delivered as {number} with a warning: {warning}"),
                         Some(&done.connection),
@@ -343,7 +368,8 @@ async fn record_delivered(
     Err(too_many_races().into())
 }
 
-/// Ends a transfer as skipped or failed. `false` if a race was lost.
+/// Ends a transfer as skipped or failed, named as its flow names it.
+/// `false` if a race was lost.
 async fn settle(
     ferry: &Ferry,
     flow: &dyn Flow,
@@ -351,44 +377,8 @@ async fn settle(
     status: TransferStatus,
     reason: &str,
 ) -> Result<bool, StoreError> {
-    let now = ferry.clock.now();
-    let next = match status {
-        TransferStatus::Failed => transfer.failed(reason, now),
-        _ => transfer.skipped(reason, now),
-    };
-    // Refused only when no longer pending: a race lost.
-    let Ok(done) = next else {
-        return Ok(false);
-    };
-    let usage = UsageDelta {
-        errors: u64::from(status == TransferStatus::Failed),
-        ..UsageDelta::default()
-    };
-    match ferry
-        .store
-        .update_transfer(&done, transfer.version, usage)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Ok(false),
-        Err(e) => return Err(e),
-    }
-    let (level, verb) = match status {
-        TransferStatus::Failed => (Level::Error, "failed"),
-        _ => (Level::Info, "skipped"),
-    };
-    tracing::info!(status = status.as_str(), reason, "transfer settled");
-    events::log(
-        ferry,
-        &transfer.tenant,
-        SERVICE,
-        level,
-        format!("{} {verb}: {reason}", flow.subject(transfer)),
-        Some(&transfer.connection),
-        Some(&transfer.id),
-    )
-    .await;
-    Ok(true)
+    let subject = flow.subject(transfer);
+    super::settle::settle(ferry, transfer, status, reason, &subject).await
 }
 
 /// Writes `waiting`, the next state of `transfer` (pending, with the reason
@@ -415,14 +405,18 @@ async fn wait_and_requeue(
         Err(StoreError::Conflict) => return Ok(None),
         Err(e) => return Err(e.into()),
     }
-    requeue(ferry, message, after).await?;
+    let after = requeue(ferry, message, after).await?;
     Ok(Some(Outcome::Retrying { reason, after }))
 }
 
+/// Enqueues the message again, visible after `after` but at most
+/// [`LONGEST_DELAY`]; the delay used.
 async fn requeue(
     ferry: &Ferry,
     message: &TransferMessage,
     after: Duration,
-) -> Result<(), QueueError> {
-    ferry.queue.enqueue(message, after).await
+) -> Result<Duration, QueueError> {
+    let after = after.min(LONGEST_DELAY);
+    ferry.queue.enqueue(message, after).await?;
+    Ok(after)
 }

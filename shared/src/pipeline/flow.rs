@@ -6,7 +6,8 @@
 //!   systems, the record itself) and say skip, fail, wait or deliver;
 //! - [`Delivery::send`]: call the target, finding what it already holds
 //!   for the record before making anything (so a retry links, never
-//!   duplicates), and say what was sent and what it counts;
+//!   duplicates), renewing the worker's [`Hold`] right before it makes
+//!   something, and say what was sent and what it counts;
 //! - [`Flow::poll`]: its side of a poll ([`super::poll::Pass`]: cursor,
 //!   page, record), run by the one poller;
 //! - [`Flow::subject`] and [`Flow::target_word`]: how the Logs screen names
@@ -69,8 +70,10 @@ pub trait Delivery: Send + Sync {
     /// The system called; a refusal of its credentials marks it unhealthy.
     fn target_system(&self) -> &System;
     /// Calls the target: what it holds for the record already, or what was
-    /// made now. The transfer is claimed while this runs.
-    async fn send(&self) -> Result<Sent, ConnectorError>;
+    /// made now. The transfer is claimed while this runs; a delivery that
+    /// makes something calls [`Hold::renew`] right before, and makes
+    /// nothing when it fails.
+    async fn send(&self, hold: &dyn Hold) -> Result<Sent, ConnectorError>;
     /// After the transfer was recorded as delivered: what else the flow
     /// remembers (the catalogue: the fingerprint of what was sent).
     async fn remember(&self, _ferry: &Ferry) -> Result<(), StoreError> {
@@ -83,6 +86,16 @@ pub trait Delivery: Send + Sync {
     fn newer_data_goes_again(&self) -> bool {
         false
     }
+}
+
+/// The worker's hold on the transfer while [`Delivery::send`] runs
+/// (`super::lease::Lease`).
+#[async_trait]
+pub trait Hold: Send + Sync {
+    /// Renews the hold just before something is made in the target. An
+    /// error when it was lost (another worker may be delivering the record
+    /// now): make nothing, and return that error.
+    async fn renew(&self) -> Result<(), ConnectorError>;
 }
 
 /// What the target holds for the record after [`Delivery::send`].

@@ -10,6 +10,10 @@
 //!   since its cursor, each page recorded.
 //! - [`flow`]: what a flow tells the pipeline; [`checks`]: the checks every
 //!   flow makes before it delivers.
+//! - [`lease`]: a worker's hold on the transfer it delivers, renewed right
+//!   before the document is made; [`settle`]: a transfer ended as failed or
+//!   skipped, and said so on the Logs screen (the loop and the dead
+//!   letters).
 //! - [`events`]: service events for the Logs screen.
 //!
 //! A webhook's way to the ledger: `api::webhooks` (the route) →
@@ -24,5 +28,7 @@ pub mod checks;
 pub mod deliver;
 pub mod events;
 pub mod flow;
+pub mod lease;
 pub mod poll;
 pub mod record;
+pub mod settle;

@@ -1,7 +1,9 @@
 //! One call to a remote: wait for the token's pacer, send, read the whole
 //! answer (at most [`MAX_ANSWER_BYTES`] of it), and after a 429 hold every
-//! call of the token for as long as the remote asks. Every connector's
-//! calls go through here.
+//! call of the token for as long as the remote asks. A pacer that would
+//! hold a call longer than `pacer::LONGEST_HOLD` fails it as transient
+//! with that wait (`retry_after`): the message goes back to the queue with
+//! that delay. Every connector's calls go through here.
 
 use super::pacer::Pacer;
 use super::refusals::transport_error;
@@ -38,7 +40,9 @@ pub async fn exchange(
     pacer: &Pacer,
     request: reqwest::RequestBuilder,
 ) -> Result<Reply, ConnectorError> {
-    pacer.acquire().await;
+    if let Err(wait) = pacer.acquire().await {
+        return Err(held_back(system, wait));
+    }
     let response = request
         .send()
         .await
@@ -51,6 +55,17 @@ pub async fn exchange(
         headers,
         body,
     })
+}
+
+/// A call the pacer would hold longer than a worker waits.
+fn held_back(system: &str, wait: Duration) -> ConnectorError {
+    ConnectorError::Transient {
+        message: format!(
+            "{system} asked Ferry to wait {} s before calling again; Ferry will try again then",
+            wait.as_secs().max(1)
+        ),
+        retry_after: Some(wait),
+    }
 }
 
 /// The body of `response`, read piece by piece and refused (for good: the

@@ -11,12 +11,17 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// `Retry-After` in seconds (fractions allowed, as Shopify sends them).
+/// The longest `Retry-After` taken at its word (an hour); the pacer holds
+/// the token's calls that long, the queue retries within it.
+const LONGEST_RETRY_AFTER: f64 = 3600.0;
+
+/// `Retry-After` in seconds (fractions allowed, as Shopify sends them), at
+/// most an hour.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let seconds: f64 = value.trim().parse().ok()?;
     if seconds.is_finite() && seconds >= 0.0 {
-        Some(Duration::from_secs_f64(seconds.min(900.0)))
+        Some(Duration::from_secs_f64(seconds.min(LONGEST_RETRY_AFTER)))
     } else {
         None
     }

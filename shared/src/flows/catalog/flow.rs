@@ -26,7 +26,7 @@ use crate::model::{
     CatalogItem, Connection, CustomerRecord, Entity, Payload, System, Transfer, UsageDelta,
 };
 use crate::pipeline::checks;
-use crate::pipeline::flow::{Decision, Delivery, Flow, Sent};
+use crate::pipeline::flow::{Decision, Delivery, Flow, Hold, Sent};
 use crate::pipeline::poll::{Budget, PollOutcome};
 use crate::store::StoreError;
 use async_trait::async_trait;
@@ -181,7 +181,10 @@ impl Delivery for CatalogSending {
         &self.target_system
     }
 
-    async fn send(&self) -> Result<Sent, ConnectorError> {
+    /// Prices and stock levels are absolute values, and a customer is
+    /// looked up before it is made: sent twice, they make nothing twice, so
+    /// the hold is not renewed (one write less per item).
+    async fn send(&self, _hold: &dyn Hold) -> Result<Sent, ConnectorError> {
         let shop = self.target_system.kind.display_name();
         let delivery = self.sending.send(shop, self.entity).await?;
         // Customers have no counter of their own: they count as created

@@ -22,7 +22,7 @@ use crate::connectors::{ConnectorError, Target};
 use crate::mapping;
 use crate::model::{Connection, DocumentKind, Order, Payload, System, Transfer, UsageDelta};
 use crate::pipeline::checks;
-use crate::pipeline::flow::{Decision, Delivery, Flow, Sent};
+use crate::pipeline::flow::{Decision, Delivery, Flow, Hold, Sent};
 use crate::pipeline::poll::{Budget, PollOutcome};
 use crate::store::StoreError;
 use async_trait::async_trait;
@@ -151,18 +151,23 @@ impl Delivery for OrderDelivery {
         &self.target_system
     }
 
-    /// Finds the document made for this webshop number, or creates it.
-    async fn send(&self) -> Result<Sent, ConnectorError> {
+    /// Finds the document made for this webshop number, or creates it
+    /// while the worker still holds the transfer (the look-up may have been
+    /// slow).
+    async fn send(&self, hold: &dyn Hold) -> Result<Sent, ConnectorError> {
         let (document, linked) = match self
             .target
             .find_document(&self.order.e_number, self.kind)
             .await?
         {
             Some(existing) => (existing, true),
-            None => (
-                self.target.deliver_order(&self.order, self.kind).await?,
-                false,
-            ),
+            None => {
+                hold.renew().await?;
+                (
+                    self.target.deliver_order(&self.order, self.kind).await?,
+                    false,
+                )
+            }
         };
         // The order's own warnings (also for a document found), then the
         // mapping's about the document as sent.

@@ -3,8 +3,10 @@
 
 use crate::app::{Ferry, Limits};
 use crate::clock::SystemClock;
+use crate::connectors::address::Network;
 use crate::connectors::catalog::{CatalogSource, CatalogTarget};
 use crate::connectors::customers::CustomerTarget;
+use crate::connectors::http::{HttpClient, Pacer};
 use crate::connectors::{
     ConfigError, ConnectorError, ConnectorFactory, Delivered, Inbound, OrderPage, ParseError,
     Source, Target, WebhookError, WebhookRequest,
@@ -18,20 +20,45 @@ use crate::model::{
 use crate::pipeline::deliver::Outcome;
 use crate::queue::memory::MemoryQueue;
 use crate::queue::TransferMessage;
+use crate::queue::{Queue, QueueError};
 use crate::seal::{Credentials, SealedCredentials, Sealer};
 use crate::store::embedded::EmbeddedStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A ledger that keeps its documents in memory. With `lose_next_answer`,
 /// the next document is made but its answer never arrives (a timeout), as
 /// when a connection drops after the ledger committed.
+///
+/// With `slow_lookup`, a look-up answers what the ledger held when it was
+/// asked, `slow_lookup` later (a slow remote, whose answer may be out of
+/// date when it arrives). With `paced`, every call first goes through that
+/// pacer (`connectors::http::exchange`), as a real connector's do.
 #[derive(Default)]
 struct Ledger {
     documents: Mutex<Vec<String>>,
     lose_next_answer: AtomicBool,
+    slow_lookup: Option<Duration>,
+    paced: Option<Arc<Pacer>>,
+}
+
+impl Ledger {
+    /// Goes through the pacer, if any, without reaching a remote: only a
+    /// pacer that refuses to hold the call answers.
+    async fn pace(&self) -> Result<(), ConnectorError> {
+        let Some(pacer) = &self.paced else {
+            return Ok(());
+        };
+        let http = HttpClient::on_network(Duration::from_secs(1), Network::PRIVATE_ALLOWED);
+        let request = http.get("http://127.0.0.1:9/nothing").unwrap();
+        match crate::connectors::http::exchange("the ledger", pacer, request).await {
+            Err(held @ ConnectorError::Transient { .. }) => Err(held),
+            _ => panic!("the pacer let the call through"),
+        }
+    }
 }
 
 #[async_trait]
@@ -41,7 +68,11 @@ impl Target for Ledger {
         e_number: &str,
         _kind: DocumentKind,
     ) -> Result<Option<Delivered>, ConnectorError> {
-        let documents = self.documents.lock().unwrap();
+        self.pace().await?;
+        let documents = self.documents.lock().unwrap().clone();
+        if let Some(slow) = self.slow_lookup {
+            tokio::time::sleep(slow).await;
+        }
         Ok(documents
             .iter()
             .position(|made| made == e_number)
@@ -178,6 +209,10 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(Ledger::default(), Limits::default()).await
+}
+
+async fn world_with(ledger: Ledger, limits: Limits) -> World {
     let the_order = order(vec![line(
         LineKind::Product,
         Some("A"),
@@ -185,7 +220,7 @@ async fn world() -> World {
         "1",
         "80.00",
     )]);
-    let ledger = Arc::new(Ledger::default());
+    let ledger = Arc::new(ledger);
     let shops_built = Arc::new(AtomicUsize::new(0));
     let (queue, receiver) = MemoryQueue::new();
     let ferry = Ferry {
@@ -201,7 +236,7 @@ async fn world() -> World {
             ledger: ledger.clone(),
             shops_built: shops_built.clone(),
         }),
-        limits: Limits::default(),
+        limits,
         public_url: "http://127.0.0.1:1".into(),
         webhook_base: None,
         jwt_key: Arc::new(vec![1; 32]),
@@ -332,4 +367,133 @@ async fn a_transfer_kept_without_the_order_as_read_is_read_again() {
         1,
         "read by the webshop's connector"
     );
+}
+
+/// A queue that keeps the delay of every message sent to it.
+#[derive(Default)]
+struct Delays(Mutex<Vec<Duration>>);
+
+#[async_trait]
+impl Queue for Delays {
+    async fn enqueue(&self, _message: &TransferMessage, delay: Duration) -> Result<(), QueueError> {
+        self.0.lock().unwrap().push(delay);
+        Ok(())
+    }
+}
+
+async fn transfer_of(w: &World) -> crate::model::Transfer {
+    let message = w.message();
+    w.ferry
+        .store
+        .get_transfer(&message.tenant, &message.transfer)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_ledger_slower_than_the_lease_still_gets_one_document() {
+    // A lease of 1 s, and a ledger whose look-up takes 1.2 s and answers
+    // what it held when asked: the second worker takes the transfer over
+    // while the first still waits, and both hear "no document yet".
+    let ledger = Ledger {
+        slow_lookup: Some(Duration::from_millis(1200)),
+        ..Ledger::default()
+    };
+    let limits = Limits {
+        lease: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let w = world_with(ledger, limits).await;
+    crate::pipeline::record::record_order(&w.ferry, &w.connection, &w.order, b"{}")
+        .await
+        .unwrap();
+    let worker = |wait: Duration| {
+        let (ferry, message) = (w.ferry.clone(), w.message());
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            crate::flows::process(&ferry, &message).await.unwrap()
+        })
+    };
+    let first = worker(Duration::ZERO);
+    let second = worker(Duration::from_millis(1100));
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+
+    assert_eq!(
+        *w.ledger.documents.lock().unwrap(),
+        vec!["#1001".to_string()],
+        "one document"
+    );
+    assert!(
+        matches!(&first, Outcome::Retrying { reason, .. } if reason.contains("another worker")),
+        "the first worker lost its lease and made nothing: {first:?}"
+    );
+    assert_eq!(
+        second,
+        Outcome::Delivered {
+            target_ref: "1".into(),
+            linked: false
+        }
+    );
+    let transfer = transfer_of(&w).await;
+    assert_eq!(transfer.status, TransferStatus::Delivered);
+    assert_eq!(
+        crate::flows::process(&w.ferry, &w.message()).await.unwrap(),
+        Outcome::NothingToDo,
+        "the first worker's message, back from the queue, finds it delivered"
+    );
+}
+
+/// A transfer whose ledger's pacer holds calls for `pause` (after a 429
+/// with that `Retry-After`), delivered once; what became of it and the
+/// delays the queue was given.
+async fn deliver_while_paused(pause: Duration) -> (Outcome, Vec<Duration>, Duration) {
+    let pacer = Arc::new(Pacer::new(10, Duration::from_secs(1)));
+    pacer.pause(pause).await;
+    let ledger = Ledger {
+        paced: Some(pacer),
+        ..Ledger::default()
+    };
+    let mut w = world_with(ledger, Limits::default()).await;
+    crate::pipeline::record::record_order(&w.ferry, &w.connection, &w.order, b"{}")
+        .await
+        .unwrap();
+    let delays = Arc::new(Delays::default());
+    w.ferry.queue = delays.clone();
+    let started = Instant::now();
+    let outcome = crate::flows::process(&w.ferry, &w.message()).await.unwrap();
+    let took = started.elapsed();
+    let transfer = transfer_of(&w).await;
+    assert_eq!(transfer.status, TransferStatus::Pending);
+    assert_eq!(
+        transfer.lease_until, None,
+        "released for whoever comes next"
+    );
+    assert!(w.ledger.documents.lock().unwrap().is_empty());
+    let delays = delays.0.lock().unwrap().clone();
+    (outcome, delays, took)
+}
+
+#[tokio::test]
+async fn a_retry_after_of_ten_minutes_sends_the_message_back_instead_of_holding_the_worker() {
+    let (outcome, delays, took) = deliver_while_paused(Duration::from_secs(600)).await;
+    assert!(took < Duration::from_secs(5), "returned after {took:?}");
+    let Outcome::Retrying { after, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        after > Duration::from_secs(590) && after <= Duration::from_secs(600),
+        "{after:?}"
+    );
+    assert_eq!(delays, vec![after], "enqueued again with that delay");
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_queue_comes_back_after_fifteen_minutes() {
+    let (outcome, delays, _) = deliver_while_paused(Duration::from_secs(3000)).await;
+    assert!(
+        matches!(outcome, Outcome::Retrying { after, .. } if after == Duration::from_secs(900)),
+        "{outcome:?}"
+    );
+    assert_eq!(delays, vec![Duration::from_secs(900)]);
 }
