@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod dead_letters;
+pub mod events;
 pub mod flows;
 pub mod health;
 pub mod intake;

@@ -27,7 +27,7 @@
 //! `MAX_RACES` times). A panic in a delivery (a bug) fails that transfer
 //! in words (`crate::panic_guard`).
 
-use super::events;
+use crate::events;
 use super::flow::{Decision, Delivery, Flow, FlowOf, Sent};
 use super::lease::{Lease, Lost};
 use crate::app::Ferry;

@@ -14,7 +14,7 @@
 //!   before the document is made; [`settle`]: a transfer ended as failed or
 //!   skipped, and said so on the Logs screen (the loop and the dead
 //!   letters).
-//! - [`events`]: service events for the Logs screen.
+//! - service events for the Logs screen are `crate::events`.
 //!
 //! A webhook's way to the ledger: `api::webhooks` (the route) →
 //! `intake::receive` (signature, parse) → [`record::record_order`] (the
@@ -26,7 +26,6 @@
 
 pub mod checks;
 pub mod deliver;
-pub mod events;
 pub mod flow;
 pub mod lease;
 pub mod poll;

@@ -166,7 +166,7 @@ impl Rules for NewerWins {
         connection: &Connection,
         held: &Transfer,
     ) -> Result<(), RecordError> {
-        super::events::log(
+        crate::events::log(
             ferry,
             &held.tenant,
             "intake",
@@ -235,7 +235,7 @@ pub async fn record_unreadable(
         Ok(()) | Err(StoreError::AlreadyExists) => {}
         Err(e) => return Err(e.into()),
     }
-    super::events::log(
+    crate::events::log(
         ferry,
         &connection.tenant,
         "intake",

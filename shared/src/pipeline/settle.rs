@@ -2,7 +2,7 @@
 //! the Logs screen: one step for the delivery loop ([`super::deliver`]) and
 //! the dead letters (`crate::dead_letters`).
 
-use super::events;
+use crate::events;
 use crate::app::Ferry;
 use crate::model::{Level, Transfer, TransferStatus, UsageDelta};
 use crate::store::StoreError;

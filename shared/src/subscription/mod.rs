@@ -20,7 +20,7 @@ use crate::model::subscription::CURRENCY;
 use crate::model::{
     usage_periods, Entity, Level, Purchase, Subscription, TenantId, Transfer, TransferStatus,
 };
-use crate::pipeline::events;
+use crate::events;
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
 use chrono::{DateTime, Utc};

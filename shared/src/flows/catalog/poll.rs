@@ -17,7 +17,7 @@ use crate::connectors::catalog::{CatalogPage, CatalogSource};
 use crate::connectors::ConnectorError;
 use crate::model::catalog::Synced;
 use crate::model::{Connection, Entity, Level, System};
-use crate::pipeline::events;
+use crate::events;
 use crate::pipeline::poll::{Pass, PollOutcome};
 use crate::pipeline::record::{RecordError, Recorded};
 use crate::seal::Credentials;
