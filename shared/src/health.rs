@@ -14,9 +14,9 @@
 
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
+use crate::events;
 use crate::model::text::kept;
 use crate::model::{CredentialHealth, HealthStatus, Level, System, TransferStatus};
-use crate::events;
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
 use futures::StreamExt;

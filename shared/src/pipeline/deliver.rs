@@ -27,11 +27,11 @@
 //! `MAX_RACES` times). A panic in a delivery (a bug) fails that transfer
 //! in words (`crate::panic_guard`).
 
-use crate::events;
 use super::flow::{Decision, Delivery, Flow, FlowOf, Sent};
 use super::lease::{Lease, Lost};
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
+use crate::events;
 use crate::health;
 use crate::model::{Level, Refused, Transfer, TransferStatus, UsageDelta};
 use crate::queue::{QueueError, TransferMessage};

@@ -2,8 +2,8 @@
 //! the Logs screen: one step for the delivery loop ([`super::deliver`]) and
 //! the dead letters (`crate::dead_letters`).
 
-use crate::events;
 use crate::app::Ferry;
+use crate::events;
 use crate::model::{Level, Transfer, TransferStatus, UsageDelta};
 use crate::store::StoreError;
 

@@ -16,11 +16,11 @@
 //! these rules.
 
 use crate::app::Ferry;
+use crate::events;
 use crate::model::subscription::CURRENCY;
 use crate::model::{
     usage_periods, Entity, Level, Purchase, Subscription, TenantId, Transfer, TransferStatus,
 };
-use crate::events;
 use crate::queue::TransferMessage;
 use crate::store::{StoreError, TransferQuery};
 use chrono::{DateTime, Utc};
