@@ -37,37 +37,13 @@ pub async fn log(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::SystemClock;
-    use crate::connectors::http::HttpClient;
-    use crate::connectors::Connectors;
-    use crate::mail::outbox::OutboxMailer;
     use crate::model::text::KEPT_TEXT_BYTES;
-    use crate::queue::memory::MemoryQueue;
-    use crate::seal::Sealer;
-    use crate::store::embedded::EmbeddedStore;
     use crate::store::LogQuery;
-    use crate::Limits;
-    use std::sync::Arc;
+    use crate::testing::world;
 
     #[tokio::test]
     async fn a_remote_page_in_a_message_is_stored_cut_to_1_kb() {
-        let (queue, _receiver) = MemoryQueue::new();
-        let ferry = Ferry {
-            store: Arc::new(EmbeddedStore::temporary().unwrap()),
-            queue: Arc::new(queue),
-            mailer: Arc::new(OutboxMailer::new(
-                std::env::temp_dir().join(format!("ferry-events-test-{}", ulid::Ulid::new())),
-            )),
-            clock: Arc::new(SystemClock),
-            sealer: Sealer::from_bytes(&[7; 32]).unwrap(),
-            connectors: Arc::new(Connectors::new(HttpClient::default())),
-            limits: Limits::default(),
-            public_url: "http://127.0.0.1:1".into(),
-            webhook_base: None,
-            jwt_key: Arc::new(vec![1; 32]),
-            operator_token: None,
-            mail_from: "ferry@test.example".into(),
-        };
+        let ferry = world().await.ferry;
         let tenant = TenantId::generate();
         let page = format!(
             "e-conomic refused the invoice: {}",
