@@ -1,7 +1,7 @@
 // How values read on screen: times, counts, money, and Ferry's words for
 // its kinds, documents and statuses.
 
-import type { DocumentKind, SystemKind, TransferStatus } from "./types.ts";
+import type { DocumentKind, Entity, SystemKind, TransferKind, TransferStatus } from "./types.ts";
 
 const SYSTEM_NAMES: Record<SystemKind, string> = {
   shopify: "Shopify",
@@ -38,6 +38,53 @@ const STATUSES: Record<TransferStatus, string> = {
 
 export function status(value: string): string {
   return STATUSES[value as TransferStatus] ?? value;
+}
+
+const ENTITY_KINDS: Record<Entity, TransferKind> = {
+  orders: "order",
+  products: "product",
+  stock: "stock",
+  customers: "customer",
+};
+
+/** A transfer's kind; one from before kinds existed reads as its entity's. */
+export function transferKind(transfer: { kind?: string | null; entity: string }): string {
+  return transfer.kind || ENTITY_KINDS[transfer.entity as Entity] || transfer.entity;
+}
+
+const KIND_LABELS: Record<TransferKind, string> = {
+  order: "Order",
+  payment: "Payment",
+  product: "Product",
+  stock: "Stock",
+  customer: "Customer",
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind as TransferKind] ?? words(kind);
+}
+
+/**
+ * An amount as its exact digits with at least two decimals and thousands
+ * grouped: `1000` → "1,000.00", "745.2" → "745.20", "0.125" → "0.125".
+ * Strings are kept digit for digit (no float on the way); anything that is
+ * not a plain decimal is shown as it came.
+ */
+export function amount(value: string | number): string {
+  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value.trim();
+  const parts = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!parts) return String(value);
+  const [, sign, whole, fraction = ""] = parts;
+  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${sign}${grouped}.${fraction.padEnd(2, "0")}`;
+}
+
+/** `2026-12-03` or a timestamp → "3 Dec 2026" (the day as written, no time zone shift for plain dates). */
+export function day(value: string): string {
+  const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = plain ? new Date(Date.UTC(+plain[1]!, +plain[2]! - 1, +plain[3]!)) : new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: plain ? "UTC" : undefined }).format(date);
 }
 
 /** `paid`, `partially_paid` → "paid", "partially paid". */

@@ -7,6 +7,10 @@ export type TransferStatus = "pending" | "delivered" | "failed" | "skipped";
 export type DocumentKind = "draft_invoice" | "booked_invoice" | "order";
 export type Entity = "orders" | "products" | "stock" | "customers";
 export type Level = "debug" | "info" | "warn" | "error";
+/** What a transfer moved; older transfers have none and read as their entity's. */
+export type TransferKind = "order" | "payment" | "product" | "stock" | "customer";
+/** The currency an order connection books in: the one the customer paid, or the shop's own. */
+export type BookingCurrency = "presentment" | "shop";
 
 export interface List<T> {
   items: T[];
@@ -61,6 +65,40 @@ export interface Connection {
   last_run: RunOutcome;
   created_at: string;
   updated_at: string;
+  /** Order connections: "presentment" (the default) when absent. */
+  currency?: BookingCurrency;
+  /** Order connections: how shop payments are marked paid; absent or null: never. */
+  payments?: Payments | null;
+}
+
+/** e-conomic: the cash journal's contra account, and the payment terms set on the invoice. */
+export interface EconomicGateway {
+  contra_account: number;
+  payment_terms?: number;
+}
+
+/** Fortnox: the mode of payment's code, and the account it books to. */
+export interface FortnoxGateway {
+  mode_of_payment: string;
+  account?: number;
+}
+
+/** A connection's payment-method map (CONTRACT.md, "Connections"). */
+export interface Payments {
+  /** Per shop gateway (`shopify_payments`, `paypal`, `bacs`...). */
+  gateways: Record<string, EconomicGateway | FortnoxGateway>;
+  /** e-conomic: the cash journal the payment vouchers go to. */
+  journal?: number;
+  /** Book the payment (e-conomic: the voucher; Fortnox: bookkeep), or leave it for the bookkeeper. */
+  book: boolean;
+}
+
+/** A document an order led to (`GET /transfers/{id}`). */
+export interface TransferDocument {
+  kind: string;
+  number: string;
+  amount?: string | number | null;
+  at?: string | null;
 }
 
 export interface PollOutcome {
@@ -89,6 +127,10 @@ export interface Transfer {
   updated_at: string;
   source_payload?: unknown;
   target_payload?: unknown;
+  /** Absent on transfers made before kinds: read as the entity's. */
+  kind?: TransferKind | string;
+  /** An order's invoice, payments and corrections, in order (detail only). */
+  documents?: TransferDocument[];
 }
 
 export interface Usage {

@@ -13,24 +13,11 @@ import { href, navigate } from "../router.ts";
 import { api, canWrite } from "../session.ts";
 import { statesOf } from "../states.ts";
 import type { Connection, DocumentKind, List, PollOutcome, System } from "../types.ts";
+import { CurrencyField, PaymentsField } from "../components/payments-field.tsx";
+import { connectionChanges, currencyOf, newConnectionBody, type Draft } from "../connection-body.ts";
+import { errorKey, payingLedger, paymentsDraft, paymentsSummary, type PaymentsErrors } from "../payments.ts";
 
 const DOCUMENTS: DocumentKind[] = ["draft_invoice", "booked_invoice", "order"];
-
-interface Draft {
-  name: string;
-  source: string;
-  target: string;
-  allowed_states: string[];
-  document: DocumentKind;
-  /** Per allowed state, another document than `document`. */
-  documents: Record<string, DocumentKind>;
-  schedule: string;
-}
-
-/** The per-state documents that still apply: only allowed states keep one. */
-function documentsOf(draft: Draft): Record<string, DocumentKind> {
-  return Object.fromEntries(Object.entries(draft.documents).filter(([state]) => draft.allowed_states.includes(state)));
-}
 
 function ConnectionForm(props: { systems: System[]; existing?: Connection; onDone: (c: Connection) => void }) {
   const sources = props.systems.filter((s) => fmt.isSource(s.kind));
@@ -44,10 +31,19 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
     document: e?.document ?? "draft_invoice",
     documents: { ...(e?.documents ?? {}) },
     schedule: e?.schedule ?? "",
+    currency: currencyOf(e),
+    payments: paymentsDraft(e?.payments),
   });
   const [error, setError] = useState<ApiError | null>(null);
+  const [checked, setChecked] = useState<PaymentsErrors>({});
   const [busy, setBusy] = useState(false);
   const source = props.systems.find((s) => s.id === draft.source);
+  // Currency and payments are settings of order connections only.
+  const forOrders = (e?.entity ?? "orders") === "orders";
+  const ledger = forOrders ? payingLedger(props.systems.find((s) => s.id === draft.target)?.kind) : null;
+  const serverPaymentsKey = errorKey(error?.field, draft.payments.rows);
+  const paymentsErrors: PaymentsErrors =
+    serverPaymentsKey && error ? { ...checked, [serverPaymentsKey]: error.message } : checked;
   const states = statesOf(source?.kind, draft.allowed_states);
   const fieldError = (name: string) => (error?.field?.startsWith(name) ? error.message : null);
   const toggleState = (state: string) =>
@@ -57,29 +53,17 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
     });
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
     setError(null);
-    const schedule = draft.schedule.trim() || null;
+    const prepared = e
+      ? connectionChanges(draft, e, ledger)
+      : newConnectionBody(draft, draft.name.trim() || `${flow(draft, byId(props.systems))} (orders)`, ledger);
+    setChecked(prepared.errors);
+    if (Object.keys(prepared.errors).length > 0) return;
+    setBusy(true);
     try {
       const saved = e
-        ? await api.patch<Connection>(`/connections/${e.id}`, {
-            name: draft.name.trim(),
-            allowed_states: draft.allowed_states,
-            document: draft.document,
-            documents: documentsOf(draft),
-            schedule,
-          })
-        : await api.post<Connection>("/connections", {
-            name: draft.name.trim() || `${flow(draft, byId(props.systems))} (orders)`,
-            source: draft.source,
-            target: draft.target,
-            entity: "orders",
-            allowed_states: draft.allowed_states,
-            document: draft.document,
-            documents: documentsOf(draft),
-            schedule,
-            active: true,
-          });
+        ? await api.patch<Connection>(`/connections/${e.id}`, prepared.body)
+        : await api.post<Connection>("/connections", prepared.body);
       props.onDone(saved);
     } catch (caught) {
       setError(caught instanceof ApiError ? caught : new ApiError(0, "error", describe(caught)));
@@ -95,7 +79,7 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
       </Empty>
     );
   }
-  const known = new Set(["name", "allowed_states", "document", "documents", "schedule", "source", "target"]);
+  const known = new Set(["name", "allowed_states", "document", "documents", "schedule", "source", "target", "currency"]);
   const setStateDocument = (state: string, value: string) => {
     const documents = { ...draft.documents };
     if (value === "") delete documents[state];
@@ -170,7 +154,15 @@ function ConnectionForm(props: { systems: System[]; existing?: Connection; onDon
         </fieldset>
       )}
       <ScheduleField value={draft.schedule} onChange={(schedule) => setDraft({ ...draft, schedule })} error={fieldError("schedule")} />
-      {error && !known.has((error.field ?? "").replace(/\[.*$/, "")) && <Problem compact message={error.message} />}
+      {forOrders && (
+        <div class="grid2">
+          <CurrencyField value={draft.currency} onChange={(currency) => setDraft({ ...draft, currency })} error={fieldError("currency")} />
+        </div>
+      )}
+      {ledger && (
+        <PaymentsField ledger={ledger} value={draft.payments} onChange={(payments) => setDraft({ ...draft, payments })} errors={paymentsErrors} />
+      )}
+      {error && !serverPaymentsKey && !known.has((error.field ?? "").replace(/\[.*$/, "")) && <Problem compact message={error.message} />}
       <div class="form-actions">
         <Button kind="primary" type="submit" busy={busy}>
           {e ? "Save changes" : "Create connection"}
@@ -193,6 +185,7 @@ function ConnectionCard(props: {
   const writable = canWrite();
   const source = props.systems?.get(c.source);
   const target = props.systems?.get(c.target);
+  const paid = paymentsSummary(c.payments, payingLedger(target?.kind));
   const systemName = (system: System | undefined) => (system ? system.name : props.systems ? "unknown system" : "…");
   const setActive = (on: boolean) =>
     run("active", () => api.post<Connection>(`/connections/${c.id}/${on ? "activate" : "deactivate"}`), (after) => {
@@ -259,6 +252,23 @@ function ConnectionCard(props: {
             )}
           </dd>
         </div>
+        {c.entity === "orders" && (
+          <>
+            <div>
+              <dt>booked in</dt>
+              <dd data-testid="booked-in">{currencyOf(c) === "shop" ? "the shop's currency" : "the currency the customer paid"}</dd>
+            </div>
+            <div class="wide">
+              <dt>marked paid</dt>
+              <dd class="chips" data-testid="marked-paid">
+                {paid.map((line) => (
+                  <span class="chip static">{line}</span>
+                ))}
+                {paid.length === 0 && <span class="muted">never: no payment method is mapped</span>}
+              </dd>
+            </div>
+          </>
+        )}
         <div class="wide">
           <dt>webhook address</dt>
           <dd>

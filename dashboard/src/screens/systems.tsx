@@ -8,7 +8,8 @@ import * as fmt from "../format.ts";
 import { useAction, useResource } from "../hooks.ts";
 import { navigate } from "../router.ts";
 import { api, canWrite } from "../session.ts";
-import { configValues, KINDS, specOf } from "../systems-spec.ts";
+import { MoneySettingsForm } from "../components/money-settings-form.tsx";
+import { configErrors, configValues, DEFAULT_ROUNDING_LIMIT, KINDS, moneyFields, specOf } from "../systems-spec.ts";
 import type { List, PollOutcome, ScopeName, System } from "../types.ts";
 import { ApiError, describe } from "../api.ts";
 
@@ -72,13 +73,18 @@ function NewSystemForm(props: { clients: ScopeName[]; warehouses: ScopeName[]; o
   const [client, setClient] = useState("");
   const [warehouse, setWarehouse] = useState("");
   const [error, setError] = useState<ApiError | null>(null);
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const spec = specOf(kind)!;
-  const fieldError = (name: string) => (error?.field && (error.field === name || error.field.endsWith(`.${name}`)) ? error.message : null);
+  const fieldError = (name: string) =>
+    checked[name] ?? (error?.field && (error.field === name || error.field.endsWith(`.${name}`)) ? error.message : null);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    const problems = configErrors(spec.config, config);
+    setChecked(problems);
+    if (Object.keys(problems).length > 0) return;
+    setBusy(true);
     try {
       const created = await api.post<System>("/systems", {
         kind,
@@ -113,7 +119,8 @@ function NewSystemForm(props: { clients: ScopeName[]; warehouses: ScopeName[]; o
           <Field label={f.label} hint={f.hint} error={fieldError(f.name)}>
             <input
               required={!f.optional}
-              inputMode={f.name.endsWith("_number") ? "numeric" : undefined}
+              inputMode={f.name.endsWith("_number") ? "numeric" : f.name === "rounding_limit" ? "decimal" : undefined}
+              placeholder={f.placeholder}
               value={config[f.name] ?? ""}
               onInput={(e) => setConfig({ ...config, [f.name]: e.currentTarget.value })}
             />
@@ -157,8 +164,9 @@ function NewSystemForm(props: { clients: ScopeName[]; warehouses: ScopeName[]; o
   );
 }
 
-function SystemCard(props: { system: System; onChange: (s: System | null) => void; onCredentials: () => void }) {
+function SystemCard(props: { system: System; onChange: (s: System | null) => void; onCredentials: () => void; onMoney: () => void }) {
   const s = props.system;
+  const keepsMoney = moneyFields(s.kind).length > 0;
   const { busy, run } = useAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const writable = canWrite();
@@ -212,6 +220,12 @@ function SystemCard(props: { system: System; onChange: (s: System | null) => voi
             <dd>{v}</dd>
           </div>
         ))}
+        {keepsMoney && (s.config.rounding_limit ?? "") === "" && (
+          <div>
+            <dt>rounding limit</dt>
+            <dd>{DEFAULT_ROUNDING_LIMIT} (default)</dd>
+          </div>
+        )}
         <div>
           <dt>credentials</dt>
           <dd>{s.credentials_set ? "set (sealed)" : "missing"}</dd>
@@ -240,6 +254,7 @@ function SystemCard(props: { system: System; onChange: (s: System | null) => voi
             Sync now
           </Button>
           <Button onClick={props.onCredentials}>Update credentials</Button>
+          {keepsMoney && <Button onClick={props.onMoney}>Rounding and gift cards</Button>}
           <Button onClick={toggle} busy={busy === "active"}>
             {s.active ? "Disconnect" : "Connect again"}
           </Button>
@@ -272,6 +287,7 @@ export function Systems({ params }: { params: URLSearchParams }) {
   const [typed, setTyped] = useState(q);
   const [adding, setAdding] = useState(false);
   const [credentialsFor, setCredentialsFor] = useState<System | null>(null);
+  const [moneyFor, setMoneyFor] = useState<System | null>(null);
   const set = (changes: Record<string, string>, replace = false) =>
     navigate("/systems", { scope, client, warehouse, q, ...changes }, replace);
 
@@ -363,7 +379,7 @@ export function Systems({ params }: { params: URLSearchParams }) {
         ))}
       <div class="cards">
         {items.map((s) => (
-          <SystemCard system={s} onChange={(next) => replace(s.id, next)} onCredentials={() => setCredentialsFor(s)} />
+          <SystemCard system={s} onChange={(next) => replace(s.id, next)} onCredentials={() => setCredentialsFor(s)} onMoney={() => setMoneyFor(s)} />
         ))}
       </div>
       <Dialog title="Add a system" open={adding} onClose={() => setAdding(false)} wide>
@@ -375,6 +391,17 @@ export function Systems({ params }: { params: URLSearchParams }) {
             void list.reload();
           }}
         />
+      </Dialog>
+      <Dialog title={`Rounding and gift cards of ${moneyFor?.name ?? ""}`} open={moneyFor !== null} onClose={() => setMoneyFor(null)}>
+        {moneyFor && (
+          <MoneySettingsForm
+            system={moneyFor}
+            onDone={(s) => {
+              replace(s.id, s);
+              setMoneyFor(null);
+            }}
+          />
+        )}
       </Dialog>
       <Dialog title={`New credentials for ${credentialsFor?.name ?? ""}`} open={credentialsFor !== null} onClose={() => setCredentialsFor(null)}>
         {credentialsFor && (
