@@ -1,5 +1,6 @@
 // Board: the newest 20 transfers of each status, side by side.
 
+import { KindBadge } from "../components/transfer-facts.tsx";
 import { Empty, Loading, Page, Problem, When } from "../components/ui.tsx";
 import * as fmt from "../format.ts";
 import { useResource } from "../hooks.ts";
@@ -34,7 +35,9 @@ export function BoardScreen() {
                   <li>
                     <a href={href("/transfers", { open: t.id })} class="tile">
                       <span class="tile-head">
-                        <strong>{t.source_ref}</strong>
+                        <span>
+                          <strong>{t.source_ref}</strong> <KindBadge transfer={t} />
+                        </span>
                         {t.target_ref && <span class="muted">→ {t.target_ref}</span>}
                       </span>
                       {t.reason && <span class="tile-reason">{t.reason}</span>}

@@ -1,6 +1,8 @@
 // Transfers: every record moved, searchable by webshop or target number,
-// filtered by status and connection; a row folds out to the data as
-// received and as sent, side by side; failed and skipped ones can be retried.
+// filtered by status, connection and kind (order, payment…); a row folds
+// out to its money facts (rate, rounding line, the payment's voucher) and
+// the data as received and as sent, side by side; failed and skipped ones
+// can be retried.
 
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, Loading, Page, Problem, StatusBadge, Tabs, When } from "../components/ui.tsx";
@@ -9,14 +11,18 @@ import { useAction, useResource } from "../hooks.ts";
 import { byId } from "../lookup.ts";
 import { href, navigate } from "../router.ts";
 import { api, canWrite } from "../session.ts";
-import type { Connection, Transfer, TransferStatus } from "../types.ts";
+import { KindBadge, MoneyFacts } from "../components/transfer-facts.tsx";
+import { transferFacts } from "../transfer-facts.ts";
+import type { Connection, System, Transfer, TransferKind, TransferStatus } from "../types.ts";
 
 const PAGE = 50;
 const MAX = 500;
 
 type StatusFilter = "" | TransferStatus;
 
-function Payloads({ id, onRetried }: { id: string; onRetried: () => void }) {
+const KINDS: TransferKind[] = ["order", "payment", "product", "stock", "customer"];
+
+function Payloads({ id, onRetried, ledgerOf }: { id: string; onRetried: () => void; ledgerOf: (connection: string) => System | undefined }) {
   const detail = useResource(() => api.get<Transfer>(`/transfers/${encodeURIComponent(id)}`), [id]);
   const { busy, run } = useAction();
   const t = detail.data;
@@ -51,6 +57,7 @@ function Payloads({ id, onRetried }: { id: string; onRetried: () => void }) {
           <dd>{fmt.dateTime(t.updated_at)}</dd>
         </div>
       </dl>
+      <MoneyFacts facts={transferFacts(t, ledgerOf(t.connection))} />
       {retryable && canWrite() && (
         <Button kind="primary" busy={busy === "retry"} onClick={retry}>
           Retry {t.source_ref}
@@ -81,12 +88,13 @@ export function Transfers({ params }: { params: URLSearchParams }) {
   const status = (params.get("status") ?? "") as StatusFilter;
   const q = params.get("q") ?? "";
   const connection = params.get("connection") ?? "";
+  const kind = params.get("kind") ?? "";
   const open = params.get("open");
   const [typed, setTyped] = useState(q);
   const [limit, setLimit] = useState(PAGE);
 
   const set = (changes: Record<string, string | null>, replace = false) => {
-    const next = { status, q, connection, open, ...changes };
+    const next = { status, q, connection, kind, open, ...changes };
     navigate("/transfers", next, replace);
   };
 
@@ -105,14 +113,23 @@ export function Transfers({ params }: { params: URLSearchParams }) {
   );
   // All of them: a row names its connection, and the filter offers every one.
   const connections = useResource(() => api.all<Connection>("/connections"), []);
+  // The ledgers: a transfer's detail reads its connection's target (rounding product, vouchers or payments).
+  const systems = useResource(() => api.all<System>("/systems"), []);
   const names = byId(connections.data);
-  const items = list.data?.items ?? [];
-  const filtered = Boolean(status || q || connection);
+  const systemsById = byId(systems.data);
+  const ledgerOf = (id: string) => {
+    const target = names.get(id)?.target;
+    return target ? systemsById.get(target) : undefined;
+  };
+  const loaded = list.data?.items ?? [];
+  // The list API takes no kind: the kind filter narrows the newest transfers loaded.
+  const items = kind ? loaded.filter((t) => fmt.transferKind(t) === kind) : loaded;
+  const filtered = Boolean(status || q || connection || kind);
 
   const toggle = (id: string) => set({ open: open === id ? null : id }, true);
 
   return (
-    <Page title="Transfers" intro="Every order Ferry received, and what became of it. Click a row to see the data as received and as sent.">
+    <Page title="Transfers" intro="Every order and payment Ferry received, and what became of it. Click a row to see the money booked and the data as received and as sent.">
       <div class="toolbar">
         <label class="search">
           <span class="visually-hidden">Search by webshop or target number</span>
@@ -130,6 +147,15 @@ export function Transfers({ params }: { params: URLSearchParams }) {
             <option value="">All connections</option>
             {connections.data?.map((c) => (
               <option value={c.id}>{c.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span class="visually-hidden">Kind</span>
+          <select name="kind" value={kind} onChange={(e) => set({ kind: e.currentTarget.value, open: null })}>
+            <option value="">All kinds</option>
+            {KINDS.map((k) => (
+              <option value={k}>{fmt.kindLabel(k)}s</option>
             ))}
           </select>
         </label>
@@ -182,6 +208,7 @@ export function Transfers({ params }: { params: URLSearchParams }) {
             <thead>
               <tr>
                 <th scope="col">Webshop no.</th>
+                <th scope="col">Kind</th>
                 <th scope="col">Status</th>
                 <th scope="col">Target no.</th>
                 <th scope="col">Connection</th>
@@ -207,6 +234,9 @@ export function Transfers({ params }: { params: URLSearchParams }) {
                           {t.source_ref}
                         </button>
                       </td>
+                      <td data-label="Kind">
+                        <KindBadge transfer={t} />
+                      </td>
                       <td data-label="Status">
                         <StatusBadge status={t.status} />
                       </td>
@@ -221,8 +251,8 @@ export function Transfers({ params }: { params: URLSearchParams }) {
                     </tr>
                     {expanded && (
                       <tr class="detail" id={`detail-${t.id}`}>
-                        <td colSpan={6}>
-                          <Payloads id={t.id} onRetried={list.reload} />
+                        <td colSpan={7}>
+                          <Payloads id={t.id} onRetried={list.reload} ledgerOf={ledgerOf} />
                         </td>
                       </tr>
                     )}
@@ -241,7 +271,7 @@ export function Transfers({ params }: { params: URLSearchParams }) {
               Close
             </button>
           </div>
-          <Payloads id={open} onRetried={list.reload} />
+          <Payloads id={open} onRetried={list.reload} ledgerOf={ledgerOf} />
         </div>
       )}
       {list.data?.next && items.length > 0 && (
