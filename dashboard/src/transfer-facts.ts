@@ -127,7 +127,7 @@ function roundingFact(doc: SentDocument, system: System | undefined): Fact | nul
   if (!product || doc.lines.length === 0) return null;
   const item = doc.ledger === "fortnox" ? "article" : "product";
   const lines = doc.lines.filter((l) => l.product === product);
-  if (lines.length === 0) return { key: "rounding", label: "Rounding line", text: "None: the ledger's sum matched the shop's total" };
+  if (lines.length === 0) return { key: "rounding", label: "Rounding line", text: "None on this document" };
   const texts = lines.map((l) => {
     const amount = l.amount === null ? "an amount" : `${fmt.amount(l.amount)}${doc.currency ? ` ${doc.currency}` : ""}`;
     return `${amount} on ${item} ${product}${l.description ? ` (“${l.description}”)` : ""}`;

@@ -81,7 +81,7 @@ describe("an order's money facts", () => {
     const home = { currency: "DKK", lines: [{ product: { productNumber: "SKU-1" }, quantity: 1, unitNetPrice: 100 }] };
     expect(facts(transfer({ target_payload: home }), ledger("economic", { rounding_product: "9990" }))).toEqual({
       currency: "Booked in DKK, e-conomic's own currency",
-      rounding: "None: the ledger's sum matched the shop's total",
+      rounding: "None on this document",
     });
     const ledgerRate = { Order: { Currency: "EUR", OrderRows: [] } };
     expect(facts(transfer({ target_payload: ledgerRate }), ledger("fortnox"))).toEqual({ currency: "Booked in EUR at Fortnox's own rate of the day" });

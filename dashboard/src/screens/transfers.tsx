@@ -20,7 +20,13 @@ const MAX = 500;
 
 type StatusFilter = "" | TransferStatus;
 
-const KINDS: TransferKind[] = ["order", "payment", "product", "stock", "customer"];
+const KINDS: [TransferKind, string][] = [
+  ["order", "Orders"],
+  ["payment", "Payments"],
+  ["product", "Products"],
+  ["stock", "Stock levels"],
+  ["customer", "Customers"],
+];
 
 function Payloads({ id, onRetried, ledgerOf }: { id: string; onRetried: () => void; ledgerOf: (connection: string) => System | undefined }) {
   const detail = useResource(() => api.get<Transfer>(`/transfers/${encodeURIComponent(id)}`), [id]);
@@ -154,8 +160,8 @@ export function Transfers({ params }: { params: URLSearchParams }) {
           <span class="visually-hidden">Kind</span>
           <select name="kind" value={kind} onChange={(e) => set({ kind: e.currentTarget.value, open: null })}>
             <option value="">All kinds</option>
-            {KINDS.map((k) => (
-              <option value={k}>{fmt.kindLabel(k)}s</option>
+            {KINDS.map(([k, label]) => (
+              <option value={k}>{label}</option>
             ))}
           </select>
         </label>
