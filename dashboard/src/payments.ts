@@ -130,14 +130,15 @@ export function errorKey(field: string | null | undefined, rows: GatewayRow[]): 
 }
 
 /**
- * "paypal → contra account 5820", one per gateway, then where the payments
- * go ("journal 3, booked at once"), for the connection's card; none when
+ * "paypal → contra account 5820", one per gateway, then the journal and
+ * what a draft invoice's payment does ("journal 3, waits for booked
+ * invoices"), for the connection's card; none when
  * nothing is marked paid.
  */
 export function paymentsSummary(payments: Payments | null | undefined, ledger: PayingLedger | null): string[] {
   const gateways = Object.entries(payments?.gateways ?? {});
   if (!payments || gateways.length === 0) return [];
-  const booking = payments.book ? "booked at once" : "left for the bookkeeper";
+  const booking = payments.book ? "books draft invoices when paid" : "waits for booked invoices";
   const where = payments.journal !== undefined && payments.journal !== null ? `journal ${payments.journal}, ${booking}` : booking;
   const lines = gateways.map(([gateway, value]) => {
     const v = value as Partial<EconomicGateway & FortnoxGateway>;

@@ -9,6 +9,8 @@ export interface FieldSpec {
   secret?: boolean;
   optional?: boolean;
   placeholder?: string;
+  /** What Ferry uses when the field is left empty (shown as its placeholder). */
+  fallback?: string;
   /** What is wrong with a typed value, in words; null when it is fine. */
   check?: (value: string) => string | null;
   /** The value as sent (e.g. "0,5" → "0.50"); the typed text, trimmed, without one. */
@@ -23,6 +25,10 @@ export interface KindSpec {
 
 /** The rounding limit when a ledger system names none (CONTRACT.md). */
 export const DEFAULT_ROUNDING_LIMIT = "1.00";
+/** The product (article) number Ferry books rounding on when the system names none; it makes it when missing. */
+export const DEFAULT_ROUNDING_PRODUCT = "rounding";
+/** The product (article) number of a sold gift card when the system names none. */
+export const DEFAULT_GIFT_CARD_PRODUCT = "giftcard";
 
 const AMOUNT = /^(\d+)(?:[.,](\d{1,2}))?$/;
 
@@ -49,13 +55,14 @@ function ledgerMoneyFields(item: "product" | "article"): FieldSpec[] {
       name: "rounding_product",
       label: `Rounding ${item} number`,
       hint: `A VAT-free ${item} for the few cents Ferry adds when the ledger's sum would differ from the shop's total.`,
+      fallback: DEFAULT_ROUNDING_PRODUCT,
       optional: true,
     },
     {
       name: "rounding_limit",
       label: "Rounding limit",
       hint: `The most Ferry rounds (default ${DEFAULT_ROUNDING_LIMIT}, in the order's currency); a bigger difference leaves a draft and a failed transfer.`,
-      placeholder: DEFAULT_ROUNDING_LIMIT,
+      fallback: DEFAULT_ROUNDING_LIMIT,
       optional: true,
       check: checkRoundingLimit,
       clean: cleanRoundingLimit,
@@ -64,6 +71,7 @@ function ledgerMoneyFields(item: "product" | "article"): FieldSpec[] {
       name: "gift_card_product",
       label: `Gift card ${item} number`,
       hint: `The ${item} a sold gift card is booked on: point it at a liability account, as the money is owed until the card is used.`,
+      fallback: DEFAULT_GIFT_CARD_PRODUCT,
       optional: true,
     },
   ];
@@ -154,6 +162,13 @@ export function moneySettingsChange(system: Pick<System, "kind" | "config">, val
     else delete config[field.name];
   }
   return { config };
+}
+
+/** The money settings a system leaves to Ferry's defaults, as [label, value]: shown as "1.00 (default)". */
+export function defaultedMoneySettings(system: Pick<System, "kind" | "config">): [string, string][] {
+  return moneyFields(system.kind)
+    .filter((f) => f.fallback !== undefined && (system.config[f.name] ?? "") === "")
+    .map((f) => [f.name.replace(/_/g, " "), f.fallback!]);
 }
 
 /** A system's current money settings as the form's text. */

@@ -4,6 +4,7 @@
 // payment (Fortnox) that marked the invoice paid, with amount, method and day.
 
 import * as fmt from "./format.ts";
+import { DEFAULT_ROUNDING_PRODUCT } from "./systems-spec.ts";
 import type { System, Transfer } from "./types.ts";
 
 /** One line of the transfer's detail: `label` in the left column, `text` beside it. */
@@ -121,10 +122,10 @@ function currencyFact(doc: SentDocument, system: System | undefined): Fact | nul
   return { key: "currency", label: "Currency", text };
 }
 
-/** The line(s) on the system's rounding product, or that none was needed. */
+/** The line(s) on the system's rounding product (Ferry's default one when it names none), or that there is none. */
 function roundingFact(doc: SentDocument, system: System | undefined): Fact | null {
-  const product = field(system?.config?.rounding_product);
-  if (!product || doc.lines.length === 0) return null;
+  const product = field(system?.config?.rounding_product) ?? DEFAULT_ROUNDING_PRODUCT;
+  if (doc.lines.length === 0) return null;
   const item = doc.ledger === "fortnox" ? "article" : "product";
   const lines = doc.lines.filter((l) => l.product === product);
   if (lines.length === 0) return { key: "rounding", label: "Rounding line", text: "None on this document" };
@@ -140,7 +141,12 @@ function paymentWord(ledger: Ledger | null): string {
   return ledger === "economic" ? "voucher" : ledger === "fortnox" ? "payment" : "number";
 }
 
-/** Amount, currency, method and day of a payment, from what the shop sent, else from what was sent to the ledger. */
+/**
+ * Amount, currency, method and day of a payment: from the payment as Ferry
+ * recorded it (`amount`, `currency`, `gateway`, `paid_at`), a Shopify
+ * transaction (`processed_at`) or a WooCommerce order (`total`,
+ * `payment_method`, `date_paid_gmt`); else from what was sent to the ledger.
+ */
 export function paymentDetails(source: unknown, sent: unknown): { amount: string | null; currency: string | null; gateway: string | null; date: string | null } {
   const shop = object(source);
   const inner = object(shop?.transaction) ?? shop ?? {};
@@ -153,6 +159,7 @@ export function paymentDetails(source: unknown, sent: unknown): { amount: string
     currency,
     gateway: field(inner.gateway) ?? field(inner.payment_method),
     date:
+      field(inner.paid_at) ??
       field(inner.processed_at) ??
       field(inner.date_paid_gmt) ??
       field(inner.date_paid) ??

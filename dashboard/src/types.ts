@@ -89,7 +89,7 @@ export interface Payments {
   gateways: Record<string, EconomicGateway | FortnoxGateway>;
   /** e-conomic: the cash journal the payment vouchers go to. */
   journal?: number;
-  /** Book the payment (e-conomic: the voucher; Fortnox: bookkeep), or leave it for the bookkeeper. */
+  /** A payment of a draft invoice books the invoice first (true), or waits until the merchant books it (false). */
   book: boolean;
 }
 

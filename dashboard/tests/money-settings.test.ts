@@ -4,6 +4,7 @@ import {
   cleanRoundingLimit,
   configErrors,
   configValues,
+  defaultedMoneySettings,
   moneyFields,
   moneySettingsChange,
   moneySettingsOf,
@@ -42,6 +43,15 @@ describe("a ledger's money settings", () => {
     expect(configValues(spec, typed)).toEqual({ layout_number: 19, rounding_product: "9990", rounding_limit: "0.25" });
     expect(configErrors(spec.config, typed)).toEqual({});
     expect(configErrors(spec.config, { rounding_limit: "1.234" })).toEqual({ rounding_limit: expect.stringMatching(/at most two decimals/) });
+  });
+
+  it("shows the defaults a system leaves to Ferry", () => {
+    expect(defaultedMoneySettings({ kind: "fortnox", config: { rounding_limit: "0.50" } })).toEqual([
+      ["rounding product", "rounding"],
+      ["gift card product", "giftcard"],
+    ]);
+    expect(defaultedMoneySettings({ kind: "economic", config: { rounding_product: "9990", rounding_limit: "1.00", gift_card_product: "GC" } })).toEqual([]);
+    expect(defaultedMoneySettings({ kind: "woocommerce", config: {} })).toEqual([]);
   });
 
   it("changes them with the rest of the configuration sent back as it was", () => {

@@ -93,11 +93,11 @@ describe("the payment-method map", () => {
     expect(paymentsSummary(economicMap, "economic")).toEqual([
       "paypal → contra account 5820",
       "shopify_payments → contra account 5810, terms 3",
-      "journal 2, booked at once",
+      "journal 2, books draft invoices when paid",
     ]);
     expect(paymentsSummary({ gateways: { cod: { mode_of_payment: "KONT", account: 1910 } }, book: false }, "fortnox")).toEqual([
       "cod → mode KONT, account 1910",
-      "left for the bookkeeper",
+      "waits for booked invoices",
     ]);
     expect(paymentsSummary(undefined, "economic")).toEqual([]);
   });
@@ -160,7 +160,7 @@ describe("the payments editor", () => {
     expect(shown).toContain("Account (optional)");
     expect(shown).toContain("Enter it.");
     expect(findAll(nodes, byName("journal"))).toEqual([]);
-    expect(shown).toMatch(/Bookkeep the payments at once/);
+    expect(shown).toMatch(/Book a draft invoice when its payment arrives \(off: the payment waits until you book the invoice in Fortnox\)/);
   });
 
   it("says nothing is marked paid once the last method is removed", () => {

@@ -87,6 +87,11 @@ describe("an order's money facts", () => {
     expect(facts(transfer({ target_payload: ledgerRate }), ledger("fortnox"))).toEqual({ currency: "Booked in EUR at Fortnox's own rate of the day" });
   });
 
+  it("finds the line on Ferry's default rounding product when the system names none", () => {
+    const sent = { currency: "DKK", lines: [{ product: { productNumber: "SKU-1" }, quantity: 1, unitNetPrice: 100 }, { product: { productNumber: "rounding" }, quantity: 1, unitNetPrice: -0.01 }] };
+    expect(facts(transfer({ target_payload: sent }), ledger("economic")).rounding).toBe("-0.01 DKK on product rounding");
+  });
+
   it("takes the ledger's base currency from the system when it names one", () => {
     expect(facts(transfer({ target_payload: economicOrder }), ledger("economic", { base_currency: "NOK" })).currency).toBe(
       "Booked in EUR at 745.20 NOK per 100 EUR",
@@ -112,6 +117,23 @@ describe("a payment's facts", () => {
       source_payload: { id: 991, kind: "sale", gateway: "paypal", amount: "1000.00", currency: "DKK", processed_at: "2026-12-03T12:00:00Z" },
     });
     expect(facts(t, ledger("economic"))).toEqual({ marked_paid: "voucher 123", payment: "1,000.00 DKK with paypal on 3 Dec 2026" });
+  });
+
+  it("reads the payment as Ferry records it (amount, currency, gateway, paid_at)", () => {
+    const recorded = {
+      transaction_id: "5001",
+      order_source_id: "1001",
+      order_e_number: "#1001",
+      gateway: "gift_card",
+      amount: "50.00",
+      currency: "EUR",
+      paid_at: "2026-12-01T12:00:00Z",
+      gift_card: true,
+    };
+    expect(facts(transfer({ kind: "payment", target_ref: "47", source_payload: recorded }), ledger("fortnox"))).toEqual({
+      marked_paid: "payment 47",
+      payment: "50.00 EUR with gift_card on 1 Dec 2026",
+    });
   });
 
   it("on Fortnox: the payment number, with a WooCommerce order's total, method and day paid", () => {

@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, describe } from "../api.ts";
 import { api } from "../session.ts";
-import { configErrors, DEFAULT_ROUNDING_LIMIT, moneyFields, moneySettingsChange, moneySettingsOf, type FieldSpec } from "../systems-spec.ts";
+import { configErrors, moneyFields, moneySettingsChange, moneySettingsOf, type FieldSpec } from "../systems-spec.ts";
 import type { System } from "../types.ts";
 import { Button, Field, Problem } from "./ui.tsx";
 
@@ -23,7 +23,7 @@ function MoneyFields(props: {
           <input
             name={f.name}
             value={props.values[f.name] ?? ""}
-            placeholder={f.placeholder}
+            placeholder={f.placeholder ?? f.fallback}
             inputMode={f.name === "rounding_limit" ? "decimal" : undefined}
             onInput={(e) => props.onChange({ ...props.values, [f.name]: e.currentTarget.value })}
           />
@@ -59,7 +59,8 @@ export function MoneySettingsForm(props: { system: System; onDone: (s: System) =
   return (
     <form class="form" onSubmit={submit} noValidate>
       <p class="muted">
-        These decide how an order's total reaches the ledger to the cent. An empty rounding limit means {DEFAULT_ROUNDING_LIMIT}.
+        These decide how an order's total reaches the ledger to the cent. An empty field means Ferry's default, shown in grey; Ferry
+        makes a missing rounding {props.system.kind === "fortnox" ? "article" : "product"} itself.
       </p>
       <MoneyFields fields={fields} values={values} errors={errors} onChange={setValues} />
       {error && !fields.some((f) => serverError(f.name)) && <Problem compact message={error.message} />}

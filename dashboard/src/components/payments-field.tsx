@@ -108,9 +108,7 @@ export function PaymentsField(props: {
             )}
             <label class="check">
               <input type="checkbox" name="book" checked={value.book} onChange={(e) => set({ book: e.currentTarget.checked })} />
-              {ledger === "economic"
-                ? "Book the vouchers at once (off: they wait in the journal for your bookkeeper)"
-                : "Bookkeep the payments at once (off: they wait in Fortnox for your bookkeeper)"}
+              Book a draft invoice when its payment arrives (off: the payment waits until you book the invoice in {ledgerName})
             </label>
           </div>
         </>

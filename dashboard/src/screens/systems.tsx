@@ -9,7 +9,7 @@ import { useAction, useResource } from "../hooks.ts";
 import { navigate } from "../router.ts";
 import { api, canWrite } from "../session.ts";
 import { MoneySettingsForm } from "../components/money-settings-form.tsx";
-import { configErrors, configValues, DEFAULT_ROUNDING_LIMIT, KINDS, moneyFields, specOf } from "../systems-spec.ts";
+import { configErrors, configValues, defaultedMoneySettings, KINDS, moneyFields, specOf } from "../systems-spec.ts";
 import type { List, PollOutcome, ScopeName, System } from "../types.ts";
 import { ApiError, describe } from "../api.ts";
 
@@ -120,7 +120,7 @@ function NewSystemForm(props: { clients: ScopeName[]; warehouses: ScopeName[]; o
             <input
               required={!f.optional}
               inputMode={f.name.endsWith("_number") ? "numeric" : f.name === "rounding_limit" ? "decimal" : undefined}
-              placeholder={f.placeholder}
+              placeholder={f.placeholder ?? f.fallback}
               value={config[f.name] ?? ""}
               onInput={(e) => setConfig({ ...config, [f.name]: e.currentTarget.value })}
             />
@@ -220,12 +220,12 @@ function SystemCard(props: { system: System; onChange: (s: System | null) => voi
             <dd>{v}</dd>
           </div>
         ))}
-        {keepsMoney && (s.config.rounding_limit ?? "") === "" && (
+        {defaultedMoneySettings(s).map(([k, v]) => (
           <div>
-            <dt>rounding limit</dt>
-            <dd>{DEFAULT_ROUNDING_LIMIT} (default)</dd>
+            <dt>{k}</dt>
+            <dd>{v} (default)</dd>
           </div>
-        )}
+        ))}
         <div>
           <dt>credentials</dt>
           <dd>{s.credentials_set ? "set (sealed)" : "missing"}</dd>
