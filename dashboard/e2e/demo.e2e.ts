@@ -134,11 +134,14 @@ describe("the dashboard on ferry-local --demo", () => {
     await expect.poll(() => page.url()).toContain(`q=${encodeURIComponent(number)}`);
     await expect.poll(() => page.getByTestId("transfer-row").count()).toBe(1);
 
+    expect(await page.getByTestId("transfer-row").locator(".badge.kind").textContent()).toBe("Order");
     await page.getByTestId("transfer-row").locator(".disclose").click();
     const foldout = page.getByTestId("foldout");
     await foldout.waitFor();
     await expect.poll(() => page.getByTestId("payload-received").textContent()).toContain(number);
     expect(await page.getByTestId("payload-sent").textContent()).toMatch(/^\s*\{/);
+    // The currency the document was booked in, in words (with its rate when foreign).
+    expect(await foldout.locator('[data-fact="currency"] dd').textContent()).toMatch(/^Booked in [A-Z]{3}\b/);
     await shot("11-transfer-foldout");
 
     // A search that finds nothing says so and how to get back.
