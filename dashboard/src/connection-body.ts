@@ -41,7 +41,10 @@ function payments(draft: Draft, ledger: PayingLedger | null): { value: Payments 
   return { value, errors };
 }
 
-/** `POST /connections`: an order connection with its currency and, when any gateway is mapped, its payments. */
+/**
+ * `POST /connections`: an order connection; `currency` when it is not the
+ * default ("presentment"), `payments` when any gateway is mapped.
+ */
 export function newConnectionBody(draft: Draft, name: string, ledger: PayingLedger | null): Prepared {
   const paid = payments(draft, ledger);
   const body: Record<string, unknown> = {
@@ -54,8 +57,8 @@ export function newConnectionBody(draft: Draft, name: string, ledger: PayingLedg
     documents: documentsOf(draft),
     schedule: draft.schedule.trim() || null,
     active: true,
-    currency: draft.currency,
   };
+  if (draft.currency !== currencyOf(undefined)) body.currency = draft.currency;
   // Without `payments` nothing is marked paid: the field is left out.
   if (paid.value) body.payments = paid.value;
   return { body, errors: paid.errors };

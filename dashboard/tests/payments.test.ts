@@ -104,15 +104,16 @@ describe("the payment-method map", () => {
 });
 
 describe("the connection's request bodies", () => {
-  it("creates with the currency and, when mapped, the payments", () => {
+  it("creates with the shop's currency when chosen and, when mapped, the payments", () => {
     const on = paymentsDraft(economicMap);
     expect(newConnectionBody(draft(on, "shop"), "Shop > e-conomic", "economic").body).toMatchObject({
       entity: "orders",
       currency: "shop",
       payments: economicMap,
     });
+    // The default currency and an unmapped map are left to Ferry's defaults.
     const off = newConnectionBody(draft({ ...on, on: false }), "x", "economic").body;
-    expect(off.currency).toBe("presentment");
+    expect("currency" in off).toBe(false);
     expect("payments" in off).toBe(false);
     // A target that cannot mark invoices paid gets no map at all.
     expect("payments" in newConnectionBody(draft(on), "x", null).body).toBe(false);
