@@ -7,6 +7,7 @@ pub mod ids;
 pub mod log;
 pub mod order;
 pub mod payload;
+pub mod refund;
 pub mod reminder;
 pub mod subscription;
 pub mod system;

@@ -15,6 +15,7 @@ pub mod customers;
 mod errors;
 mod order;
 pub mod poll;
+pub mod refund;
 
 use super::address::{config_base, SHOPIFY};
 use super::http::{

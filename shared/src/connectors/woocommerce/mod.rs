@@ -21,6 +21,7 @@ mod errors;
 mod html;
 mod order;
 mod poll;
+pub mod refund;
 
 use super::address::{config_base, WOOCOMMERCE};
 use super::http::{
