@@ -29,6 +29,7 @@
 //! target-independent question: [`order_warnings`] answers it in words (the
 //! worker can show them on the transfer); the documents follow the lines.
 
+pub mod credit;
 pub mod economic;
 pub mod fortnox;
 
