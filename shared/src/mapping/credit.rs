@@ -546,10 +546,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&to_json(&note).unwrap()).unwrap();
         assert_eq!(json["references"]["other"], "#1001/R509562969");
         assert_eq!(json["lines"][0]["quantity"], -2);
-        assert_eq!(
-            json["notes"]["textLine1"].as_str().unwrap().len() < 250,
-            true
-        );
+        assert!(json["notes"]["textLine1"].as_str().unwrap().len() < 250);
     }
 
     #[test]
