@@ -9,6 +9,7 @@
 
 mod catalog;
 mod client;
+pub mod credit;
 mod errors;
 
 pub use catalog::{EconomicCatalog, PAGE_SIZE};

@@ -12,6 +12,7 @@
 //!   connector using the token, instead of being refused and retried; a 429
 //!   that happens anyway holds the pacer for `Retry-After`.
 
+use super::credit::is_credit;
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::http::{
@@ -32,7 +33,7 @@ use url::Url;
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
-    api: Api,
+    pub(super) api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
     known: Arc<Lookups>,
@@ -84,7 +85,7 @@ fn kind_of(kind: DocumentKind) -> &'static Kind {
 }
 
 /// A document number as Fortnox sends it (text, sometimes a number).
-fn text_field(value: &Value, field: &str) -> Option<String> {
+pub(super) fn text_field(value: &Value, field: &str) -> Option<String> {
     match value.get(field)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -92,7 +93,7 @@ fn text_field(value: &Value, field: &str) -> Option<String> {
     }
 }
 
-fn missing(field: &str, what: &str) -> ConnectorError {
+pub(super) fn missing(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(
         "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
     ))
@@ -116,7 +117,7 @@ impl Fortnox {
         })
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push("3").extend(segments);
@@ -130,12 +131,15 @@ impl Fortnox {
 
     /// The JSON of a successful answer. An answer that was cut off is worth a
     /// retry: the retry first looks for what this call may have made.
-    fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
+    pub(super) fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
         json_after_write(SYSTEM, reply, what, describe_error)
     }
 
     /// `{"<name>": body}`, written once.
-    fn envelope(body: &impl serde::Serialize, name: &str) -> Result<Vec<u8>, ConnectorError> {
+    pub(super) fn envelope(
+        body: &impl serde::Serialize,
+        name: &str,
+    ) -> Result<Vec<u8>, ConnectorError> {
         Ok(to_json(&std::collections::BTreeMap::from([(name, body)]))?)
     }
 
@@ -162,6 +166,9 @@ impl Fortnox {
                     .is_none_or(|reference| reference == e_number)
             })
             .filter(|doc| doc.get("Cancelled").and_then(Value::as_bool) != Some(true))
+            // A credit invoice may carry the order's number (`/credit` copies
+            // the original): it is never the order's document.
+            .filter(|doc| !is_credit(doc))
             .collect())
     }
 
@@ -321,7 +328,11 @@ impl Fortnox {
         Ok(())
     }
 
-    async fn bookkeep(&self, number: &str, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
+    pub(super) async fn bookkeep(
+        &self,
+        number: &str,
+        sent: Vec<u8>,
+    ) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
         let reply = self.api.call(Method::PUT, url, None).await?;
         Self::json(reply, &format!("bookkeeping of invoice {number}"))?;

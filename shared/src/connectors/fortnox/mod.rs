@@ -9,6 +9,7 @@
 
 mod catalog;
 mod client;
+pub mod credit;
 mod errors;
 
 pub use catalog::{FortnoxCatalog, BALANCE_BATCH, PAGE_SIZE};
