@@ -15,6 +15,7 @@
 //! own, in Fortnox's shape.
 
 mod catalog;
+mod credit;
 pub mod customers;
 
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
@@ -276,6 +277,9 @@ fn router(shared: Shared) -> Router {
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))
         .route("/3/orders", get(list_orders).post(create_order))
         .route("/3/orders/{number}", get(get_order))
+        .route("/3/invoices/{number}", put(credit::update))
+        .route("/3/invoices/{number}/credit", put(credit::credit))
+        .route("/3/invoices/{number}/cancel", put(credit::cancel))
         .fallback(|| async {
             error(
                 StatusCode::NOT_FOUND,
@@ -872,7 +876,7 @@ async fn list_documents(shared: Shared, kind: Kind, query: HashMap<String, Strin
                 .get("yourordernumber")
                 .is_none_or(|r| loosely(d.your_order_number.as_deref(), r))
         })
-        .map(subset)
+        .map(credit::listed)
         .collect();
     list(kind.list(), items)
 }

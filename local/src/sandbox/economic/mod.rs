@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub mod catalog;
 pub mod chaos;
 pub mod customers;
+mod drafts;
 pub mod fault;
 mod filter;
 pub mod harness;
@@ -298,7 +299,10 @@ fn router(shared: Shared) -> Router {
         .route("/products", get(list_products).post(create_product))
         .route("/products/{number}", get(get_product))
         .route("/invoices/drafts", get(list_drafts).post(create_draft))
-        .route("/invoices/drafts/{number}", get(get_draft))
+        .route(
+            "/invoices/drafts/{number}",
+            get(get_draft).put(drafts::replace).delete(drafts::delete),
+        )
         .route("/invoices/booked", get(list_booked).post(book_draft))
         .route("/invoices/booked/{number}", get(get_booked))
         .route("/orders/drafts", get(list_orders).post(create_order))
