@@ -13,6 +13,7 @@ mod api_sign_in;
 mod catalog;
 mod chaos;
 mod crash;
+mod credit_notes;
 mod customers;
 mod dead_letters;
 mod dynamodb;

@@ -360,6 +360,12 @@ pub struct FortnoxCreditInvoice {
     pub remarks: String,
     #[serde(rename = "VATIncluded")]
     pub vat_included: bool,
+    /// Always 0: shipping and fees are rows here, and the copy `/credit`
+    /// makes carries the original's freight and fee until this clears them.
+    #[serde(with = "money")]
+    pub freight: Decimal,
+    #[serde(with = "money")]
+    pub administration_fee: Decimal,
     pub invoice_rows: Vec<FortnoxCreditRow>,
 }
 
@@ -436,6 +442,8 @@ pub fn fortnox_credit_invoice(
             refund.order_e_number, refund.source_id
         ),
         vat_included: false,
+        freight: Decimal::ZERO,
+        administration_fee: Decimal::ZERO,
         invoice_rows: rows,
     };
     Ok(Mapped { document, warnings })
@@ -619,7 +627,10 @@ mod tests {
             .collect();
         assert_eq!(ledger_gross(&rows), d("64.99"));
         let json: serde_json::Value = serde_json::from_slice(&to_json(&credit).unwrap()).unwrap();
-        assert!(json.get("Freight").is_none());
+        assert_eq!(
+            json["Freight"], 0,
+            "shipping is a row; the copy's freight is cleared"
+        );
         assert_eq!(json["InvoiceRows"][2]["DeliveredQuantity"], -1);
     }
 
