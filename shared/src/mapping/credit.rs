@@ -133,6 +133,12 @@ fn credited<'a>(
                 .or_else(|| derived_rate(amount.net, amount.tax)),
         });
     }
+    if credited.is_empty() {
+        return Err(MappingError::Amount(format!(
+            "refund {} of order {} gives nothing back: there is nothing to credit",
+            refund.source_id, refund.order_e_number
+        )));
+    }
     let exact: Vec<Decimal> = credited.iter().map(|c| c.net).collect();
     Ok(credited.into_iter().zip(cent_targets(&exact)).collect())
 }
@@ -593,6 +599,11 @@ mod tests {
             error.to_string().contains("Fortnox needs a product"),
             "{error}"
         );
+        let mut nothing = refund();
+        nothing.lines.clear();
+        nothing.amount_only = None;
+        let error = fortnox_credit_invoice(&nothing, "12", "3", &products()).unwrap_err();
+        assert!(error.to_string().contains("nothing to credit"), "{error}");
         let mut no_sku = refund();
         no_sku.lines[0].sku = None;
         let error = economic_credit_note(&no_sku, &invoice(), &products()).unwrap_err();
