@@ -22,7 +22,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ferry::model::{
-    usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
+    usage_periods, Connection, ConnectionId, CredentialHealth, CurrencyChoice, DocumentKind, Entity, HealthStatus,
     Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
     Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
 };
@@ -151,6 +151,8 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         },
         created_at: at(2026, 11, 1, 8, 0),
         updated_at: at(2026, 11, 23, 9, 55),
+        // Not the default: the store must keep the choice.
+        currency: CurrencyChoice::Shop,
     }
 }
 

@@ -153,6 +153,7 @@ fn sample_order(e_number: &str, email: &str) -> Order {
         lines,
         custom_fields: vec![],
         note: None,
+        shop_money: None,
     }
 }
 
