@@ -22,9 +22,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ferry::model::{
-    usage_periods, Connection, ConnectionId, CredentialHealth, CurrencyChoice, DocumentKind, Entity, HealthStatus,
-    Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
-    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
+    usage_periods, Connection, ConnectionId, CredentialHealth, CurrencyChoice, DocumentKind,
+    Entity, HealthStatus, Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System,
+    SystemId, SystemKind, Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage,
+    UsageDelta, User,
 };
 use ferry::seal::SealedCredentials;
 use ferry::store::{LogQuery, Page, Store, StoreError, TransferQuery};

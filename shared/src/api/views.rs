@@ -2,8 +2,8 @@
 //! shapes of CONTRACT.md.
 
 use crate::model::{
-    Connection, CredentialHealth, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, System, SystemKind,
-    Transfer, TransferStatus,
+    Connection, CredentialHealth, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, System,
+    SystemKind, Transfer, TransferStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(from_order(&order, "DKK", d("100"), 6), Some(d("746.04")));
         // 33.33 EUR, 248.66 DKK: 7.46054605... per EUR.
         let order = eur_order("33.33", Some(("DKK", "248.66")));
-        assert_eq!(from_order(&order, "DKK", d("100"), 6), Some(d("746.054605")));
+        assert_eq!(
+            from_order(&order, "DKK", d("100"), 6),
+            Some(d("746.054605"))
+        );
         assert_eq!(from_order(&order, "dkk", d("1"), 4), Some(d("7.4605")));
     }
 
@@ -79,7 +82,10 @@ mod tests {
         assert!(is_foreign(&order, "DKK"));
         assert_eq!(from_order(&order, "DKK", d("100"), 6), None);
         // The shop said nothing, or the order is free.
-        assert_eq!(from_order(&eur_order("100.00", None), "DKK", d("100"), 6), None);
+        assert_eq!(
+            from_order(&eur_order("100.00", None), "DKK", d("100"), 6),
+            None
+        );
         let free = eur_order("0.00", Some(("DKK", "0.00")));
         assert_eq!(from_order(&free, "DKK", d("100"), 6), None);
     }

@@ -67,9 +67,7 @@ pub struct Connection {
 
 /// The money an order of a connection is booked in, when the shop sold it
 /// in another currency than its own (Shopify's multi-currency markets).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CurrencyChoice {
     /// The currency the customer paid in (Shopify's `presentment_currency`

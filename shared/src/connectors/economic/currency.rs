@@ -68,8 +68,7 @@ impl Economic {
             return Ok(None);
         }
         let base = self.base_currency().await?;
-        let Some(rate) = rate::from_order(order, &base, Decimal::ONE_HUNDRED, RATE_DECIMALS)
-        else {
+        let Some(rate) = rate::from_order(order, &base, Decimal::ONE_HUNDRED, RATE_DECIMALS) else {
             return Ok(None);
         };
         self.ensure_currency(&order.currency).await?;

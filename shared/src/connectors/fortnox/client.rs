@@ -378,7 +378,11 @@ impl Target for Fortnox {
 impl Fortnox {
     /// Makes the customer, the articles and the document (see
     /// [`Target::deliver_order`]).
-    async fn deliver(&self, order: &Order, kind: DocumentKind) -> Result<Delivered, ConnectorError> {
+    async fn deliver(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError> {
         let place = kind_of(kind);
         if kind == DocumentKind::BookedInvoice {
             if let Some(unbooked) = self

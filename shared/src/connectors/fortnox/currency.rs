@@ -141,7 +141,8 @@ mod tests {
 
     #[test]
     fn reads_the_unit_of_a_currency() {
-        let eur = json!({"Currency": {"Code": "EUR", "BuyRate": 11.2, "SellRate": 11.5, "Unit": 1}});
+        let eur =
+            json!({"Currency": {"Code": "EUR", "BuyRate": 11.2, "SellRate": 11.5, "Unit": 1}});
         assert_eq!(unit_of(&eur), Some(Decimal::ONE));
         let jpy = json!({"Currency": {"Code": "JPY", "Unit": "100"}});
         assert_eq!(unit_of(&jpy), Some(Decimal::ONE_HUNDRED));
