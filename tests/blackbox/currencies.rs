@@ -231,6 +231,13 @@ async fn a_shop_selling_in_eur_is_booked_in_eur_or_per_connection_in_dkk() {
         )
         .await;
     assert_eq!(status, 400, "{refused}");
+    let document = tenant.get("/openapi.json").await;
+    assert_eq!(
+        document["components"]["schemas"]["CurrencyChoice"]["enum"],
+        json!(["presentment", "shop"])
+    );
+    let new_connection = &document["components"]["schemas"]["NewConnection"]["properties"];
+    assert!(new_connection.get("currency").is_some(), "{new_connection}");
 
     let mut booked = Vec::new();
     for connection in [&presentment, &shop_money] {
