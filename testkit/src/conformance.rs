@@ -22,9 +22,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ferry::model::{
-    usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
-    Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
-    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
+    usage_periods, Connection, ConnectionId, CredentialHealth, CurrencyChoice, DocumentKind,
+    Entity, HealthStatus, Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System,
+    SystemId, SystemKind, Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage,
+    UsageDelta, User,
 };
 use ferry::seal::SealedCredentials;
 use ferry::store::{LogQuery, Page, Store, StoreError, TransferQuery};
@@ -151,6 +152,8 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         },
         created_at: at(2026, 11, 1, 8, 0),
         updated_at: at(2026, 11, 23, 9, 55),
+        // Not the default: the store must keep the choice.
+        currency: CurrencyChoice::Shop,
     }
 }
 

@@ -130,6 +130,7 @@ impl Bench {
             last_run: RunOutcome::default(),
             created_at: now,
             updated_at: now,
+            currency: Default::default(),
         };
         self.ferry
             .store

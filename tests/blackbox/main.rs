@@ -13,6 +13,7 @@ mod api_sign_in;
 mod catalog;
 mod chaos;
 mod crash;
+mod currencies;
 mod customers;
 mod dead_letters;
 mod dynamodb;

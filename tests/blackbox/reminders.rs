@@ -72,6 +72,7 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        currency: Default::default(),
     };
     store.put_connection(&connection).await.unwrap();
     for number in 1001..1001 + failed {

@@ -15,6 +15,7 @@
 //! own, in Fortnox's shape.
 
 mod catalog;
+pub mod currencies;
 pub mod customers;
 
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
@@ -54,6 +55,9 @@ pub struct Settings {
     pub currencies: Vec<String>,
     /// The VAT percentages a row may have.
     pub vat_rates: Vec<Decimal>,
+    /// The currency register (`/3/currencies`): rates of the day. A
+    /// currency a document or customer may use must also be in `currencies`.
+    pub register: Vec<currencies::Currency>,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
                 .map(String::from)
                 .to_vec(),
             vat_rates: [0, 6, 12, 25].map(Decimal::from).to_vec(),
+            register: currencies::default_register(),
         }
     }
 }
@@ -101,6 +106,10 @@ pub struct Document {
     pub document_number: String,
     pub customer_number: String,
     pub currency: String,
+    /// `CurrencyRate` and `CurrencyUnit`: SEK per unit units, as sent or
+    /// the register's rate of the day.
+    pub currency_rate: Decimal,
+    pub currency_unit: Decimal,
     pub your_order_number: Option<String>,
     pub external_invoice_reference1: Option<String>,
     pub booked: bool,
@@ -254,6 +263,8 @@ impl Handle {
 fn router(shared: Shared) -> Router {
     Router::new()
         .route("/3/companyinformation", get(company_information))
+        .route("/3/currencies", get(currencies::list))
+        .route("/3/currencies/{code}", get(currencies::get))
         .route(
             "/3/customers",
             get(customers::list_customers).post(create_customer),
@@ -714,6 +725,7 @@ fn check_document(
             INVALID_CURRENCY,
         ));
     }
+    let (currency_rate, currency_unit) = currencies::document_rate(map, &currency, settings)?;
     if map.get("VATIncluded").and_then(Value::as_bool) == Some(true) {
         return Err(bad_request(
             "The sandbox takes prices without VAT (VATIncluded: false).",
@@ -754,6 +766,8 @@ fn check_document(
         document_number: String::new(),
         customer_number,
         currency,
+        currency_rate,
+        currency_unit,
         your_order_number: text(map, "YourOrderNumber"),
         external_invoice_reference1: text(map, "ExternalInvoiceReference1"),
         booked: false,
@@ -779,6 +793,8 @@ fn answer_body(
     body.insert("Booked".into(), json!(document.booked));
     body.insert("Cancelled".into(), json!(false));
     body.insert("Currency".into(), json!(document.currency));
+    body.insert("CurrencyRate".into(), number(document.currency_rate));
+    body.insert("CurrencyUnit".into(), number(document.currency_unit));
     body.insert("Net".into(), number(document.net));
     body.insert("TotalVAT".into(), number(document.total_vat));
     body.insert("Total".into(), number(document.total));

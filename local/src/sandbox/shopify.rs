@@ -17,6 +17,9 @@ mod api;
 pub mod catalog;
 pub mod customers;
 mod order_json;
+mod presentment;
+
+pub use presentment::ShopCurrency;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
 use chrono::{FixedOffset, SecondsFormat, Utc};
@@ -46,6 +49,9 @@ pub struct Config {
     /// The leaky bucket: this many calls, leaking `leak_per_second`.
     pub bucket_size: u32,
     pub leak_per_second: u32,
+    /// The shop's own currency when it is not the market's: orders are
+    /// paid in the market's currency (presentment money) and converted.
+    pub shop_currency: Option<ShopCurrency>,
 }
 
 impl Default for Config {
@@ -61,6 +67,7 @@ impl Default for Config {
             seed: None,
             bucket_size: 40,
             leak_per_second: 2,
+            shop_currency: None,
         }
     }
 }
@@ -171,7 +178,10 @@ impl Handle {
             number: shop.next_number,
             at: Utc::now(),
         };
-        let order = order_json::build(&basket, &identity, &shop.config, &mut shop.generator);
+        let mut order = order_json::build(&basket, &identity, &shop.config, &mut shop.generator);
+        if let Some(shop_currency) = &shop.config.shop_currency {
+            shop_currency.apply(&mut order);
+        }
         shop.orders.insert(identity.id, order);
         shop.next_number += 1;
         // Real ids grow by uneven steps.

@@ -7,7 +7,9 @@ use super::query::ValidQuery;
 use super::views::{ConnectionView, List, ScopeFilter, SyncOutcome};
 use super::{page, scopes, validate};
 use crate::app::Ferry;
-use crate::model::{Connection, ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId};
+use crate::model::{
+    Connection, ConnectionId, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, SystemId,
+};
 use crate::schedule::Schedule;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -39,6 +41,10 @@ pub struct NewConnection {
     pub client: Option<String>,
     /// One of the tenant's warehouses.
     pub warehouse: Option<String>,
+    /// The money orders are booked in: `presentment` (what the customer
+    /// paid in, the default) or `shop` (the shop's own currency).
+    #[serde(default)]
+    pub currency: CurrencyChoice,
 }
 
 fn orders() -> Entity {
@@ -67,6 +73,8 @@ pub struct ConnectionChanges {
     pub client: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::body::present")]
     pub warehouse: Option<Option<String>>,
+    /// `presentment` or `shop`; applies to orders received from then on.
+    pub currency: Option<CurrencyChoice>,
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
@@ -155,6 +163,7 @@ pub async fn create(
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        currency: body.currency,
     };
     ferry.store.put_connection(&connection).await?;
     Ok((
@@ -214,6 +223,9 @@ pub async fn update(
     }
     if let Some(warehouse) = changes.warehouse {
         connection.scope.warehouse = warehouse;
+    }
+    if let Some(currency) = changes.currency {
+        connection.currency = currency;
     }
     scopes::check(
         &ferry,

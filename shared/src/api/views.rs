@@ -2,8 +2,8 @@
 //! shapes of CONTRACT.md.
 
 use crate::model::{
-    Connection, CredentialHealth, DocumentKind, Entity, RunOutcome, Scope, System, SystemKind,
-    Transfer, TransferStatus,
+    Connection, CredentialHealth, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, System,
+    SystemKind, Transfer, TransferStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -95,6 +95,8 @@ pub struct ConnectionView {
     pub last_run: RunOutcome,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The money orders are booked in: `presentment` or `shop`.
+    pub currency: CurrencyChoice,
 }
 
 impl ConnectionView {
@@ -118,6 +120,7 @@ impl ConnectionView {
             last_run: c.last_run.clone(),
             created_at: c.created_at,
             updated_at: c.updated_at,
+            currency: c.currency,
         }
     }
 }

@@ -26,7 +26,7 @@ pub mod woocommerce;
 mod webshop;
 
 use crate::mapping::MappingError;
-use crate::model::{DocumentKind, Order, System, SystemKind};
+use crate::model::{CurrencyChoice, DocumentKind, Order, System, SystemKind};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -149,6 +149,13 @@ pub trait Source: Send + Sync {
     fn verify_webhook(&self, request: WebhookRequest<'_>) -> Result<Inbound, WebhookError>;
     /// Parses an order as this platform sends it (webhook body or REST resource).
     fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError>;
+    /// Parses an order in the money a connection books in (its `currency`
+    /// setting). A platform with one currency per order (WooCommerce) reads
+    /// it as [`Self::parse_order`] does.
+    fn parse_order_in(&self, body: &[u8], money: CurrencyChoice) -> Result<Order, ParseError> {
+        let _ = money;
+        self.parse_order(body)
+    }
     /// Calls a cheap authenticated endpoint.
     async fn test_credentials(&self) -> Result<(), ConnectorError>;
     /// One page of the orders changed at or after `since` (oldest change

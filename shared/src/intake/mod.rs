@@ -103,7 +103,7 @@ async fn receive_for(
 
     // A delivery seen before changes nothing: its order is no newer than
     // the transfer it made (see `record`), so it needs no marker of its own.
-    let recorded = match source.parse_order(body) {
+    let recorded = match source.parse_order_in(body, connection.currency) {
         Ok(order) => record::record_order(ferry, connection, &order, body).await?,
         Err(e) => {
             let key = delivery

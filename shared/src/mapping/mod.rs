@@ -31,6 +31,7 @@
 
 pub mod economic;
 pub mod fortnox;
+pub mod rate;
 
 use crate::model::{Address, Order, OrderLine};
 use rust_decimal::prelude::ToPrimitive;
@@ -508,6 +509,7 @@ pub(crate) mod tests {
             lines,
             custom_fields: vec![],
             note: None,
+            shop_money: None,
         }
     }
 

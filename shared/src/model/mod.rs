@@ -17,11 +17,11 @@ pub mod usage;
 pub mod user;
 
 pub use catalog::{CatalogItem, DEFAULT_WAREHOUSE};
-pub use connection::{Connection, DocumentKind, Entity, RunOutcome};
+pub use connection::{Connection, CurrencyChoice, DocumentKind, Entity, RunOutcome};
 pub use customer_record::CustomerRecord;
 pub use ids::{ConnectionId, InvalidId, SystemId, TenantId, TransferId, UserId};
 pub use log::{Level, LogEvent};
-pub use order::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
+pub use order::{Address, CustomField, Customer, LineKind, Order, OrderLine, ShopMoney, Totals};
 pub use payload::Payload;
 pub use reminder::{
     Incident, Incidents, Notice, NoticeStatus, Recipient, ReminderKind, ReminderSettings,

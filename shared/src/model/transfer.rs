@@ -422,6 +422,7 @@ mod tests {
             last_run: RunOutcome::default(),
             created_at: at(0),
             updated_at: at(0),
+            currency: Default::default(),
         }
     }
 

@@ -141,6 +141,7 @@ async fn world() -> World {
         last_run: RunOutcome::default(),
         created_at: monday(),
         updated_at: monday(),
+        currency: Default::default(),
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {

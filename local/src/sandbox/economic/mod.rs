@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub mod catalog;
 pub mod chaos;
+mod currencies;
 pub mod customers;
 pub mod fault;
 mod filter;
@@ -65,7 +66,13 @@ pub struct Settings {
     pub vat_zones: Vec<(u64, Decimal)>,
     pub customer_groups: Vec<u64>,
     pub product_groups: Vec<u64>,
+    /// The currencies the agreement has (set up under Settings → Currencies).
     pub currencies: Vec<String>,
+    /// What `/self` reports as `settings.baseCurrency`.
+    pub base_currency: String,
+    /// The rate of the day of each foreign currency: the price of 100 units
+    /// in the base currency.
+    pub daily_rates: Vec<(String, Decimal)>,
 }
 
 impl Default for Settings {
@@ -86,6 +93,8 @@ impl Default for Settings {
             currencies: ["DKK", "EUR", "SEK", "NOK", "USD", "GBP"]
                 .map(String::from)
                 .to_vec(),
+            base_currency: "DKK".into(),
+            daily_rates: currencies::default_daily_rates(),
         }
     }
 }
@@ -127,6 +136,9 @@ pub struct Document {
     pub customer_number: u64,
     pub date: String,
     pub currency: String,
+    /// `exchangeRate`: the price of 100 units of `currency` in the base
+    /// currency, as sent or the rate of the day.
+    pub exchange_rate: Decimal,
     /// `references.other`.
     pub reference: Option<String>,
     /// `notes.heading`.
@@ -290,6 +302,8 @@ impl Handle {
 fn router(shared: Shared) -> Router {
     Router::new()
         .route("/self", get(get_self))
+        .route("/currencies", get(currencies::list))
+        .route("/currencies/{code}", get(currencies::get))
         .route("/customers", get(list_customers).post(create_customer))
         .route(
             "/customers/{number}",
@@ -365,6 +379,7 @@ async fn get_self(State(shared): State<Shared>) -> Response {
     Json(json!({
         "agreementNumber": 1,
         "company": { "name": "Sandbox ApS" },
+        "settings": { "baseCurrency": shared.settings.base_currency, "internationalLedger": true },
         "application": { "appPublicToken": "sandbox-app-public-token", "name": "Ferry" },
         "self": format!("{}/self", shared.base_url),
     }))
@@ -626,6 +641,7 @@ fn answer_body(document: &Document, book: Book, base_url: &str) -> Value {
         map.insert("netAmount".into(), number(document.net_amount));
         map.insert("vatAmount".into(), number(document.vat_amount));
         map.insert("grossAmount".into(), number(document.gross_amount));
+        map.insert("exchangeRate".into(), number(document.exchange_rate));
         let lines: Vec<Value> = document
             .lines
             .iter()

@@ -43,10 +43,13 @@ const CALLS_PER_SECOND_MAX: u64 = 100;
 pub struct Economic {
     base: Url,
     settings: Settings,
-    api: Api,
+    pub(super) api: Api,
     /// Customers and products this agreement already has, remembered for a
     /// while: a repeat customer's order then costs the document calls only.
-    known: Arc<Lookups>,
+    pub(super) known: Arc<Lookups>,
+    /// The system's `base_currency` setting: the base when e-conomic does
+    /// not say (see `currency`).
+    pub(super) base_currency: Option<String>,
 }
 
 /// Where a kind of document lives and what its number is called.
@@ -184,10 +187,11 @@ impl Economic {
             settings,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
+            base_currency: config.currency_code("base_currency")?,
         })
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
@@ -195,7 +199,7 @@ impl Economic {
         url
     }
 
-    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+    pub(super) fn refused(reply: &Reply, what: &str) -> ConnectorError {
         refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
@@ -434,6 +438,34 @@ impl Target for Economic {
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking e-conomic is refused first.
         let lines = mapping::lines(order, &self.settings)?;
+        match self.deliver(order, kind, lines).await {
+            Err(error) if !self.is_likely_base(&order.currency) => {
+                Err(self.explain_refusal(order, error).await)
+            }
+            result => result,
+        }
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        Self::json(
+            self.api
+                .call(Method::GET, self.url(&["self"]), None)
+                .await?,
+            "credentials check",
+        )
+        .map(|_| ())
+    }
+}
+
+impl Economic {
+    /// Makes the customer, the products and the document (see
+    /// [`Target::deliver_order`]).
+    async fn deliver(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+        lines: Vec<mapping::Line>,
+    ) -> Result<Delivered, ConnectorError> {
         if kind == DocumentKind::BookedInvoice {
             if let Some(draft) = self.find_in(&DRAFT_INVOICES, &order.e_number).await? {
                 let number = draft
@@ -445,7 +477,8 @@ impl Target for Economic {
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_products(order).await?;
-        let mapped = mapping::document(order, &self.settings, customer_number, lines);
+        let mut mapped = mapping::document(order, &self.settings, customer_number, lines);
+        mapped.document.exchange_rate = self.exchange_rate(order).await?;
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
@@ -481,16 +514,6 @@ impl Target for Economic {
             warnings: mapped.warnings,
             ..delivered
         })
-    }
-
-    async fn test_credentials(&self) -> Result<(), ConnectorError> {
-        Self::json(
-            self.api
-                .call(Method::GET, self.url(&["self"]), None)
-                .await?,
-            "credentials check",
-        )
-        .map(|_| ())
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod client;
+mod currency;
 mod errors;
 
 pub use catalog::{EconomicCatalog, PAGE_SIZE};

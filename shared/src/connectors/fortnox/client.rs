@@ -32,10 +32,12 @@ use url::Url;
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
-    api: Api,
+    pub(super) api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
-    known: Arc<Lookups>,
+    pub(super) known: Arc<Lookups>,
+    /// The system's `base_currency` setting (see `currency`).
+    pub(super) base_currency: Option<String>,
 }
 
 /// How a customer is looked up: the query parameter, the field that must
@@ -113,10 +115,11 @@ impl Fortnox {
             base,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
+            base_currency: Settings { system }.currency_code("base_currency")?,
         })
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push("3").extend(segments);
@@ -124,7 +127,7 @@ impl Fortnox {
         url
     }
 
-    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+    pub(super) fn refused(reply: &Reply, what: &str) -> ConnectorError {
         refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
@@ -357,6 +360,29 @@ impl Target for Fortnox {
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking Fortnox is refused first.
         mapping::document(order, "", kind)?;
+        match self.deliver(order, kind).await {
+            Err(error) => Err(self.explain_refusal(order, error).await),
+            delivered => delivered,
+        }
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        let reply = self
+            .api
+            .call(Method::GET, self.url(&["companyinformation"]), None)
+            .await?;
+        Self::json(reply, "credentials check").map(|_| ())
+    }
+}
+
+impl Fortnox {
+    /// Makes the customer, the articles and the document (see
+    /// [`Target::deliver_order`]).
+    async fn deliver(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError> {
         let place = kind_of(kind);
         if kind == DocumentKind::BookedInvoice {
             if let Some(unbooked) = self
@@ -371,7 +397,11 @@ impl Target for Fortnox {
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_articles(order).await?;
-        let mapped = mapping::document(order, &customer_number, kind)?;
+        let mut mapped = mapping::document(order, &customer_number, kind)?;
+        if let Some(rate) = self.document_rate(order).await? {
+            mapped.document.currency_rate = Some(rate.rate);
+            mapped.document.currency_unit = Some(rate.unit);
+        }
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
@@ -399,14 +429,6 @@ impl Target for Fortnox {
             warnings: mapped.warnings,
             ..delivered
         })
-    }
-
-    async fn test_credentials(&self) -> Result<(), ConnectorError> {
-        let reply = self
-            .api
-            .call(Method::GET, self.url(&["companyinformation"]), None)
-            .await?;
-        Self::json(reply, "credentials check").map(|_| ())
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod client;
+mod currency;
 mod errors;
 
 pub use catalog::{FortnoxCatalog, BALANCE_BATCH, PAGE_SIZE};

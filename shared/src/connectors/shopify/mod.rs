@@ -25,7 +25,7 @@ use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
 };
-use crate::model::{Order, System};
+use crate::model::{CurrencyChoice, Order, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -207,8 +207,13 @@ impl Source for Shopify {
         }))
     }
 
+    /// In the customer's money, a connection's default.
     fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError> {
-        order::parse(body)
+        order::parse(body, CurrencyChoice::Presentment)
+    }
+
+    fn parse_order_in(&self, body: &[u8], money: CurrencyChoice) -> Result<Order, ParseError> {
+        order::parse(body, money)
     }
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {

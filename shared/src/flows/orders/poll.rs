@@ -175,7 +175,7 @@ impl Pass for OrderPass {
         };
         for raw in &page.orders {
             outcome.records_found += 1;
-            match source.parse_order(raw) {
+            match source.parse_order_in(raw, connection.currency) {
                 Ok(order) => {
                     self.cursor.newest = self.cursor.newest.max(Some(order.updated_at));
                     match record::record_order(ferry, connection, &order, raw).await? {
