@@ -245,6 +245,7 @@ async fn fill(
                 last_run: RunOutcome::default(),
                 created_at: now,
                 updated_at: now,
+                payments: None,
             };
             async move { ferry.store.put_connection(&connection).await }
         })

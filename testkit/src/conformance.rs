@@ -151,6 +151,7 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         },
         created_at: at(2026, 11, 1, 8, 0),
         updated_at: at(2026, 11, 23, 9, 55),
+        payments: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn sample_transfer(
         source_payload: Some(Payload::compress(body.as_bytes())),
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 

@@ -130,6 +130,7 @@ impl Bench {
             last_run: RunOutcome::default(),
             created_at: now,
             updated_at: now,
+            payments: None,
         };
         self.ferry
             .store

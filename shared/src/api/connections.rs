@@ -39,6 +39,10 @@ pub struct NewConnection {
     pub client: Option<String>,
     /// One of the tenant's warehouses.
     pub warehouse: Option<String>,
+    /// How the shop's payments are booked in the ledger; none: nothing is
+    /// marked paid.
+    #[serde(default)]
+    pub payments: Option<crate::model::PaymentSettings>,
 }
 
 fn orders() -> Entity {
@@ -67,6 +71,9 @@ pub struct ConnectionChanges {
     pub client: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::body::present")]
     pub warehouse: Option<Option<String>>,
+    /// Replaces the payments setting; `null`: nothing is marked paid.
+    #[serde(default, deserialize_with = "super::body::present")]
+    pub payments: Option<Option<crate::model::PaymentSettings>>,
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
@@ -127,6 +134,7 @@ pub async fn create(
     let schedule = parse_schedule(body.schedule.as_deref())?;
     let allowed_states = clean_states(body.allowed_states)?;
     let documents = check_documents(body.documents, &allowed_states)?;
+    let payments = super::payment_settings::check(body.payments, body.entity, target.kind)?;
     scopes::check(
         &ferry,
         &caller,
@@ -155,6 +163,7 @@ pub async fn create(
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        payments,
     };
     ferry.store.put_connection(&connection).await?;
     Ok((
@@ -214,6 +223,15 @@ pub async fn update(
     }
     if let Some(warehouse) = changes.warehouse {
         connection.scope.warehouse = warehouse;
+    }
+    if let Some(payments) = changes.payments {
+        let target = ferry
+            .store
+            .get_system(&caller.tenant, &connection.target)
+            .await?
+            .ok_or_else(|| ApiError::invalid("payments", "the connection's target was removed"))?;
+        connection.payments =
+            super::payment_settings::check(payments, connection.entity, target.kind)?;
     }
     scopes::check(
         &ferry,

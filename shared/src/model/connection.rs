@@ -60,6 +60,10 @@ pub struct Connection {
     pub last_run: RunOutcome,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How the shop's payments are booked in the ledger; `None`: nothing
+    /// is marked paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<super::payment::PaymentSettings>,
 }
 
 impl Connection {

@@ -155,6 +155,7 @@ mod tests {
             last_run: RunOutcome::default(),
             created_at: now,
             updated_at: now,
+            payments: None,
         }
     }
 

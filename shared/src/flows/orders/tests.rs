@@ -269,6 +269,7 @@ async fn world_with(ledger: Ledger, limits: Limits) -> World {
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {
