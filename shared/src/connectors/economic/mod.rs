@@ -10,6 +10,7 @@
 mod catalog;
 mod client;
 mod errors;
+mod payments;
 
 pub use catalog::{EconomicCatalog, PAGE_SIZE};
 pub use client::{filter_value, Economic};

@@ -10,6 +10,7 @@
 mod catalog;
 mod client;
 mod errors;
+mod payments;
 
 pub use catalog::{FortnoxCatalog, BALANCE_BATCH, PAGE_SIZE};
 pub use client::Fortnox;

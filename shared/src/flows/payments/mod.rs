@@ -160,7 +160,7 @@ impl Flow for PaymentFlow {
                     after: invoice_wait,
                 })
             }
-            Err(error) => return Ok(asking_failed(ferry, &target_system, error).await?),
+            Err(error) => return asking_failed(ferry, &target_system, error).await,
         };
         if !invoice.booked && !settings.book {
             return Ok(Decision::Wait {
