@@ -29,3 +29,12 @@ pub struct PaymentBooking {
     pub account: GatewayAccount,
     pub journal: Option<u64>,
 }
+
+/// An amount as a JSON number, as the ledgers take it (exactly, else
+/// refused: `crate::mapping::money`).
+pub fn amount_json(
+    amount: rust_decimal::Decimal,
+) -> Result<serde_json::Value, super::ConnectorError> {
+    crate::mapping::money::serialize(&amount, serde_json::value::Serializer)
+        .map_err(|e| super::ConnectorError::permanent(e.to_string()))
+}

@@ -224,16 +224,23 @@ pub async fn record_order(
 
 /// A payment's rule: it is booked once, whatever arrives again. A payment
 /// the shop reports again changes nothing (the shop's transaction does not
-/// change); a pending one is enqueued again.
+/// change), except that one recorded without its order's webshop number
+/// (a transaction webhook before its order) takes it when it comes; a
+/// pending one is enqueued again.
 pub struct Once;
 
 #[async_trait]
 impl Rules for Once {
-    fn again(&self, held: &Transfer, _arrival: &Arrival, _now: DateTime<Utc>) -> Again {
-        match held.status {
-            TransferStatus::Delivered => Again::AlreadyDelivered,
-            _ => Again::Unchanged,
+    fn again(&self, held: &Transfer, arrival: &Arrival, now: DateTime<Utc>) -> Again {
+        if held.status == TransferStatus::Delivered {
+            return Again::AlreadyDelivered;
         }
+        if held.source_ref.is_empty() && !arrival.source_ref.is_empty() {
+            if let Ok(named) = held.refreshed(arrival.clone(), now) {
+                return Again::Replace(Box::new(named));
+            }
+        }
+        Again::Unchanged
     }
 
     async fn already_delivered(

@@ -27,7 +27,7 @@
 //! calendar year of the payment (the common set-up).
 
 use super::client::{filter_value, missing_number, number_field, Economic};
-use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
+use crate::connectors::payments::{amount_json, LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConnectorError, Delivered};
 use crate::model::Payment;
 use chrono::Datelike;
@@ -182,7 +182,7 @@ impl Economic {
             "entries": {"customerPayments": [{
                 "customer": {"customerNumber": customer},
                 "customerInvoice": invoice_number,
-                "amount": -payment.amount,
+                "amount": amount_json(-payment.amount)?,
                 "currency": {"code": payment.currency},
                 "date": payment.paid_at.format("%Y-%m-%d").to_string(),
                 "contraAccount": {"accountNumber": contra},

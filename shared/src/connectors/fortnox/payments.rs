@@ -23,7 +23,7 @@
 //! to Fortnox.
 
 use super::client::{missing, text_field, Fortnox, INVOICES};
-use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
+use crate::connectors::payments::{amount_json, LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConnectorError, Delivered};
 use crate::model::Payment;
 use reqwest::Method;
@@ -124,7 +124,7 @@ impl Fortnox {
     ) -> Result<Delivered, ConnectorError> {
         let mut body = json!({
             "InvoiceNumber": invoice.number,
-            "Amount": payment.amount,
+            "Amount": amount_json(payment.amount)?,
             "PaymentDate": payment.paid_at.format("%Y-%m-%d").to_string(),
             "ModeOfPayment": mode_of_payment(payment, booking)?,
         });
