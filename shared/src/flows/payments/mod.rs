@@ -37,6 +37,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+/// How long a payment waits for its order's invoice before it looks
+/// again, in first back-offs (`Limits::retry_base`): 30 s at the default
+/// limits, as the order is usually only a moment behind. A payment whose
+/// order failed or was skipped, or whose invoice is a draft, looks again
+/// after `Limits::unhealthy_retry` (the merchant has to act first).
+const INVOICE_WAIT_BACKOFFS: u32 = 15;
+
 /// Payments of orders, from a webshop to the ledger's invoices.
 pub struct PaymentFlow;
 
@@ -117,7 +124,10 @@ impl Flow for PaymentFlow {
             (Some(order), true) if !order.source_ref.is_empty() => order.source_ref.clone(),
             _ => payment.order_e_number.clone(),
         };
-        let invoice_wait = ferry.limits.retry_base.saturating_mul(15);
+        let invoice_wait = ferry
+            .limits
+            .retry_base
+            .saturating_mul(INVOICE_WAIT_BACKOFFS);
         let order_named = order_word(&e_number, &payment);
         match &order {
             Some(order) if order.status == TransferStatus::Delivered => {}
