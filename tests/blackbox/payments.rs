@@ -7,7 +7,7 @@ use crate::orders::urlencode;
 use crate::tenant::Tenant;
 use axum::http::Method;
 use ferry_local::sandbox::economic::harness::Fault;
-use ferry_local::sandbox::{economic, fortnox, shopify};
+use ferry_local::sandbox::{economic, fortnox, shopify, woocommerce};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -393,4 +393,75 @@ async fn payments_are_checked_against_the_target_ledger() {
         "{schemas}"
     );
     assert!(schemas["TransferView"]["properties"]["kind"].is_object());
+}
+
+#[tokio::test]
+async fn a_paid_woocommerce_order_is_marked_paid_once_and_a_bank_transfer_waits_for_the_shop() {
+    let tenant = Tenant::start("paid-woocommerce").await;
+    let shop = woocommerce::spawn(woocommerce::Config::default())
+        .await
+        .unwrap();
+    let ledger = Ledger::start("fortnox").await;
+    let source = tenant
+        .system(
+            "woocommerce",
+            shop.system_config(),
+            json!(shop.credentials().0),
+        )
+        .await;
+    let target = tenant
+        .system(ledger.kind(), ledger.config(), ledger.credentials())
+        .await;
+    let connection = tenant
+        .post(
+            "/connections",
+            json!({
+                "name": "Woo > Fortnox", "source": source, "target": target,
+                "allowed_states": ["processing", "on-hold"], "document": "booked_invoice",
+                "schedule": null,
+                "payments": {"gateways": {
+                    "stripe": {"mode_of_payment": "KO"},
+                    "bacs": {"mode_of_payment": "BG"},
+                }},
+            }),
+        )
+        .await;
+    let url = connection["webhook_url"].as_str().unwrap().to_owned();
+    let deliver = |id: u64, topic: &'static str| {
+        let webhook = shop.webhook(id, topic);
+        let url = url.clone();
+        let shop = &shop;
+        async move { assert_eq!(shop.deliver(&url, &webhook).await.unwrap(), 200) }
+    };
+    let number = |id: u64| {
+        shop.order_json(id).unwrap()["number"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // Paid by card: `date_paid` and the gateway's transaction id.
+    let card = shop.add_order();
+    shop.set_payment_method(card, "stripe", "ch_3MxPaid");
+    shop.set_status(card, "processing");
+    deliver(card, "order.created").await;
+    deliver(card, "order.updated").await;
+    let paid = settled(&tenant, &number(card), "payment", 1, "delivered").await;
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    assert_eq!(paid[0]["source_id"], "ch_3MxPaid");
+
+    // A bank transfer: invoiced while on hold, paid when the shop says so.
+    let bank = shop.add_order();
+    shop.set_payment_method(bank, "bacs", "");
+    shop.set_status(bank, "on-hold");
+    deliver(bank, "order.created").await;
+    settled(&tenant, &number(bank), "order", 1, "delivered").await;
+    assert!(transfers_of(&tenant, &number(bank), "payment")
+        .await
+        .is_empty());
+    shop.set_status(bank, "processing");
+    deliver(bank, "order.updated").await;
+    let paid = settled(&tenant, &number(bank), "payment", 1, "delivered").await;
+    assert_eq!(paid[0]["source_id"], json!(format!("order-{bank}")));
+    assert_eq!(ledger.payments_booked().len(), 2);
 }

@@ -200,7 +200,9 @@ impl Handle {
     }
 
     /// Sets the order's gateway (`payment_method`: `bacs`, `cod`, `paypal`...)
-    /// and its id there (`transaction_id`, empty for none), unpaid.
+    /// and its id there (`transaction_id`, empty for none), not paid yet
+    /// (no `date_paid`) until [`Self::set_status`] makes it processing or
+    /// completed.
     pub fn set_payment_method(&self, id: u64, method: &str, transaction_id: &str) -> bool {
         let mut shop = lock(&self.shop);
         let Some(order) = shop.orders.get_mut(&id) else {
@@ -208,6 +210,9 @@ impl Handle {
         };
         order["payment_method"] = json!(method);
         order["transaction_id"] = json!(transaction_id);
+        for field in ["date_paid", "date_paid_gmt"] {
+            order[field] = serde_json::Value::Null;
+        }
         true
     }
 
