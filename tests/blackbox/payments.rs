@@ -315,6 +315,20 @@ async fn a_gift_card_pays_from_its_liability_and_an_unmapped_gateway_fails_in_wo
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].contra_account, 6310, "the gift-card liability");
     assert_eq!(entries[0].amount, -gift);
+
+    // The log picks payments out by kind.
+    let only = tenant.get("/transfers?kind=payment").await["items"].clone();
+    let kinds: Vec<&Value> = only
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["kind"])
+        .collect();
+    assert_eq!(kinds, vec!["payment", "payment"]);
+    let (status, _) = tenant
+        .call(reqwest::Method::GET, "/transfers?kind=refund", None)
+        .await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]
