@@ -246,6 +246,7 @@ async fn fill(
                 created_at: now,
                 updated_at: now,
                 currency: Default::default(),
+                payments: None,
             };
             async move { ferry.store.put_connection(&connection).await }
         })

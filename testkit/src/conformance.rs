@@ -154,6 +154,7 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         updated_at: at(2026, 11, 23, 9, 55),
         // Not the default: the store must keep the choice.
         currency: CurrencyChoice::Shop,
+        payments: None,
     }
 }
 
@@ -183,6 +184,7 @@ fn sample_transfer(
         source_payload: Some(Payload::compress(body.as_bytes())),
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 

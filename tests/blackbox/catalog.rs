@@ -131,6 +131,7 @@ impl Bench {
             created_at: now,
             updated_at: now,
             currency: Default::default(),
+            payments: None,
         };
         self.ferry
             .store

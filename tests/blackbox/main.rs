@@ -26,6 +26,7 @@ mod fuzz;
 mod limits;
 mod orders;
 mod outbound;
+mod payments;
 mod polling;
 mod reminders;
 mod ses;

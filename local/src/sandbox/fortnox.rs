@@ -17,6 +17,7 @@
 mod catalog;
 pub mod currencies;
 pub mod customers;
+pub mod payments;
 
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
 use axum::body::Bytes;
@@ -137,6 +138,9 @@ struct Ledger {
     requests: u64,
     too_many_requests: u64,
     windows: HashMap<String, VecDeque<Instant>>,
+    /// Invoice payments (`payments`).
+    payments: Vec<payments::InvoicePayment>,
+    last_payment: u64,
 }
 
 #[derive(Clone)]
@@ -226,6 +230,27 @@ impl Handle {
         self.shared.ledger().invoices.clone()
     }
 
+    /// Invoice payments registered.
+    pub fn invoice_payments(&self) -> Vec<payments::InvoicePayment> {
+        self.shared.ledger().payments.clone()
+    }
+
+    /// What is left to pay of invoice `number` (its `Balance`).
+    pub fn balance(&self, number: &str) -> Option<Decimal> {
+        let ledger = self.shared.ledger();
+        let invoice = ledger
+            .invoices
+            .iter()
+            .find(|d| d.document_number == number)?;
+        Some(
+            invoice
+                .body
+                .get("Balance")
+                .and_then(decimal)
+                .unwrap_or(invoice.total),
+        )
+    }
+
     pub fn orders(&self) -> Vec<Document> {
         self.shared.ledger().orders.clone()
     }
@@ -285,6 +310,15 @@ fn router(shared: Shared) -> Router {
         .route("/3/invoices", get(list_invoices).post(create_invoice))
         .route("/3/invoices/{number}", get(get_invoice))
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))
+        .route(
+            "/3/invoicepayments",
+            get(payments::list_payments).post(payments::create),
+        )
+        .route("/3/invoicepayments/{number}", get(payments::get_payment))
+        .route(
+            "/3/invoicepayments/{number}/bookkeep",
+            put(payments::bookkeep),
+        )
         .route("/3/orders", get(list_orders).post(create_order))
         .route("/3/orders/{number}", get(get_order))
         .fallback(|| async {
@@ -858,6 +892,8 @@ fn subset(document: &Document) -> Value {
         "Booked": document.booked,
         "Cancelled": false,
         "Total": number(document.total),
+        // What is left to pay (`payments` lowers it).
+        "Balance": document.body.get("Balance").cloned().unwrap_or(number(document.total)),
     });
     for (field, value) in [
         ("YourOrderNumber", &document.your_order_number),

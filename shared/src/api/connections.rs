@@ -45,6 +45,10 @@ pub struct NewConnection {
     /// paid in, the default) or `shop` (the shop's own currency).
     #[serde(default)]
     pub currency: CurrencyChoice,
+    /// How the shop's payments are booked in the ledger; none: nothing is
+    /// marked paid.
+    #[serde(default)]
+    pub payments: Option<crate::model::PaymentSettings>,
 }
 
 fn orders() -> Entity {
@@ -75,6 +79,9 @@ pub struct ConnectionChanges {
     pub warehouse: Option<Option<String>>,
     /// `presentment` or `shop`; applies to orders received from then on.
     pub currency: Option<CurrencyChoice>,
+    /// Replaces the payments setting; `null`: nothing is marked paid.
+    #[serde(default, deserialize_with = "super::body::present")]
+    pub payments: Option<Option<crate::model::PaymentSettings>>,
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
@@ -135,6 +142,7 @@ pub async fn create(
     let schedule = parse_schedule(body.schedule.as_deref())?;
     let allowed_states = clean_states(body.allowed_states)?;
     let documents = check_documents(body.documents, &allowed_states)?;
+    let payments = super::payment_settings::check(body.payments, body.entity, target.kind)?;
     scopes::check(
         &ferry,
         &caller,
@@ -164,6 +172,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         currency: body.currency,
+        payments,
     };
     ferry.store.put_connection(&connection).await?;
     Ok((
@@ -226,6 +235,15 @@ pub async fn update(
     }
     if let Some(currency) = changes.currency {
         connection.currency = currency;
+    }
+    if let Some(payments) = changes.payments {
+        let target = ferry
+            .store
+            .get_system(&caller.tenant, &connection.target)
+            .await?
+            .ok_or_else(|| ApiError::invalid("payments", "the connection's target was removed"))?;
+        connection.payments =
+            super::payment_settings::check(payments, connection.entity, target.kind)?;
     }
     scopes::check(
         &ferry,

@@ -97,6 +97,9 @@ pub struct ConnectionView {
     pub updated_at: DateTime<Utc>,
     /// The money orders are booked in: `presentment` or `shop`.
     pub currency: CurrencyChoice,
+    /// How the shop's payments are booked; absent: nothing is marked paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payments: Option<crate::model::PaymentSettings>,
 }
 
 impl ConnectionView {
@@ -121,6 +124,7 @@ impl ConnectionView {
             created_at: c.created_at,
             updated_at: c.updated_at,
             currency: c.currency,
+            payments: c.payments.clone(),
         }
     }
 }
@@ -142,6 +146,8 @@ pub struct TransferView {
     pub source_payload: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_payload: Option<serde_json::Value>,
+    /// What it moves: `order`, `payment`, `product`, `stock`, `customer`.
+    pub kind: crate::model::TransferKind,
 }
 
 impl TransferView {
@@ -161,6 +167,7 @@ impl TransferView {
             updated_at: t.updated_at,
             source_payload: None,
             target_payload: None,
+            kind: t.kind(),
         }
     }
 

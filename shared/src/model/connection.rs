@@ -63,6 +63,10 @@ pub struct Connection {
     /// The money an order is booked in (see [`CurrencyChoice`]).
     #[serde(default)]
     pub currency: CurrencyChoice,
+    /// How the shop's payments are booked in the ledger; `None`: nothing
+    /// is marked paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<super::payment::PaymentSettings>,
 }
 
 /// The money an order of a connection is booked in, when the shop sold it

@@ -142,6 +142,7 @@ async fn world() -> World {
         created_at: monday(),
         updated_at: monday(),
         currency: Default::default(),
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {
@@ -192,6 +193,7 @@ impl World {
             )),
             target_payload: None,
             version: 1,
+            kind: None,
         };
         self.ferry.store.create_transfer(&pending).await.unwrap();
         self.settle(&id, status, reason, orders).await;

@@ -35,6 +35,7 @@ pub mod customers;
 pub mod fault;
 mod filter;
 pub mod harness;
+pub mod journals;
 mod rules;
 
 use filter::collection;
@@ -163,6 +164,9 @@ struct Ledger {
     last_booked: u64,
     last_order: u64,
     requests: u64,
+    /// Customer payments in journals, or booked (`journals`).
+    entries: Vec<journals::Entry>,
+    last_voucher: u64,
 }
 
 #[derive(Clone)]
@@ -273,6 +277,29 @@ impl Handle {
         self.shared.ledger().orders.clone()
     }
 
+    /// Customer payment entries, in journals or booked.
+    pub fn payment_entries(&self) -> Vec<journals::Entry> {
+        self.shared.ledger().entries.clone()
+    }
+
+    /// Books a journal, as the bookkeeper does: its entries become the
+    /// year's booked entries.
+    pub fn book_journal(&self, journal: u64) {
+        for entry in self.shared.ledger().entries.iter_mut() {
+            if entry.journal == journal && !entry.booked {
+                entry.booked = true;
+                entry.body["voucherNumber"] = json!(entry.voucher_number);
+            }
+        }
+    }
+
+    /// What is left to pay of booked invoice `number` (its `remainder`).
+    pub fn remainder(&self, number: u64) -> Option<Decimal> {
+        let ledger = self.shared.ledger();
+        let booked = ledger.booked.iter().find(|b| b.number == number)?;
+        booked.body.get("remainder").and_then(decimal)
+    }
+
     /// Requests that reached the ledger (those answered by a fault excluded).
     pub fn requests(&self) -> u64 {
         self.shared.ledger().requests
@@ -317,6 +344,18 @@ fn router(shared: Shared) -> Router {
         .route("/invoices/booked/{number}", get(get_booked))
         .route("/orders/drafts", get(list_orders).post(create_order))
         .route("/orders/drafts/{number}", get(get_order))
+        .route(
+            "/journals/{journal}/vouchers",
+            axum::routing::post(journals::create_vouchers),
+        )
+        .route(
+            "/journals/{journal}/entries",
+            get(journals::journal_entries),
+        )
+        .route(
+            "/accounting-years/{year}/entries",
+            get(journals::booked_entries),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
@@ -810,6 +849,8 @@ async fn book_draft(State(shared): State<Shared>, body: Bytes) -> Response {
     ledger.last_booked = ledger.last_booked.max(number);
     invoice.number = number;
     invoice.body = answer_body(&invoice, Book::Booked, &shared.base_url);
+    // Nothing paid yet: the whole gross amount is left (`journals`).
+    invoice.body["remainder"] = harness::number(invoice.gross_amount);
     let answer = invoice.body.clone();
     ledger.booked.push(invoice);
     (StatusCode::CREATED, Json(answer)).into_response()

@@ -20,10 +20,11 @@ use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings as Config,
 };
+use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
 use crate::mapping::to_json;
-use crate::model::{DocumentKind, Order, System};
+use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
@@ -41,7 +42,7 @@ const CALLS_PER_SECOND_MAX: u64 = 100;
 
 /// The e-conomic connector for one system (one agreement).
 pub struct Economic {
-    base: Url,
+    pub(super) base: Url,
     settings: Settings,
     pub(super) api: Api,
     /// Customers and products this agreement already has, remembered for a
@@ -119,7 +120,7 @@ pub fn filter_value(raw: &str) -> String {
 }
 
 /// A whole number field as e-conomic sends it (a number, or digits).
-fn number_field(value: &Value, field: &str) -> Option<u64> {
+pub(super) fn number_field(value: &Value, field: &str) -> Option<u64> {
     match value.get(field)? {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),
@@ -127,7 +128,7 @@ fn number_field(value: &Value, field: &str) -> Option<u64> {
     }
 }
 
-fn missing_number(field: &str, what: &str) -> ConnectorError {
+pub(super) fn missing_number(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(
         "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
     ))
@@ -205,13 +206,13 @@ impl Economic {
 
     /// The JSON of a successful answer. An answer that was cut off is worth a
     /// retry: the retry first looks for what this call may have made.
-    fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
+    pub(super) fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
         json_after_write(SYSTEM, reply, what, describe_error)
     }
 
     /// The first item of `segments` that `filter` matches, in the order of
     /// `sort` when given (`customerNumber`), else e-conomic's own.
-    async fn first_match(
+    pub(super) async fn first_match(
         &self,
         segments: &[&str],
         filter: String,
@@ -390,7 +391,11 @@ impl Economic {
         Ok(())
     }
 
-    async fn book(&self, draft_number: u64, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
+    pub(super) async fn book(
+        &self,
+        draft_number: u64,
+        sent: Vec<u8>,
+    ) -> Result<Delivered, ConnectorError> {
         let body = serde_json::json!({ "draftInvoice": { "draftInvoiceNumber": draft_number } });
         let body =
             serde_json::to_vec(&body).map_err(|e| ConnectorError::permanent(e.to_string()))?;
@@ -454,6 +459,36 @@ impl Target for Economic {
             "credentials check",
         )
         .map(|_| ())
+    }
+
+    // Payments: `super::payments`.
+    async fn payment_invoice(
+        &self,
+        e_number: &str,
+    ) -> Result<Option<LedgerInvoice>, ConnectorError> {
+        self.invoice_of(e_number).await
+    }
+
+    async fn book_invoice(&self, invoice: &LedgerInvoice) -> Result<LedgerInvoice, ConnectorError> {
+        self.book_draft(invoice).await
+    }
+
+    async fn find_payment(
+        &self,
+        payment: &Payment,
+        _invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        self.voucher_of(payment, booking).await
+    }
+
+    async fn book_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Delivered, ConnectorError> {
+        self.make_voucher(payment, invoice, booking).await
     }
 }
 

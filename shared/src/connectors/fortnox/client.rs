@@ -17,10 +17,11 @@ use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
 };
+use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::fortnox as mapping;
 use crate::mapping::{customer_name, to_json};
-use crate::model::{DocumentKind, Order, System};
+use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
@@ -58,14 +59,14 @@ fn customer_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Invoices or orders: where they live and what Fortnox calls them.
-struct Kind {
+pub(super) struct Kind {
     path: &'static str,
     single: &'static str,
     list: &'static str,
     what: &'static str,
 }
 
-const INVOICES: Kind = Kind {
+pub(super) const INVOICES: Kind = Kind {
     path: "invoices",
     single: "Invoice",
     list: "Invoices",
@@ -86,7 +87,7 @@ fn kind_of(kind: DocumentKind) -> &'static Kind {
 }
 
 /// A document number as Fortnox sends it (text, sometimes a number).
-fn text_field(value: &Value, field: &str) -> Option<String> {
+pub(super) fn text_field(value: &Value, field: &str) -> Option<String> {
     match value.get(field)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -94,7 +95,7 @@ fn text_field(value: &Value, field: &str) -> Option<String> {
     }
 }
 
-fn missing(field: &str, what: &str) -> ConnectorError {
+pub(super) fn missing(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(
         "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
     ))
@@ -133,18 +134,25 @@ impl Fortnox {
 
     /// The JSON of a successful answer. An answer that was cut off is worth a
     /// retry: the retry first looks for what this call may have made.
-    fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
+    pub(super) fn json(reply: Reply, what: &str) -> Result<Value, ConnectorError> {
         json_after_write(SYSTEM, reply, what, describe_error)
     }
 
     /// `{"<name>": body}`, written once.
-    fn envelope(body: &impl serde::Serialize, name: &str) -> Result<Vec<u8>, ConnectorError> {
+    pub(super) fn envelope(
+        body: &impl serde::Serialize,
+        name: &str,
+    ) -> Result<Vec<u8>, ConnectorError> {
         Ok(to_json(&std::collections::BTreeMap::from([(name, body)]))?)
     }
 
     /// Documents carrying this webshop number, exact matches only (Fortnox's
     /// search may also match longer numbers), cancelled ones left out.
-    async fn search(&self, kind: &Kind, e_number: &str) -> Result<Vec<Value>, ConnectorError> {
+    pub(super) async fn search(
+        &self,
+        kind: &Kind,
+        e_number: &str,
+    ) -> Result<Vec<Value>, ConnectorError> {
         let mut url = self.url(&[kind.path]);
         url.query_pairs_mut()
             .append_pair("externalinvoicereference1", e_number);
@@ -324,7 +332,11 @@ impl Fortnox {
         Ok(())
     }
 
-    async fn bookkeep(&self, number: &str, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
+    pub(super) async fn bookkeep(
+        &self,
+        number: &str,
+        sent: Vec<u8>,
+    ) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
         let reply = self.api.call(Method::PUT, url, None).await?;
         Self::json(reply, &format!("bookkeeping of invoice {number}"))?;
@@ -372,6 +384,40 @@ impl Target for Fortnox {
             .call(Method::GET, self.url(&["companyinformation"]), None)
             .await?;
         Self::json(reply, "credentials check").map(|_| ())
+    }
+
+    // Payments: `super::payments`.
+    async fn payment_invoice(
+        &self,
+        e_number: &str,
+    ) -> Result<Option<LedgerInvoice>, ConnectorError> {
+        self.invoice_of(e_number).await
+    }
+
+    async fn book_invoice(&self, invoice: &LedgerInvoice) -> Result<LedgerInvoice, ConnectorError> {
+        self.bookkeep(&invoice.number, Vec::new()).await?;
+        Ok(LedgerInvoice {
+            booked: true,
+            ..invoice.clone()
+        })
+    }
+
+    async fn find_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        self.invoice_payment_of(payment, invoice, booking).await
+    }
+
+    async fn book_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Delivered, ConnectorError> {
+        self.make_invoice_payment(payment, invoice, booking).await
     }
 }
 

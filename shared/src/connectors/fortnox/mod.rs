@@ -11,6 +11,7 @@ mod catalog;
 mod client;
 mod currency;
 mod errors;
+mod payments;
 
 pub use catalog::{FortnoxCatalog, BALANCE_BATCH, PAGE_SIZE};
 pub use client::Fortnox;

@@ -156,6 +156,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             currency: Default::default(),
+            payments: None,
         }
     }
 

@@ -270,6 +270,7 @@ async fn world_with(ledger: Ledger, limits: Limits) -> World {
         created_at: now,
         updated_at: now,
         currency: Default::default(),
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {
