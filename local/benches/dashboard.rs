@@ -259,5 +259,6 @@ fn transfer(
         source_payload: None,
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }

@@ -245,6 +245,8 @@ async fn fill(
                 last_run: RunOutcome::default(),
                 created_at: now,
                 updated_at: now,
+                currency: Default::default(),
+                payments: None,
             };
             async move { ferry.store.put_connection(&connection).await }
         })

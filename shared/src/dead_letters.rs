@@ -149,7 +149,7 @@ async fn settle(ferry: &Ferry, message: &TransferMessage, tries: u32) -> Result<
             return Ok(Fate::Left);
         }
         let reason = gave_up(&transfer, tries);
-        let subject = crate::flows::of(transfer.entity).subject(&transfer);
+        let subject = crate::flows::of(transfer.kind()).subject(&transfer);
         if settle::settle(ferry, &transfer, TransferStatus::Failed, &reason, &subject).await? {
             tracing::info!(tenant = %transfer.tenant, transfer = %transfer.id,
                 "dead letter: transfer failed");

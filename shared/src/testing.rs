@@ -102,6 +102,7 @@ impl World {
             source_payload: Some(Payload::compress(b"{}")),
             target_payload: None,
             version: 1,
+            kind: None,
         };
         self.ferry
             .store

@@ -22,9 +22,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ferry::model::{
-    usage_periods, Connection, ConnectionId, CredentialHealth, DocumentKind, Entity, HealthStatus,
-    Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System, SystemId, SystemKind,
-    Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage, UsageDelta, User,
+    usage_periods, Connection, ConnectionId, CredentialHealth, CurrencyChoice, DocumentKind,
+    Entity, HealthStatus, Level, LogEvent, Payload, Role, RunOutcome, Scope, Settings, System,
+    SystemId, SystemKind, Tenant, TenantId, Transfer, TransferId, TransferStatus, Usage,
+    UsageDelta, User,
 };
 use ferry::seal::SealedCredentials;
 use ferry::store::{LogQuery, Page, Store, StoreError, TransferQuery};
@@ -151,6 +152,9 @@ fn sample_connection(tenant: &TenantId, name: &str) -> Connection {
         },
         created_at: at(2026, 11, 1, 8, 0),
         updated_at: at(2026, 11, 23, 9, 55),
+        // Not the default: the store must keep the choice.
+        currency: CurrencyChoice::Shop,
+        payments: None,
     }
 }
 
@@ -180,6 +184,7 @@ fn sample_transfer(
         source_payload: Some(Payload::compress(body.as_bytes())),
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 

@@ -256,6 +256,7 @@ impl Api {
             source_payload: Some(Payload::compress(br#"{"name":"secret order"}"#)),
             target_payload: None,
             version: 1,
+            kind: None,
         };
         self.running
             .ferry

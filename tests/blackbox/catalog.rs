@@ -130,6 +130,8 @@ impl Bench {
             last_run: RunOutcome::default(),
             created_at: now,
             updated_at: now,
+            currency: Default::default(),
+            payments: None,
         };
         self.ferry
             .store

@@ -110,6 +110,7 @@ fn mug_order(e_number: &str, mugs: &str) -> Order {
         lines,
         custom_fields: vec![],
         note: None,
+        shop_money: None,
     }
 }
 

@@ -164,6 +164,7 @@ async fn tried_twice(ferry: &Ferry, tenant: &TenantId, connection: &ConnectionId
         source_payload: Some(Payload::compress(b"{\"id\":2001}")),
         target_payload: None,
         version: 1,
+        kind: None,
     };
     ferry.store.create_transfer(&transfer).await.unwrap();
     for attempt in 1..=2 {

@@ -180,6 +180,7 @@ async fn items_land_in_the_emulator_in_the_documented_layout() {
         source_payload: Some(Payload::compress(b"{\"id\":450789469}")),
         target_payload: None,
         version: 1,
+        kind: None,
     };
     store
         .create_transfer(&transfer)
@@ -343,6 +344,7 @@ fn pending_order(tenant: &TenantId, number: u32, at: chrono::DateTime<Utc>) -> T
         source_payload: Some(Payload::compress(b"{\"id\":1}")),
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 

@@ -146,6 +146,7 @@ fn order(tenant: &TenantId) -> Transfer {
         source_payload: Some(Payload::compress(br#"{"id":820982911946154508}"#)),
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 

@@ -208,6 +208,7 @@ async fn transfers_of_a_rare_connection_read_a_bounded_number_of_items_per_reque
                 source_payload: None,
                 target_payload: None,
                 version: 1,
+                kind: None,
             }
         })
         .collect();

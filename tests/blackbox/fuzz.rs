@@ -352,6 +352,7 @@ fn order() -> impl Strategy<Value = Order> {
                 lines,
                 custom_fields: vec![],
                 note: None,
+                shop_money: None,
             }
         })
 }

@@ -301,6 +301,8 @@ async fn due_connection(ferry: &Ferry, tenant: &TenantId, name: &str) -> Connect
         last_run: RunOutcome::default(),
         created_at: now - chrono::Duration::minutes(30),
         updated_at: now - chrono::Duration::minutes(30),
+        currency: Default::default(),
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     connection

@@ -701,6 +701,7 @@ async fn a_pending_transfer_whose_message_was_lost_is_picked_up_by_the_scheduler
         source_payload: Some(Payload::compress(&raw)),
         target_payload: None,
         version: 1,
+        kind: None,
     };
     ferry.store.create_transfer(&transfer).await.unwrap();
     let report = ferry::scheduler::tick(ferry).await.unwrap();

@@ -72,6 +72,8 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        currency: Default::default(),
+        payments: None,
     };
     store.put_connection(&connection).await.unwrap();
     for number in 1001..1001 + failed {
@@ -93,6 +95,7 @@ async fn seed(store: &dyn Store, admin: &str, failed: u32) -> Tenant {
             source_payload: Some(Payload::compress(b"{\"id\": 1}")),
             target_payload: None,
             version: 1,
+            kind: None,
         };
         store.create_transfer(&pending).await.unwrap();
         let failed = Transfer {

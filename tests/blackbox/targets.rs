@@ -51,7 +51,7 @@ fn target(
         .unwrap()
 }
 
-fn economic_target(sandbox: &economic::Handle) -> Arc<dyn Target> {
+pub(crate) fn economic_target(sandbox: &economic::Handle) -> Arc<dyn Target> {
     target(
         SystemKind::Economic,
         sandbox.system_config(),
@@ -60,7 +60,7 @@ fn economic_target(sandbox: &economic::Handle) -> Arc<dyn Target> {
     )
 }
 
-fn fortnox_target(sandbox: &fortnox::Handle) -> Arc<dyn Target> {
+pub(crate) fn fortnox_target(sandbox: &fortnox::Handle) -> Arc<dyn Target> {
     target(
         SystemKind::Fortnox,
         sandbox.system_config(),
@@ -93,7 +93,7 @@ fn line(
 
 /// Product (with a line discount), a price with 3 decimals, shipping, a fee
 /// and an order-level discount: net 224.00, tax 56.00, total 280.00.
-fn sample_order(e_number: &str, email: &str) -> Order {
+pub(crate) fn sample_order(e_number: &str, email: &str) -> Order {
     let lines = vec![
         line(
             LineKind::Product,
@@ -153,6 +153,7 @@ fn sample_order(e_number: &str, email: &str) -> Order {
         lines,
         custom_fields: vec![],
         note: None,
+        shop_money: None,
     }
 }
 
@@ -703,9 +704,11 @@ async fn fortnox_sorts_refusals_unauthorized_and_temporary_failures() {
     let ConnectorError::Permanent { message } = error else {
         panic!("expected a permanent error, got {error:?}");
     };
+    // Fortnox refused the customer ("Invalid currency XYZ."); the currency
+    // is then looked up and the refusal told in words (issue 17).
     assert_eq!(
         message,
-        "Fortnox refused the customer: Invalid currency XYZ. (code 2000359)"
+        "XYZ is not set up in Fortnox: add it to the currency register (Register → Valutor)"
     );
 
     let mut no_sku = sample_order("#3002", "f@example.com");

@@ -16,7 +16,9 @@
 
 mod catalog;
 mod credit;
+pub mod currencies;
 pub mod customers;
+pub mod payments;
 
 use super::economic::harness::{self, cents, decimal, number, Faults, Server};
 use axum::body::Bytes;
@@ -55,6 +57,9 @@ pub struct Settings {
     pub currencies: Vec<String>,
     /// The VAT percentages a row may have.
     pub vat_rates: Vec<Decimal>,
+    /// The currency register (`/3/currencies`): rates of the day. A
+    /// currency a document or customer may use must also be in `currencies`.
+    pub register: Vec<currencies::Currency>,
 }
 
 impl Default for Settings {
@@ -65,6 +70,7 @@ impl Default for Settings {
                 .map(String::from)
                 .to_vec(),
             vat_rates: [0, 6, 12, 25].map(Decimal::from).to_vec(),
+            register: currencies::default_register(),
         }
     }
 }
@@ -102,6 +108,10 @@ pub struct Document {
     pub document_number: String,
     pub customer_number: String,
     pub currency: String,
+    /// `CurrencyRate` and `CurrencyUnit`: SEK per unit units, as sent or
+    /// the register's rate of the day.
+    pub currency_rate: Decimal,
+    pub currency_unit: Decimal,
     pub your_order_number: Option<String>,
     pub external_invoice_reference1: Option<String>,
     pub booked: bool,
@@ -129,6 +139,9 @@ struct Ledger {
     requests: u64,
     too_many_requests: u64,
     windows: HashMap<String, VecDeque<Instant>>,
+    /// Invoice payments (`payments`).
+    payments: Vec<payments::InvoicePayment>,
+    last_payment: u64,
 }
 
 #[derive(Clone)]
@@ -218,6 +231,27 @@ impl Handle {
         self.shared.ledger().invoices.clone()
     }
 
+    /// Invoice payments registered.
+    pub fn invoice_payments(&self) -> Vec<payments::InvoicePayment> {
+        self.shared.ledger().payments.clone()
+    }
+
+    /// What is left to pay of invoice `number` (its `Balance`).
+    pub fn balance(&self, number: &str) -> Option<Decimal> {
+        let ledger = self.shared.ledger();
+        let invoice = ledger
+            .invoices
+            .iter()
+            .find(|d| d.document_number == number)?;
+        Some(
+            invoice
+                .body
+                .get("Balance")
+                .and_then(decimal)
+                .unwrap_or(invoice.total),
+        )
+    }
+
     pub fn orders(&self) -> Vec<Document> {
         self.shared.ledger().orders.clone()
     }
@@ -255,6 +289,8 @@ impl Handle {
 fn router(shared: Shared) -> Router {
     Router::new()
         .route("/3/companyinformation", get(company_information))
+        .route("/3/currencies", get(currencies::list))
+        .route("/3/currencies/{code}", get(currencies::get))
         .route(
             "/3/customers",
             get(customers::list_customers).post(create_customer),
@@ -275,6 +311,15 @@ fn router(shared: Shared) -> Router {
         .route("/3/invoices", get(list_invoices).post(create_invoice))
         .route("/3/invoices/{number}", get(get_invoice))
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))
+        .route(
+            "/3/invoicepayments",
+            get(payments::list_payments).post(payments::create),
+        )
+        .route("/3/invoicepayments/{number}", get(payments::get_payment))
+        .route(
+            "/3/invoicepayments/{number}/bookkeep",
+            put(payments::bookkeep),
+        )
         .route("/3/orders", get(list_orders).post(create_order))
         .route("/3/orders/{number}", get(get_order))
         .route("/3/invoices/{number}", put(credit::update))
@@ -718,6 +763,7 @@ fn check_document(
             INVALID_CURRENCY,
         ));
     }
+    let (currency_rate, currency_unit) = currencies::document_rate(map, &currency, settings)?;
     if map.get("VATIncluded").and_then(Value::as_bool) == Some(true) {
         return Err(bad_request(
             "The sandbox takes prices without VAT (VATIncluded: false).",
@@ -758,6 +804,8 @@ fn check_document(
         document_number: String::new(),
         customer_number,
         currency,
+        currency_rate,
+        currency_unit,
         your_order_number: text(map, "YourOrderNumber"),
         external_invoice_reference1: text(map, "ExternalInvoiceReference1"),
         booked: false,
@@ -783,6 +831,8 @@ fn answer_body(
     body.insert("Booked".into(), json!(document.booked));
     body.insert("Cancelled".into(), json!(false));
     body.insert("Currency".into(), json!(document.currency));
+    body.insert("CurrencyRate".into(), number(document.currency_rate));
+    body.insert("CurrencyUnit".into(), number(document.currency_unit));
     body.insert("Net".into(), number(document.net));
     body.insert("TotalVAT".into(), number(document.total_vat));
     body.insert("Total".into(), number(document.total));
@@ -846,6 +896,8 @@ fn subset(document: &Document) -> Value {
         "Booked": document.booked,
         "Cancelled": false,
         "Total": number(document.total),
+        // What is left to pay (`payments` lowers it).
+        "Balance": document.body.get("Balance").cloned().unwrap_or(number(document.total)),
     });
     for (field, value) in [
         ("YourOrderNumber", &document.your_order_number),

@@ -17,6 +17,10 @@ mod api;
 pub mod catalog;
 pub mod customers;
 mod order_json;
+mod presentment;
+
+pub use presentment::ShopCurrency;
+pub mod transactions;
 
 use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
 use chrono::{FixedOffset, SecondsFormat, Utc};
@@ -46,6 +50,9 @@ pub struct Config {
     /// The leaky bucket: this many calls, leaking `leak_per_second`.
     pub bucket_size: u32,
     pub leak_per_second: u32,
+    /// The shop's own currency when it is not the market's: orders are
+    /// paid in the market's currency (presentment money) and converted.
+    pub shop_currency: Option<ShopCurrency>,
 }
 
 impl Default for Config {
@@ -61,6 +68,7 @@ impl Default for Config {
             seed: None,
             bucket_size: 40,
             leak_per_second: 2,
+            shop_currency: None,
         }
     }
 }
@@ -80,6 +88,9 @@ struct Shop {
     catalog: catalog::Catalog,
     /// Customer accounts and their addresses.
     customers: customers::Customers,
+    /// Each order's transactions (`transactions`).
+    transactions: BTreeMap<u64, Vec<Value>>,
+    next_transaction_id: u64,
 }
 
 /// Shopify's REST leaky bucket: every call adds one; it drains steadily.
@@ -113,10 +124,13 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         faults: Faults::default(),
         catalog: catalog::Catalog::default(),
         customers: customers::Customers::default(),
+        transactions: BTreeMap::new(),
+        next_transaction_id: transactions::FIRST_TRANSACTION_ID,
     }));
     let router = api::router(shop.clone())
         .merge(catalog::router(shop.clone()))
-        .merge(customers::router(shop.clone()));
+        .merge(customers::router(shop.clone()))
+        .merge(transactions::router(shop.clone()));
     let (address, server) = webshop::serve(router).await?;
     let base_url = format!("http://{address}");
     lock(&shop).base_url = base_url.clone();
@@ -171,7 +185,10 @@ impl Handle {
             number: shop.next_number,
             at: Utc::now(),
         };
-        let order = order_json::build(&basket, &identity, &shop.config, &mut shop.generator);
+        let mut order = order_json::build(&basket, &identity, &shop.config, &mut shop.generator);
+        if let Some(shop_currency) = &shop.config.shop_currency {
+            shop_currency.apply(&mut order);
+        }
         shop.orders.insert(identity.id, order);
         shop.next_number += 1;
         // Real ids grow by uneven steps.
@@ -228,14 +245,22 @@ impl Handle {
     /// order as body (`{"id": …}` for `orders/delete` or an order the shop
     /// does not hold), signed with the configured secret.
     pub fn webhook(&self, order_id: u64, topic: &str) -> Webhook {
-        let (body, webhook_id, event_id) = {
-            let mut shop = lock(&self.shop);
+        let body = {
+            let shop = lock(&self.shop);
             let order = match shop.orders.get(&order_id) {
                 Some(order) if topic != "orders/delete" => order.clone(),
                 _ => json!({ "id": order_id }),
             };
-            let body = serde_json::to_vec(&order).unwrap_or_default();
-            (body, shop.generator.uuid(), shop.generator.uuid())
+            serde_json::to_vec(&order).unwrap_or_default()
+        };
+        self.signed(topic, body)
+    }
+
+    /// A webhook of `topic` with `body`, signed and addressed as Shopify does.
+    fn signed(&self, topic: &str, body: Vec<u8>) -> Webhook {
+        let (webhook_id, event_id) = {
+            let mut shop = lock(&self.shop);
+            (shop.generator.uuid(), shop.generator.uuid())
         };
         let config = &self.config;
         let triggered_at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);

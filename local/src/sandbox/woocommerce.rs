@@ -191,6 +191,28 @@ impl Handle {
             .format("%Y-%m-%dT%H:%M:%S")
             .to_string());
         order["date_modified_gmt"] = json!(now.format("%Y-%m-%dT%H:%M:%S").to_string());
+        // WooCommerce stamps the payment when an order first becomes paid.
+        if matches!(status, "processing" | "completed") && order["date_paid_gmt"].is_null() {
+            order["date_paid"] = order["date_modified"].clone();
+            order["date_paid_gmt"] = order["date_modified_gmt"].clone();
+        }
+        true
+    }
+
+    /// Sets the order's gateway (`payment_method`: `bacs`, `cod`, `paypal`...)
+    /// and its id there (`transaction_id`, empty for none), not paid yet
+    /// (no `date_paid`) until [`Self::set_status`] makes it processing or
+    /// completed.
+    pub fn set_payment_method(&self, id: u64, method: &str, transaction_id: &str) -> bool {
+        let mut shop = lock(&self.shop);
+        let Some(order) = shop.orders.get_mut(&id) else {
+            return false;
+        };
+        order["payment_method"] = json!(method);
+        order["transaction_id"] = json!(transaction_id);
+        for field in ["date_paid", "date_paid_gmt"] {
+            order[field] = serde_json::Value::Null;
+        }
         true
     }
 

@@ -7,7 +7,9 @@ use super::query::ValidQuery;
 use super::views::{ConnectionView, List, ScopeFilter, SyncOutcome};
 use super::{page, scopes, validate};
 use crate::app::Ferry;
-use crate::model::{Connection, ConnectionId, DocumentKind, Entity, RunOutcome, Scope, SystemId};
+use crate::model::{
+    Connection, ConnectionId, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, SystemId,
+};
 use crate::schedule::Schedule;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -39,6 +41,14 @@ pub struct NewConnection {
     pub client: Option<String>,
     /// One of the tenant's warehouses.
     pub warehouse: Option<String>,
+    /// The money orders are booked in: `presentment` (what the customer
+    /// paid in, the default) or `shop` (the shop's own currency).
+    #[serde(default)]
+    pub currency: CurrencyChoice,
+    /// How the shop's payments are booked in the ledger; none: nothing is
+    /// marked paid.
+    #[serde(default)]
+    pub payments: Option<crate::model::PaymentSettings>,
 }
 
 fn orders() -> Entity {
@@ -67,6 +77,11 @@ pub struct ConnectionChanges {
     pub client: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::body::present")]
     pub warehouse: Option<Option<String>>,
+    /// `presentment` or `shop`; applies to orders received from then on.
+    pub currency: Option<CurrencyChoice>,
+    /// Replaces the payments setting; `null`: nothing is marked paid.
+    #[serde(default, deserialize_with = "super::body::present")]
+    pub payments: Option<Option<crate::model::PaymentSettings>>,
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
@@ -127,6 +142,7 @@ pub async fn create(
     let schedule = parse_schedule(body.schedule.as_deref())?;
     let allowed_states = clean_states(body.allowed_states)?;
     let documents = check_documents(body.documents, &allowed_states)?;
+    let payments = super::payment_settings::check(body.payments, body.entity, target.kind)?;
     scopes::check(
         &ferry,
         &caller,
@@ -155,6 +171,8 @@ pub async fn create(
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        currency: body.currency,
+        payments,
     };
     ferry.store.put_connection(&connection).await?;
     Ok((
@@ -214,6 +232,18 @@ pub async fn update(
     }
     if let Some(warehouse) = changes.warehouse {
         connection.scope.warehouse = warehouse;
+    }
+    if let Some(currency) = changes.currency {
+        connection.currency = currency;
+    }
+    if let Some(payments) = changes.payments {
+        let target = ferry
+            .store
+            .get_system(&caller.tenant, &connection.target)
+            .await?
+            .ok_or_else(|| ApiError::invalid("payments", "the connection's target was removed"))?;
+        connection.payments =
+            super::payment_settings::check(payments, connection.entity, target.kind)?;
     }
     scopes::check(
         &ferry,

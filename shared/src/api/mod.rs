@@ -19,6 +19,8 @@ pub mod openapi;
 #[cfg(feature = "dashboard-api")]
 pub mod page;
 #[cfg(feature = "dashboard-api")]
+pub mod payment_settings;
+#[cfg(feature = "dashboard-api")]
 pub mod query;
 #[cfg(feature = "dashboard-api")]
 pub mod reminders;

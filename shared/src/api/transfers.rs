@@ -31,6 +31,10 @@ pub struct TransferFilter {
     /// Items per page, 1 to 500 (50 by default).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
+    /// Only transfers of this kind (`order`, `payment`, ...). Picked from
+    /// each page as read, so a page may hold fewer than `limit`: follow
+    /// `next` to the end.
+    pub kind: Option<crate::model::TransferKind>,
 }
 
 /// The log, newest first: search by webshop number or target number (`q`),
@@ -71,7 +75,12 @@ pub async fn list(
         cursor_given,
     )?;
     Ok(Json(List {
-        items: page.items.iter().map(TransferView::summary).collect(),
+        items: page
+            .items
+            .iter()
+            .filter(|t| filter.kind.is_none_or(|kind| t.kind() == kind))
+            .map(TransferView::summary)
+            .collect(),
         next: page.next,
     }))
 }

@@ -2,8 +2,8 @@
 //! shapes of CONTRACT.md.
 
 use crate::model::{
-    Connection, CredentialHealth, DocumentKind, Entity, RunOutcome, Scope, System, SystemKind,
-    Transfer, TransferStatus,
+    Connection, CredentialHealth, CurrencyChoice, DocumentKind, Entity, RunOutcome, Scope, System,
+    SystemKind, Transfer, TransferStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -95,6 +95,11 @@ pub struct ConnectionView {
     pub last_run: RunOutcome,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The money orders are booked in: `presentment` or `shop`.
+    pub currency: CurrencyChoice,
+    /// How the shop's payments are booked; absent: nothing is marked paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payments: Option<crate::model::PaymentSettings>,
 }
 
 impl ConnectionView {
@@ -118,6 +123,8 @@ impl ConnectionView {
             last_run: c.last_run.clone(),
             created_at: c.created_at,
             updated_at: c.updated_at,
+            currency: c.currency,
+            payments: c.payments.clone(),
         }
     }
 }
@@ -139,6 +146,8 @@ pub struct TransferView {
     pub source_payload: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_payload: Option<serde_json::Value>,
+    /// What it moves: `order`, `payment`, `product`, `stock`, `customer`.
+    pub kind: crate::model::TransferKind,
 }
 
 impl TransferView {
@@ -158,6 +167,7 @@ impl TransferView {
             updated_at: t.updated_at,
             source_payload: None,
             target_payload: None,
+            kind: t.kind(),
         }
     }
 

@@ -25,6 +25,10 @@ pub async fn receive(
                     r @ (Recorded::Unchanged(_) | Recorded::AlreadyDelivered(_)),
                 ) => ("duplicate", Some(r.transfer().to_string())),
                 Received::Recorded(r) => ("recorded", Some(r.transfer().to_string())),
+                Received::Payments(recorded) => (
+                    "payments",
+                    recorded.first().map(|r| r.transfer().to_string()),
+                ),
             };
             Ok(Json(json!({ "status": status, "transfer": transfer })))
         }

@@ -19,6 +19,7 @@ pub mod customers;
 pub mod economic;
 pub mod fortnox;
 pub mod http;
+pub mod payments;
 pub mod shopify;
 pub mod signature;
 pub mod woocommerce;
@@ -26,7 +27,7 @@ pub mod woocommerce;
 mod webshop;
 
 use crate::mapping::MappingError;
-use crate::model::{DocumentKind, Order, System, SystemKind};
+use crate::model::{CurrencyChoice, DocumentKind, Order, Payment, System, SystemKind};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -149,6 +150,13 @@ pub trait Source: Send + Sync {
     fn verify_webhook(&self, request: WebhookRequest<'_>) -> Result<Inbound, WebhookError>;
     /// Parses an order as this platform sends it (webhook body or REST resource).
     fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError>;
+    /// Parses an order in the money a connection books in (its `currency`
+    /// setting). A platform with one currency per order (WooCommerce) reads
+    /// it as [`Self::parse_order`] does.
+    fn parse_order_in(&self, body: &[u8], money: CurrencyChoice) -> Result<Order, ParseError> {
+        let _ = money;
+        self.parse_order(body)
+    }
     /// Calls a cheap authenticated endpoint.
     async fn test_credentials(&self) -> Result<(), ConnectorError>;
     /// One page of the orders changed at or after `since` (oldest change
@@ -159,6 +167,25 @@ pub trait Source: Send + Sync {
         since: DateTime<Utc>,
         page: Option<&str>,
     ) -> Result<OrderPage, ConnectorError>;
+    /// The payments of `order` the shop holds as paid (`raw`: the order as
+    /// the shop sent it), each keyed by the shop's transaction id; none
+    /// while the shop does not say paid (cash on delivery, bank transfer).
+    /// Asked only for connections that book payments. A shop that reports
+    /// no payments answers none.
+    async fn payments(&self, _order: &Order, _raw: &[u8]) -> Result<Vec<Payment>, ConnectorError> {
+        Ok(Vec::new())
+    }
+    /// A webhook about a payment rather than an order (Shopify's
+    /// `order_transactions/create`): the payments it carries (none for a
+    /// transaction that is no successful sale or capture). `None`: the
+    /// webhook is about an order.
+    fn parse_payment(
+        &self,
+        _topic: Option<&str>,
+        _body: &[u8],
+    ) -> Option<Result<Vec<Payment>, ParseError>> {
+        None
+    }
 }
 
 /// An accounting or ERP system: where orders go.
@@ -179,6 +206,48 @@ pub trait Target: Send + Sync {
     ) -> Result<Delivered, ConnectorError>;
     /// Calls a cheap authenticated endpoint.
     async fn test_credentials(&self) -> Result<(), ConnectorError>;
+    /// The invoice made for this webshop number, as a payment of it sees
+    /// it; `None` while there is none.
+    async fn payment_invoice(
+        &self,
+        _e_number: &str,
+    ) -> Result<Option<payments::LedgerInvoice>, ConnectorError> {
+        Err(ConnectorError::permanent(
+            "this ledger cannot book the shop's payments",
+        ))
+    }
+    /// Books a draft invoice (e-conomic) or bookkeeps an invoice (Fortnox),
+    /// so that a payment can be booked on it: the invoice as it is now.
+    async fn book_invoice(
+        &self,
+        _invoice: &payments::LedgerInvoice,
+    ) -> Result<payments::LedgerInvoice, ConnectorError> {
+        Err(ConnectorError::permanent(
+            "this ledger cannot book invoices for payments",
+        ))
+    }
+    /// The payment already booked on `invoice` for `payment` (a retry after
+    /// a crash links it instead of booking a second).
+    async fn find_payment(
+        &self,
+        _payment: &Payment,
+        _invoice: &payments::LedgerInvoice,
+        _booking: &payments::PaymentBooking,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        Ok(None)
+    }
+    /// Books `payment` on `invoice`: its number is the voucher (e-conomic)
+    /// or invoice payment (Fortnox) number.
+    async fn book_payment(
+        &self,
+        _payment: &Payment,
+        _invoice: &payments::LedgerInvoice,
+        _booking: &payments::PaymentBooking,
+    ) -> Result<Delivered, ConnectorError> {
+        Err(ConnectorError::permanent(
+            "this ledger cannot book the shop's payments",
+        ))
+    }
 }
 
 /// A system's configuration is missing or wrong; the message names the field.

@@ -1,12 +1,14 @@
 //! The flows Ferry moves, and the entry points that hand work to them.
 //!
 //! A flow (`crate::pipeline::flow::Flow`) is one kind of record on its way
-//! from a source to a target: [`orders`] (webshop → ledger) and
+//! from a source to a target: [`orders`] (webshop → ledger), [`payments`]
+//! (the shop's payments of those orders → the ledger's invoices) and
 //! [`catalog`] (products, stock and customers, ERP → webshop). The loop
 //! that claims, sends and settles a transfer, and the poller that reads a
 //! source page by page, are `crate::pipeline`'s, written once; [`of`] is
-//! the one place that says which flow moves an entity. A new flow
-//! (payments, refunds, shipments) is a new module here and one line in [`of`].
+//! the one place that says which flow moves a kind of transfer (the
+//! poller asks it for the kind of its connection's entity). A new flow
+//! (refunds, shipments) is a new module here and one line in [`of`].
 //!
 //! - [`process`]: one queue message about a transfer, whoever sent it (the
 //!   SQS handler `crate::lambda`, ferry-local's workers; the retry endpoint,
@@ -15,9 +17,10 @@
 
 pub mod catalog;
 pub mod orders;
+pub mod payments;
 
 use crate::app::Ferry;
-use crate::model::{Connection, Entity};
+use crate::model::{Connection, TransferKind};
 use crate::pipeline::deliver::{self, Outcome, WorkerError};
 use crate::pipeline::flow::Flow;
 use crate::pipeline::poll::{Budget, PollOutcome};
@@ -25,11 +28,14 @@ use crate::queue::TransferMessage;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 
-/// The flow that moves the records of `entity`.
-pub fn of(entity: Entity) -> &'static dyn Flow {
-    match entity {
-        Entity::Orders => &orders::OrderFlow,
-        Entity::Products | Entity::Stock | Entity::Customers => &catalog::CatalogFlow,
+/// The flow that moves the transfers of `kind`.
+pub fn of(kind: TransferKind) -> &'static dyn Flow {
+    match kind {
+        TransferKind::Order => &orders::OrderFlow,
+        TransferKind::Payment => &payments::PaymentFlow,
+        TransferKind::Product | TransferKind::Stock | TransferKind::Customer => {
+            &catalog::CatalogFlow
+        }
     }
 }
 
@@ -48,7 +54,7 @@ pub async fn poll(
     backfill: Option<DateTime<Utc>>,
     budget: Budget,
 ) -> Result<PollOutcome, StoreError> {
-    of(connection.entity)
+    of(TransferKind::of_entity(connection.entity))
         .poll(ferry, connection, backfill, budget)
         .await
 }

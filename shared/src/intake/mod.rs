@@ -7,6 +7,7 @@ mod refusals;
 
 use crate::app::Ferry;
 use crate::connectors::{Inbound, WebhookRequest};
+use crate::flows::payments::record as payments;
 use crate::model::{Connection, ConnectionId};
 use crate::pipeline::record::{self, RecordError, Recorded};
 use crate::store::StoreError;
@@ -19,6 +20,10 @@ pub enum Received {
     /// A set-up ping: nothing stored.
     Ping,
     Recorded(Recorded),
+    /// A payment webhook (Shopify `order_transactions/create`): the
+    /// payments it carried, recorded (none when it was no successful
+    /// payment, or the connection books no payments).
+    Payments(Vec<Recorded>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,10 +106,18 @@ async fn receive_for(
         }
     };
 
+    if let Some(parsed) = source.parse_payment(delivery.topic.as_deref(), body) {
+        return receive_payments(ferry, connection, &delivery, parsed, body).await;
+    }
+
     // A delivery seen before changes nothing: its order is no newer than
     // the transfer it made (see `record`), so it needs no marker of its own.
-    let recorded = match source.parse_order(body) {
-        Ok(order) => record::record_order(ferry, connection, &order, body).await?,
+    let recorded = match source.parse_order_in(body, connection.currency) {
+        Ok(order) => {
+            let recorded = record::record_order(ferry, connection, &order, body).await?;
+            payments::paid_order(ferry, connection, source.as_ref(), &order, body).await?;
+            recorded
+        }
         Err(e) => {
             let key = delivery
                 .delivery_id
@@ -116,6 +129,34 @@ async fn receive_for(
 
     tracing::info!(transfer = %recorded.transfer(), outcome = ?recorded, "webhook recorded");
     Ok(Received::Recorded(recorded))
+}
+
+/// A payment webhook: its payments recorded when the connection books
+/// payments; a body that cannot be read is kept as a failed transfer.
+async fn receive_payments(
+    ferry: &Ferry,
+    connection: &Connection,
+    delivery: &crate::connectors::DeliveryInfo,
+    parsed: Result<Vec<crate::model::Payment>, crate::connectors::ParseError>,
+    body: &[u8],
+) -> Result<Received, IntakeError> {
+    let payments = match parsed {
+        Ok(payments) => payments,
+        Err(e) => {
+            let key = delivery
+                .delivery_id
+                .clone()
+                .unwrap_or_else(|| body_hash(body));
+            let recorded = record::record_unreadable(ferry, connection, &key, body, &e.0).await?;
+            return Ok(Received::Recorded(recorded));
+        }
+    };
+    if connection.payments.is_none() {
+        return Ok(Received::Payments(Vec::new()));
+    }
+    let recorded = payments::payments_of(ferry, connection, &payments, Some(body)).await?;
+    tracing::info!(payments = recorded.len(), "payment webhook recorded");
+    Ok(Received::Payments(recorded))
 }
 
 fn body_hash(body: &[u8]) -> String {

@@ -124,6 +124,11 @@ pub struct Document {
     /// `YYYY-MM-DD`.
     pub date: String,
     pub currency: String,
+    /// The price of 100 units of `currency` in the agreement's base
+    /// currency; left out for the base currency, and to let e-conomic use
+    /// its own rate of the day (set by the connector, see its `currency`).
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub exchange_rate: Option<Decimal>,
     pub customer: CustomerRef,
     pub layout: LayoutRef,
     pub payment_terms: PaymentTermsRef,
@@ -443,6 +448,7 @@ pub fn document(
     let document = Document {
         date: order.created_at.format("%Y-%m-%d").to_string(),
         currency: order.currency.clone(),
+        exchange_rate: None,
         customer: CustomerRef { customer_number },
         layout: LayoutRef {
             layout_number: settings.layout_number,

@@ -61,6 +61,13 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_date: Option<String>,
     pub currency: String,
+    /// The price of `CurrencyUnit` units of `currency` in SEK (the base);
+    /// both left out for the base currency (set by the connector, see its
+    /// `currency`).
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub currency_rate: Option<Decimal>,
+    #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
+    pub currency_unit: Option<Decimal>,
     /// The webshop's number, shown to the customer.
     pub your_order_number: String,
     /// The webshop's number again: Fortnox can search invoices and orders by
@@ -357,6 +364,8 @@ pub fn document(
         invoice_date: (!is_order).then(|| date.clone()),
         order_date: is_order.then_some(date),
         currency: order.currency.clone(),
+        currency_rate: None,
+        currency_unit: None,
         your_order_number: order.e_number.clone(),
         external_invoice_reference1: order.e_number.clone(),
         vat_included: false,

@@ -32,6 +32,7 @@
 pub mod credit;
 pub mod economic;
 pub mod fortnox;
+pub mod rate;
 
 use crate::model::{Address, Order, OrderLine};
 use rust_decimal::prelude::ToPrimitive;
@@ -509,6 +510,7 @@ pub(crate) mod tests {
             lines,
             custom_fields: vec![],
             note: None,
+            shop_money: None,
         }
     }
 

@@ -60,6 +60,26 @@ pub struct Connection {
     pub last_run: RunOutcome,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The money an order is booked in (see [`CurrencyChoice`]).
+    #[serde(default)]
+    pub currency: CurrencyChoice,
+    /// How the shop's payments are booked in the ledger; `None`: nothing
+    /// is marked paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<super::payment::PaymentSettings>,
+}
+
+/// The money an order of a connection is booked in, when the shop sold it
+/// in another currency than its own (Shopify's multi-currency markets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CurrencyChoice {
+    /// The currency the customer paid in (Shopify's `presentment_currency`
+    /// and the `presentment_money` amounts), with the rate the shop used.
+    #[default]
+    Presentment,
+    /// The shop's own currency (Shopify's `currency` and `shop_money`).
+    Shop,
 }
 
 impl Connection {

@@ -38,6 +38,22 @@ pub struct Order {
     #[serde(default)]
     pub custom_fields: Vec<CustomField>,
     pub note: Option<String>,
+    /// What the order came to in the shop's own currency, when it is booked
+    /// in another (the customer's, see `Connection::currency`): the rate
+    /// the shop converted with follows from it. `None` when the order is in
+    /// the shop's currency or the shop does not say.
+    #[serde(default)]
+    pub shop_money: Option<ShopMoney>,
+}
+
+/// An order's total in the shop's own currency (Shopify
+/// `total_price_set.shop_money`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopMoney {
+    /// ISO 4217 code of the shop's currency.
+    pub currency: String,
+    /// [`Totals::total`] in that currency.
+    pub total: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

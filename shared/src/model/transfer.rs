@@ -60,6 +60,51 @@ impl TransferStatus {
     }
 }
 
+/// What a transfer moves; each kind has its flow (`crate::flows::of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    Order,
+    Payment,
+    Product,
+    Stock,
+    Customer,
+}
+
+impl TransferKind {
+    pub const ALL: [TransferKind; 5] = [
+        TransferKind::Order,
+        TransferKind::Payment,
+        TransferKind::Product,
+        TransferKind::Stock,
+        TransferKind::Customer,
+    ];
+
+    /// The kind of the records a connection of `entity` moves.
+    pub fn of_entity(entity: Entity) -> Self {
+        match entity {
+            Entity::Orders => TransferKind::Order,
+            Entity::Products => TransferKind::Product,
+            Entity::Stock => TransferKind::Stock,
+            Entity::Customers => TransferKind::Customer,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferKind::Order => "order",
+            TransferKind::Payment => "payment",
+            TransferKind::Product => "product",
+            TransferKind::Stock => "stock",
+            TransferKind::Customer => "customer",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transfer {
     pub id: TransferId,
@@ -89,6 +134,11 @@ pub struct Transfer {
     pub target_payload: Option<Payload>,
     /// Optimistic concurrency: bumped by every write.
     pub version: u64,
+    /// What it moves, when not its connection's entity (a payment on an
+    /// orders connection); `None` (every transfer stored before kinds) reads
+    /// as its entity's kind: see [`Transfer::kind`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<TransferKind>,
 }
 
 /// Why a transition does not apply to a transfer as it is now.
@@ -148,7 +198,14 @@ impl Transfer {
             source_payload: Some(arrival.payload),
             target_payload: None,
             version: 1,
+            kind: None,
         }
+    }
+
+    /// What the transfer moves: its own kind, else its entity's.
+    pub fn kind(&self) -> TransferKind {
+        self.kind
+            .unwrap_or_else(|| TransferKind::of_entity(self.entity))
     }
 
     /// A body that could not be read: kept, failed with `reason`, so that
@@ -422,6 +479,8 @@ mod tests {
             last_run: RunOutcome::default(),
             created_at: at(0),
             updated_at: at(0),
+            currency: Default::default(),
+            payments: None,
         }
     }
 

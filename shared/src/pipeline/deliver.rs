@@ -78,7 +78,7 @@ fn too_many_races() -> StoreError {
 }
 
 /// Handles one queue message; `flow_of` says which flow moves the
-/// transfer's entity.
+/// transfer's kind.
 pub async fn process(
     ferry: &Ferry,
     message: &TransferMessage,
@@ -122,7 +122,7 @@ async fn fail_after_panic(
         if transfer.status != TransferStatus::Pending {
             return Ok(Outcome::NothingToDo);
         }
-        let flow = flow_of(transfer.entity);
+        let flow = flow_of(transfer.kind());
         let reason = format!(
             "Ferry hit an internal error on {} ({panicked}); it was not delivered — retry it \
              or contact support",
@@ -162,7 +162,7 @@ async fn process_in_span(
                 after,
             });
         }
-        let flow = flow_of(transfer.entity);
+        let flow = flow_of(transfer.kind());
         let decided = match flow.decide(ferry, &transfer).await? {
             Decision::Skip(reason) => {
                 settle(ferry, flow, &transfer, TransferStatus::Skipped, &reason)

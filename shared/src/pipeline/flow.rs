@@ -21,7 +21,7 @@
 use super::poll::{Budget, PollOutcome};
 use crate::app::Ferry;
 use crate::connectors::ConnectorError;
-use crate::model::{Connection, Entity, Payload, System, Transfer, UsageDelta};
+use crate::model::{Connection, Payload, System, Transfer, TransferKind, UsageDelta};
 use crate::store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -48,9 +48,9 @@ pub trait Flow: Send + Sync {
     ) -> Result<PollOutcome, StoreError>;
 }
 
-/// Which flow moves the records of an entity: the one place that knows
-/// every flow (`crate::flows::of`), handed to the loop and the poller.
-pub type FlowOf = fn(Entity) -> &'static dyn Flow;
+/// Which flow moves the transfers of a kind: the one place that knows
+/// every flow (`crate::flows::of`), handed to the loop.
+pub type FlowOf = fn(TransferKind) -> &'static dyn Flow;
 
 /// What a flow decided about a pending transfer.
 pub enum Decision {

@@ -19,7 +19,8 @@
 
 use crate::app::Ferry;
 use crate::model::{
-    Arrival, Connection, Level, Order, Payload, Transfer, TransferId, TransferStatus, UsageDelta,
+    Arrival, Connection, Level, Order, Payload, Payment, Transfer, TransferId, TransferKind,
+    TransferStatus, UsageDelta,
 };
 use crate::queue::{QueueError, TransferMessage};
 use crate::store::StoreError;
@@ -96,10 +97,26 @@ pub async fn record(
     arrival: Arrival,
     rules: &dyn Rules,
 ) -> Result<Recorded, RecordError> {
+    record_of_kind(ferry, connection, id, None, arrival, rules).await
+}
+
+/// As [`record`], for a record of another kind than its connection's
+/// entity (a payment on an orders connection).
+pub async fn record_of_kind(
+    ferry: &Ferry,
+    connection: &Connection,
+    id: TransferId,
+    kind: Option<TransferKind>,
+    arrival: Arrival,
+    rules: &dyn Rules,
+) -> Result<Recorded, RecordError> {
     for _ in 0..MAX_RACES {
         let now = ferry.clock.now();
         let Some(held) = ferry.store.get_transfer(&connection.tenant, &id).await? else {
-            let transfer = Transfer::received(id.clone(), connection, arrival.clone(), now);
+            let transfer = Transfer {
+                kind,
+                ..Transfer::received(id.clone(), connection, arrival.clone(), now)
+            };
             match ferry.store.create_transfer(&transfer).await {
                 Ok(()) => {
                     enqueue(ferry, &transfer).await?;
@@ -203,6 +220,69 @@ pub async fn record_order(
         },
     };
     record(ferry, connection, id, arrival, &NewerWins).await
+}
+
+/// A payment's rule: it is booked once, whatever arrives again. A payment
+/// the shop reports again changes nothing (the shop's transaction does not
+/// change), except that one recorded without its order's webshop number
+/// (a transaction webhook before its order) takes it when it comes; a
+/// pending one is enqueued again.
+pub struct Once;
+
+#[async_trait]
+impl Rules for Once {
+    fn again(&self, held: &Transfer, arrival: &Arrival, now: DateTime<Utc>) -> Again {
+        if held.status == TransferStatus::Delivered {
+            return Again::AlreadyDelivered;
+        }
+        if held.source_ref.is_empty() && !arrival.source_ref.is_empty() {
+            if let Ok(named) = held.refreshed(arrival.clone(), now) {
+                return Again::Replace(Box::new(named));
+            }
+        }
+        Again::Unchanged
+    }
+
+    async fn already_delivered(
+        &self,
+        _ferry: &Ferry,
+        _connection: &Connection,
+        _held: &Transfer,
+    ) -> Result<(), RecordError> {
+        Ok(())
+    }
+}
+
+/// Records a payment of an order as its own transfer, keyed by the shop's
+/// transaction id (`Payment::record_key`), with the payment as read beside
+/// the data as received. Its webshop number is the order's; a payment that
+/// does not say it (a Shopify transaction webhook) takes its order
+/// transfer's, when that is held.
+pub async fn record_payment(
+    ferry: &Ferry,
+    connection: &Connection,
+    payment: &Payment,
+    raw: &[u8],
+) -> Result<Recorded, RecordError> {
+    let id = TransferId::for_record(&connection.id, &payment.record_key());
+    let mut source_ref = payment.order_e_number.clone();
+    if source_ref.is_empty() {
+        let order = TransferId::for_record(&connection.id, &payment.order_source_id);
+        if let Some(held) = ferry.store.get_transfer(&connection.tenant, &order).await? {
+            source_ref = held.source_ref;
+        }
+    }
+    let arrival = Arrival {
+        source_id: payment.transaction_id.clone(),
+        source_ref,
+        source_updated_at: Some(payment.paid_at),
+        payload: match serde_json::to_vec(payment) {
+            Ok(read) => Payload::compress_with_canonical(raw, &read),
+            Err(_) => Payload::compress(raw),
+        },
+    };
+    let kind = Some(TransferKind::Payment);
+    record_of_kind(ferry, connection, id, kind, arrival, &Once).await
 }
 
 /// Keeps a body that could not be parsed as a failed transfer, so that the

@@ -141,6 +141,8 @@ async fn world() -> World {
         last_run: RunOutcome::default(),
         created_at: monday(),
         updated_at: monday(),
+        currency: Default::default(),
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {
@@ -191,6 +193,7 @@ impl World {
             )),
             target_payload: None,
             version: 1,
+            kind: None,
         };
         self.ferry.store.create_transfer(&pending).await.unwrap();
         self.settle(&id, status, reason, orders).await;

@@ -30,11 +30,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub mod catalog;
 pub mod chaos;
+mod currencies;
 pub mod customers;
 mod drafts;
 pub mod fault;
 mod filter;
 pub mod harness;
+pub mod journals;
 mod rules;
 
 use filter::collection;
@@ -66,7 +68,13 @@ pub struct Settings {
     pub vat_zones: Vec<(u64, Decimal)>,
     pub customer_groups: Vec<u64>,
     pub product_groups: Vec<u64>,
+    /// The currencies the agreement has (set up under Settings → Currencies).
     pub currencies: Vec<String>,
+    /// What `/self` reports as `settings.baseCurrency`.
+    pub base_currency: String,
+    /// The rate of the day of each foreign currency: the price of 100 units
+    /// in the base currency.
+    pub daily_rates: Vec<(String, Decimal)>,
 }
 
 impl Default for Settings {
@@ -87,6 +95,8 @@ impl Default for Settings {
             currencies: ["DKK", "EUR", "SEK", "NOK", "USD", "GBP"]
                 .map(String::from)
                 .to_vec(),
+            base_currency: "DKK".into(),
+            daily_rates: currencies::default_daily_rates(),
         }
     }
 }
@@ -128,6 +138,9 @@ pub struct Document {
     pub customer_number: u64,
     pub date: String,
     pub currency: String,
+    /// `exchangeRate`: the price of 100 units of `currency` in the base
+    /// currency, as sent or the rate of the day.
+    pub exchange_rate: Decimal,
     /// `references.other`.
     pub reference: Option<String>,
     /// `notes.heading`.
@@ -152,6 +165,9 @@ struct Ledger {
     last_booked: u64,
     last_order: u64,
     requests: u64,
+    /// Customer payments in journals, or booked (`journals`).
+    entries: Vec<journals::Entry>,
+    last_voucher: u64,
 }
 
 #[derive(Clone)]
@@ -262,6 +278,29 @@ impl Handle {
         self.shared.ledger().orders.clone()
     }
 
+    /// Customer payment entries, in journals or booked.
+    pub fn payment_entries(&self) -> Vec<journals::Entry> {
+        self.shared.ledger().entries.clone()
+    }
+
+    /// Books a journal, as the bookkeeper does: its entries become the
+    /// year's booked entries.
+    pub fn book_journal(&self, journal: u64) {
+        for entry in self.shared.ledger().entries.iter_mut() {
+            if entry.journal == journal && !entry.booked {
+                entry.booked = true;
+                entry.body["voucherNumber"] = json!(entry.voucher_number);
+            }
+        }
+    }
+
+    /// What is left to pay of booked invoice `number` (its `remainder`).
+    pub fn remainder(&self, number: u64) -> Option<Decimal> {
+        let ledger = self.shared.ledger();
+        let booked = ledger.booked.iter().find(|b| b.number == number)?;
+        booked.body.get("remainder").and_then(decimal)
+    }
+
     /// Requests that reached the ledger (those answered by a fault excluded).
     pub fn requests(&self) -> u64 {
         self.shared.ledger().requests
@@ -291,6 +330,8 @@ impl Handle {
 fn router(shared: Shared) -> Router {
     Router::new()
         .route("/self", get(get_self))
+        .route("/currencies", get(currencies::list))
+        .route("/currencies/{code}", get(currencies::get))
         .route("/customers", get(list_customers).post(create_customer))
         .route(
             "/customers/{number}",
@@ -307,6 +348,18 @@ fn router(shared: Shared) -> Router {
         .route("/invoices/booked/{number}", get(get_booked))
         .route("/orders/drafts", get(list_orders).post(create_order))
         .route("/orders/drafts/{number}", get(get_order))
+        .route(
+            "/journals/{journal}/vouchers",
+            axum::routing::post(journals::create_vouchers),
+        )
+        .route(
+            "/journals/{journal}/entries",
+            get(journals::journal_entries),
+        )
+        .route(
+            "/accounting-years/{year}/entries",
+            get(journals::booked_entries),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
@@ -369,6 +422,7 @@ async fn get_self(State(shared): State<Shared>) -> Response {
     Json(json!({
         "agreementNumber": 1,
         "company": { "name": "Sandbox ApS" },
+        "settings": { "baseCurrency": shared.settings.base_currency, "internationalLedger": true },
         "application": { "appPublicToken": "sandbox-app-public-token", "name": "Ferry" },
         "self": format!("{}/self", shared.base_url),
     }))
@@ -630,6 +684,7 @@ fn answer_body(document: &Document, book: Book, base_url: &str) -> Value {
         map.insert("netAmount".into(), number(document.net_amount));
         map.insert("vatAmount".into(), number(document.vat_amount));
         map.insert("grossAmount".into(), number(document.gross_amount));
+        map.insert("exchangeRate".into(), number(document.exchange_rate));
         let lines: Vec<Value> = document
             .lines
             .iter()
@@ -798,6 +853,8 @@ async fn book_draft(State(shared): State<Shared>, body: Bytes) -> Response {
     ledger.last_booked = ledger.last_booked.max(number);
     invoice.number = number;
     invoice.body = answer_body(&invoice, Book::Booked, &shared.base_url);
+    // Nothing paid yet: the whole gross amount is left (`journals`).
+    invoice.body["remainder"] = harness::number(invoice.gross_amount);
     let answer = invoice.body.clone();
     ledger.booked.push(invoice);
     (StatusCode::CREATED, Json(answer)).into_response()

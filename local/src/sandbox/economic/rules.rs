@@ -209,6 +209,8 @@ pub(super) fn check_document(
             );
         }
     }
+    let exchange_rate =
+        super::currencies::exchange_rate(body, currency.as_deref(), settings, &mut problems);
     let customers: Vec<u64> = ledger.customers.iter().map(|c| c.customer_number).collect();
     let customer = reference(
         body,
@@ -306,6 +308,7 @@ pub(super) fn check_document(
         customer_number,
         date,
         currency,
+        exchange_rate,
         reference: lookup(body, "references.other")
             .and_then(Value::as_str)
             .map(str::to_owned),

@@ -20,10 +20,11 @@ use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings as Config,
 };
+use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
 use crate::mapping::to_json;
-use crate::model::{DocumentKind, Order, System};
+use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
@@ -46,7 +47,10 @@ pub struct Economic {
     pub(super) api: Api,
     /// Customers and products this agreement already has, remembered for a
     /// while: a repeat customer's order then costs the document calls only.
-    known: Arc<Lookups>,
+    pub(super) known: Arc<Lookups>,
+    /// The system's `base_currency` setting: the base when e-conomic does
+    /// not say (see `currency`).
+    pub(super) base_currency: Option<String>,
 }
 
 /// Where a kind of document lives and what its number is called.
@@ -184,6 +188,7 @@ impl Economic {
             settings,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
+            base_currency: config.currency_code("base_currency")?,
         })
     }
 
@@ -195,7 +200,7 @@ impl Economic {
         url
     }
 
-    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+    pub(super) fn refused(reply: &Reply, what: &str) -> ConnectorError {
         refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
@@ -438,6 +443,64 @@ impl Target for Economic {
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking e-conomic is refused first.
         let lines = mapping::lines(order, &self.settings)?;
+        match self.deliver(order, kind, lines).await {
+            Err(error) if !self.is_likely_base(&order.currency) => {
+                Err(self.explain_refusal(order, error).await)
+            }
+            result => result,
+        }
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        Self::json(
+            self.api
+                .call(Method::GET, self.url(&["self"]), None)
+                .await?,
+            "credentials check",
+        )
+        .map(|_| ())
+    }
+
+    // Payments: `super::payments`.
+    async fn payment_invoice(
+        &self,
+        e_number: &str,
+    ) -> Result<Option<LedgerInvoice>, ConnectorError> {
+        self.invoice_of(e_number).await
+    }
+
+    async fn book_invoice(&self, invoice: &LedgerInvoice) -> Result<LedgerInvoice, ConnectorError> {
+        self.book_draft(invoice).await
+    }
+
+    async fn find_payment(
+        &self,
+        payment: &Payment,
+        _invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        self.voucher_of(payment, booking).await
+    }
+
+    async fn book_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Delivered, ConnectorError> {
+        self.make_voucher(payment, invoice, booking).await
+    }
+}
+
+impl Economic {
+    /// Makes the customer, the products and the document (see
+    /// [`Target::deliver_order`]).
+    async fn deliver(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+        lines: Vec<mapping::Line>,
+    ) -> Result<Delivered, ConnectorError> {
         if kind == DocumentKind::BookedInvoice {
             if let Some(draft) = self.find_in(&DRAFT_INVOICES, &order.e_number).await? {
                 let number = draft
@@ -449,7 +512,8 @@ impl Target for Economic {
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_products(order).await?;
-        let mapped = mapping::document(order, &self.settings, customer_number, lines);
+        let mut mapped = mapping::document(order, &self.settings, customer_number, lines);
+        mapped.document.exchange_rate = self.exchange_rate(order).await?;
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
@@ -485,16 +549,6 @@ impl Target for Economic {
             warnings: mapped.warnings,
             ..delivered
         })
-    }
-
-    async fn test_credentials(&self) -> Result<(), ConnectorError> {
-        Self::json(
-            self.api
-                .call(Method::GET, self.url(&["self"]), None)
-                .await?,
-            "credentials check",
-        )
-        .map(|_| ())
     }
 }
 

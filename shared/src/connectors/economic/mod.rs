@@ -10,7 +10,9 @@
 mod catalog;
 mod client;
 pub mod credit;
+mod currency;
 mod errors;
+mod payments;
 
 pub use catalog::{EconomicCatalog, PAGE_SIZE};
 pub use client::{filter_value, Economic};

@@ -18,10 +18,11 @@ use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
 };
+use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::fortnox as mapping;
 use crate::mapping::{customer_name, to_json};
-use crate::model::{DocumentKind, Order, System};
+use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
@@ -36,7 +37,9 @@ pub struct Fortnox {
     pub(super) api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
-    known: Arc<Lookups>,
+    pub(super) known: Arc<Lookups>,
+    /// The system's `base_currency` setting (see `currency`).
+    pub(super) base_currency: Option<String>,
 }
 
 /// How a customer is looked up: the query parameter, the field that must
@@ -57,14 +60,14 @@ fn customer_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Invoices or orders: where they live and what Fortnox calls them.
-struct Kind {
+pub(super) struct Kind {
     path: &'static str,
     single: &'static str,
     list: &'static str,
     what: &'static str,
 }
 
-const INVOICES: Kind = Kind {
+pub(super) const INVOICES: Kind = Kind {
     path: "invoices",
     single: "Invoice",
     list: "Invoices",
@@ -114,6 +117,7 @@ impl Fortnox {
             base,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
+            base_currency: Settings { system }.currency_code("base_currency")?,
         })
     }
 
@@ -125,7 +129,7 @@ impl Fortnox {
         url
     }
 
-    fn refused(reply: &Reply, what: &str) -> ConnectorError {
+    pub(super) fn refused(reply: &Reply, what: &str) -> ConnectorError {
         refusal(SYSTEM, reply, what, &describe_error(&reply.body))
     }
 
@@ -145,7 +149,11 @@ impl Fortnox {
 
     /// Documents carrying this webshop number, exact matches only (Fortnox's
     /// search may also match longer numbers), cancelled ones left out.
-    async fn search(&self, kind: &Kind, e_number: &str) -> Result<Vec<Value>, ConnectorError> {
+    pub(super) async fn search(
+        &self,
+        kind: &Kind,
+        e_number: &str,
+    ) -> Result<Vec<Value>, ConnectorError> {
         let mut url = self.url(&[kind.path]);
         url.query_pairs_mut()
             .append_pair("externalinvoicereference1", e_number);
@@ -368,6 +376,63 @@ impl Target for Fortnox {
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking Fortnox is refused first.
         mapping::document(order, "", kind)?;
+        match self.deliver(order, kind).await {
+            Err(error) => Err(self.explain_refusal(order, error).await),
+            delivered => delivered,
+        }
+    }
+
+    async fn test_credentials(&self) -> Result<(), ConnectorError> {
+        let reply = self
+            .api
+            .call(Method::GET, self.url(&["companyinformation"]), None)
+            .await?;
+        Self::json(reply, "credentials check").map(|_| ())
+    }
+
+    // Payments: `super::payments`.
+    async fn payment_invoice(
+        &self,
+        e_number: &str,
+    ) -> Result<Option<LedgerInvoice>, ConnectorError> {
+        self.invoice_of(e_number).await
+    }
+
+    async fn book_invoice(&self, invoice: &LedgerInvoice) -> Result<LedgerInvoice, ConnectorError> {
+        self.bookkeep(&invoice.number, Vec::new()).await?;
+        Ok(LedgerInvoice {
+            booked: true,
+            ..invoice.clone()
+        })
+    }
+
+    async fn find_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Option<Delivered>, ConnectorError> {
+        self.invoice_payment_of(payment, invoice, booking).await
+    }
+
+    async fn book_payment(
+        &self,
+        payment: &Payment,
+        invoice: &LedgerInvoice,
+        booking: &PaymentBooking,
+    ) -> Result<Delivered, ConnectorError> {
+        self.make_invoice_payment(payment, invoice, booking).await
+    }
+}
+
+impl Fortnox {
+    /// Makes the customer, the articles and the document (see
+    /// [`Target::deliver_order`]).
+    async fn deliver(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+    ) -> Result<Delivered, ConnectorError> {
         let place = kind_of(kind);
         if kind == DocumentKind::BookedInvoice {
             if let Some(unbooked) = self
@@ -382,7 +447,11 @@ impl Target for Fortnox {
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_articles(order).await?;
-        let mapped = mapping::document(order, &customer_number, kind)?;
+        let mut mapped = mapping::document(order, &customer_number, kind)?;
+        if let Some(rate) = self.document_rate(order).await? {
+            mapped.document.currency_rate = Some(rate.rate);
+            mapped.document.currency_unit = Some(rate.unit);
+        }
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
@@ -410,14 +479,6 @@ impl Target for Fortnox {
             warnings: mapped.warnings,
             ..delivered
         })
-    }
-
-    async fn test_credentials(&self) -> Result<(), ConnectorError> {
-        let reply = self
-            .api
-            .call(Method::GET, self.url(&["companyinformation"]), None)
-            .await?;
-        Self::json(reply, "credentials check").map(|_| ())
     }
 }
 

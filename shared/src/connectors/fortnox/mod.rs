@@ -10,7 +10,9 @@
 mod catalog;
 mod client;
 pub mod credit;
+mod currency;
 mod errors;
+mod payments;
 
 pub use catalog::{FortnoxCatalog, BALANCE_BATCH, PAGE_SIZE};
 pub use client::Fortnox;

@@ -32,6 +32,21 @@ impl Settings<'_> {
         }
     }
 
+    /// A currency code setting (three letters, upper-cased); `None` when
+    /// unset.
+    pub fn currency_code(&self, field: &str) -> Result<Option<String>, ConfigError> {
+        let Some(code) = self.text(field)? else {
+            return Ok(None);
+        };
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(self.error(
+                field,
+                &format!("{field} must be a three-letter ISO 4217 currency code, like DKK"),
+            ));
+        }
+        Ok(Some(code.to_uppercase()))
+    }
+
     /// A required whole number (a JSON number or digits); `what` says what
     /// the number is of.
     pub fn whole_number(&self, field: &str, what: &str) -> Result<u64, ConfigError> {

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod customers;
 mod errors;
 mod order;
+pub mod payments;
 pub mod poll;
 pub mod refund;
 
@@ -26,7 +27,7 @@ use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
 };
-use crate::model::{Order, System};
+use crate::model::{CurrencyChoice, Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -208,8 +209,13 @@ impl Source for Shopify {
         }))
     }
 
+    /// In the customer's money, a connection's default.
     fn parse_order(&self, body: &[u8]) -> Result<Order, ParseError> {
-        order::parse(body)
+        order::parse(body, CurrencyChoice::Presentment)
+    }
+
+    fn parse_order_in(&self, body: &[u8], money: CurrencyChoice) -> Result<Order, ParseError> {
+        order::parse(body, money)
     }
 
     async fn test_credentials(&self) -> Result<(), ConnectorError> {
@@ -243,6 +249,26 @@ impl Source for Shopify {
             .await?;
         let next = header_text(&headers, &["link"]).and_then(|link| poll::next_page_info(&link));
         poll::page(&body, next)
+    }
+
+    /// A paid order's successful sales and captures, asked of the shop
+    /// (`orders/{id}/transactions.json`); none while it is not paid.
+    async fn payments(&self, order: &Order, _raw: &[u8]) -> Result<Vec<Payment>, ConnectorError> {
+        if !payments::is_paid(order) {
+            return Ok(Vec::new());
+        }
+        let body = self
+            .get(&format!("orders/{}/transactions.json", order.source_id))
+            .await?;
+        payments::parse_list(&body, order).map_err(|e| ConnectorError::permanent(e.0))
+    }
+
+    fn parse_payment(
+        &self,
+        topic: Option<&str>,
+        body: &[u8],
+    ) -> Option<Result<Vec<Payment>, ParseError>> {
+        (topic == Some(payments::TRANSACTION_TOPIC)).then(|| payments::parse_webhook(body))
     }
 }
 

@@ -16,12 +16,24 @@
 //! - line `properties` become custom fields named "<SKU or title>: <name>";
 //!   properties whose name starts with `_` are private by Shopify convention
 //!   and are left out.
+//!
+//! Money: Shopify states every amount twice, in the shop's currency
+//! (`currency`; the plain fields such as `price`, and `shop_money` of each
+//! `*_set`) and in the currency the customer paid (`presentment_currency`;
+//! `presentment_money` of each `*_set`). The connection's `currency`
+//! setting chooses one ([`CurrencyChoice`]); in the customer's money every
+//! amount is read from its set, and the order keeps its total in the shop's
+//! money ([`ShopMoney`]) so that a ledger whose base is the shop's currency
+//! can book the shop's own rate. An order in one currency reads the same
+//! either way.
 
 use crate::connectors::webshop::{
     full_name, key_words, money, non_blank, parse_json, value_text, Amount, Timestamp,
 };
 use crate::connectors::ParseError;
-use crate::model::{Address, CustomField, Customer, LineKind, Order, OrderLine, Totals};
+use crate::model::{
+    Address, CurrencyChoice, CustomField, Customer, LineKind, Order, OrderLine, ShopMoney, Totals,
+};
 use rust_decimal::Decimal;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -44,7 +56,7 @@ const VAT_ATTRIBUTE_NAMES: &[&str] = &[
     "momsregistreringsnummer",
 ];
 
-pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
+pub(super) fn parse(body: &[u8], money: CurrencyChoice) -> Result<Order, ParseError> {
     // Webhooks send the bare order; `GET orders/{id}.json` wraps it in
     // `{"order": ...}` (a key the order itself does not have).
     #[derive(Deserialize)]
@@ -58,7 +70,8 @@ pub(super) fn parse(body: &[u8]) -> Result<Order, ParseError> {
     } else {
         parse_json::<ShopifyOrder>(body)?
     };
-    money::calculable(order.into_canonical()?)
+    let (order, shop_money) = order.in_money(money)?;
+    money::calculable(order.into_canonical(shop_money)?)
 }
 
 #[derive(Deserialize)]
@@ -69,6 +82,7 @@ struct ShopifyOrder {
     financial_status: Option<String>,
     cancelled_at: Option<String>,
     currency: String,
+    presentment_currency: Option<String>,
     created_at: Timestamp,
     updated_at: Option<Timestamp>,
     taxes_included: Option<bool>,
@@ -81,7 +95,9 @@ struct ShopifyOrder {
     line_items: Option<Vec<LineItem>>,
     shipping_lines: Option<Vec<ShippingLine>>,
     total_price: Amount,
+    total_price_set: Option<MoneySet>,
     total_tax: Option<Amount>,
+    total_tax_set: Option<MoneySet>,
     note: Option<String>,
     note_attributes: Option<Vec<NameValue>>,
 }
@@ -119,7 +135,9 @@ struct LineItem {
     name: Option<String>,
     quantity: Amount,
     price: Amount,
+    price_set: Option<MoneySet>,
     total_discount: Option<Amount>,
+    total_discount_set: Option<MoneySet>,
     tax_lines: Option<Vec<TaxLine>>,
     discount_allocations: Option<Vec<DiscountAllocation>>,
     properties: Option<Vec<NameValue>>,
@@ -130,7 +148,9 @@ struct ShippingLine {
     title: Option<String>,
     code: Option<String>,
     price: Amount,
+    price_set: Option<MoneySet>,
     discounted_price: Option<Amount>,
+    discounted_price_set: Option<MoneySet>,
     tax_lines: Option<Vec<TaxLine>>,
     discount_allocations: Option<Vec<DiscountAllocation>>,
 }
@@ -138,12 +158,79 @@ struct ShippingLine {
 #[derive(Deserialize)]
 struct TaxLine {
     price: Amount,
+    price_set: Option<MoneySet>,
     rate: Option<Amount>,
 }
 
 #[derive(Deserialize)]
 struct DiscountAllocation {
     amount: Amount,
+    amount_set: Option<MoneySet>,
+}
+
+/// An amount in both currencies (`price_set`, `total_price_set`, ...).
+#[derive(Deserialize)]
+struct MoneySet {
+    shop_money: Option<SetAmount>,
+    presentment_money: Option<SetAmount>,
+}
+
+#[derive(Deserialize)]
+struct SetAmount {
+    amount: Amount,
+}
+
+/// Reads the customer's money out of the `*_set`s: each plain amount is
+/// replaced by its set's `presentment_money`; a missing set fails in words
+/// naming the field (the customer's amount cannot be guessed).
+struct Presentment<'a> {
+    currency: &'a str,
+}
+
+impl Presentment<'_> {
+    fn amount(&self, set: Option<&MoneySet>, field: &str) -> Result<Amount, ParseError> {
+        set.and_then(|s| s.presentment_money.as_ref())
+            .map(|m| m.amount)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "{field}: the order was paid in {} but this amount has no presentment_money",
+                    self.currency
+                ))
+            })
+    }
+
+    fn optional(
+        &self,
+        plain: Option<Amount>,
+        set: Option<&MoneySet>,
+        field: &str,
+    ) -> Result<Option<Amount>, ParseError> {
+        match (plain, set) {
+            (None, None) => Ok(None),
+            _ => self.amount(set, field).map(Some),
+        }
+    }
+
+    fn tax_lines(&self, lines: &mut Option<Vec<TaxLine>>, at: &str) -> Result<(), ParseError> {
+        for (i, line) in lines.iter_mut().flatten().enumerate() {
+            line.price = self.amount(line.price_set.as_ref(), &format!("{at}.tax_lines[{i}]"))?;
+        }
+        Ok(())
+    }
+
+    fn allocations(
+        &self,
+        allocations: &mut Option<Vec<DiscountAllocation>>,
+        at: &str,
+    ) -> Result<(), ParseError> {
+        for (i, allocation) in allocations.iter_mut().flatten().enumerate() {
+            allocation.amount = self.amount(
+                allocation.amount_set.as_ref(),
+                &format!("{at}.discount_allocations[{i}]"),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -161,7 +248,55 @@ struct Stated {
 }
 
 impl ShopifyOrder {
-    fn into_canonical(self) -> Result<Order, ParseError> {
+    /// The order in the money the connection books in, and what it came to
+    /// in the shop's money when that is another currency.
+    fn in_money(mut self, money: CurrencyChoice) -> Result<(Self, Option<ShopMoney>), ParseError> {
+        let shop_currency = self.currency.trim().to_uppercase();
+        let paid_in = non_blank(self.presentment_currency.as_deref())
+            .map(|c| c.to_uppercase())
+            .filter(|c| *c != shop_currency);
+        let (Some(paid_in), CurrencyChoice::Presentment) = (paid_in, money) else {
+            return Ok((self, None));
+        };
+        let shop_total = self
+            .total_price_set
+            .as_ref()
+            .and_then(|s| s.shop_money.as_ref())
+            .map_or(self.total_price, |m| m.amount);
+        let to = Presentment { currency: &paid_in };
+        self.total_price = to.amount(self.total_price_set.as_ref(), "total_price")?;
+        self.total_tax = to.optional(self.total_tax, self.total_tax_set.as_ref(), "total_tax")?;
+        for (i, item) in self.line_items.iter_mut().flatten().enumerate() {
+            let at = format!("line_items[{i}]");
+            item.price = to.amount(item.price_set.as_ref(), &format!("{at}.price"))?;
+            item.total_discount = to.optional(
+                item.total_discount,
+                item.total_discount_set.as_ref(),
+                &format!("{at}.total_discount"),
+            )?;
+            to.tax_lines(&mut item.tax_lines, &at)?;
+            to.allocations(&mut item.discount_allocations, &at)?;
+        }
+        for (i, line) in self.shipping_lines.iter_mut().flatten().enumerate() {
+            let at = format!("shipping_lines[{i}]");
+            line.price = to.amount(line.price_set.as_ref(), &format!("{at}.price"))?;
+            line.discounted_price = to.optional(
+                line.discounted_price,
+                line.discounted_price_set.as_ref(),
+                &format!("{at}.discounted_price"),
+            )?;
+            to.tax_lines(&mut line.tax_lines, &at)?;
+            to.allocations(&mut line.discount_allocations, &at)?;
+        }
+        self.currency = paid_in;
+        let shop_money = ShopMoney {
+            currency: shop_currency,
+            total: shop_total.0,
+        };
+        Ok((self, Some(shop_money)))
+    }
+
+    fn into_canonical(self, shop_money: Option<ShopMoney>) -> Result<Order, ParseError> {
         let taxes_included = self.taxes_included.unwrap_or(false);
         let e_number = match (non_blank(self.name.as_deref()), self.order_number) {
             (Some(name), _) => name,
@@ -231,6 +366,7 @@ impl ShopifyOrder {
             totals,
             custom_fields,
             note: non_blank(self.note.as_deref()),
+            shop_money,
         })
     }
 }

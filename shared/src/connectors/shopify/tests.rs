@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::{
-    Address, CredentialHealth, CustomField, LineKind, Scope, SystemId, SystemKind, TenantId,
+    Address, CredentialHealth, CurrencyChoice, CustomField, LineKind, Scope, ShopMoney, SystemId,
+    SystemKind, TenantId,
 };
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -678,4 +679,85 @@ async fn an_unreachable_shop_is_worth_retrying() {
         pointed_at(&url).test_credentials().await,
         Err(ConnectorError::Transient { .. })
     ));
+}
+
+/// The documented order (USD) as if paid in EUR: every `presentment_money`
+/// at 0.9 of the shop's amount, to the cent.
+fn paid_in_eur() -> serde_json::Value {
+    fn walk(node: &mut serde_json::Value) {
+        match node {
+            serde_json::Value::Object(map) => {
+                if let Some(money) = map.get_mut("presentment_money") {
+                    let shop: Decimal = money["amount"].as_str().unwrap().parse().unwrap();
+                    let paid = (shop * dec("0.9")).round_dp(2);
+                    *money =
+                        serde_json::json!({ "amount": paid.to_string(), "currency_code": "EUR" });
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut order: serde_json::Value = serde_json::from_slice(ORDER_FIXTURE).unwrap();
+    order["order"]["presentment_currency"] = serde_json::json!("EUR");
+    walk(&mut order);
+    order
+}
+
+#[test]
+fn reads_the_customers_money_or_the_shops_as_the_connection_chooses() {
+    let shop = shopify(None);
+    let body = serde_json::to_vec(&paid_in_eur()).unwrap();
+
+    let paid = shop
+        .parse_order_in(&body, CurrencyChoice::Presentment)
+        .unwrap();
+    assert_eq!(paid.currency, "EUR");
+    // 598.94 × 0.9 = 539.046 → 539.05; the lines follow the same money.
+    assert_eq!(paid.totals.total, dec("539.05"));
+    assert_eq!(paid.lines[0].unit_price, dec("179.10"));
+    assert_eq!(paid.lines[0].tax, dec("3.58"));
+    assert_eq!(
+        paid.shop_money,
+        Some(ShopMoney {
+            currency: "USD".into(),
+            total: dec("598.94")
+        })
+    );
+    assert_eq!(shop.parse_order(&body).unwrap(), paid, "the default");
+
+    let own = shop.parse_order_in(&body, CurrencyChoice::Shop).unwrap();
+    assert_eq!(own.currency, "USD");
+    assert_eq!(own.totals.total, dec("598.94"));
+    assert_eq!(own.lines[0].unit_price, dec("199.00"));
+    assert_eq!(own.shop_money, None);
+    // An order in one currency reads the same either way.
+    assert_eq!(
+        shop.parse_order_in(ORDER_FIXTURE, CurrencyChoice::Shop)
+            .unwrap(),
+        shop.parse_order_in(ORDER_FIXTURE, CurrencyChoice::Presentment)
+            .unwrap()
+    );
+}
+
+#[test]
+fn an_amount_without_the_customers_money_fails_in_words() {
+    let mut order = paid_in_eur();
+    order["order"]["line_items"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("price_set");
+    let body = serde_json::to_vec(&order).unwrap();
+    let err = shopify(None)
+        .parse_order_in(&body, CurrencyChoice::Presentment)
+        .unwrap_err();
+    assert_eq!(
+        err.0,
+        "line_items[1].price: the order was paid in EUR but this amount has no presentment_money"
+    );
+    // The shop's money needs no set.
+    assert!(shopify(None)
+        .parse_order_in(&body, CurrencyChoice::Shop)
+        .is_ok());
 }

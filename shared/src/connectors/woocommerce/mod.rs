@@ -20,6 +20,7 @@ pub mod customers;
 mod errors;
 mod html;
 mod order;
+pub mod payments;
 mod poll;
 pub mod refund;
 
@@ -32,7 +33,7 @@ use super::{
     ConfigError, ConnectorError, DeliveryInfo, Inbound, OrderPage, ParseError, Source,
     WebhookError, WebhookRequest,
 };
-use crate::model::{Order, System};
+use crate::model::{Order, Payment, System};
 use crate::seal::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -224,6 +225,11 @@ impl Source for WooCommerce {
             answer => answer.map(|(b, c)| (b, c, position.page))?,
         };
         poll::page(&body, page, counts)
+    }
+
+    /// The paid order's one payment, read from the order (`date_paid`).
+    async fn payments(&self, order: &Order, raw: &[u8]) -> Result<Vec<Payment>, ConnectorError> {
+        payments::of_order(order, raw).map_err(|e| ConnectorError::permanent(e.0))
     }
 }
 

@@ -251,6 +251,8 @@ impl WooOrder {
             totals,
             custom_fields,
             note: non_blank(self.customer_note.as_deref()),
+            // One currency per order (`currency`): nothing to convert.
+            shop_money: None,
         })
     }
 }

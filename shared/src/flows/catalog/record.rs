@@ -155,6 +155,8 @@ mod tests {
             last_run: RunOutcome::default(),
             created_at: now,
             updated_at: now,
+            currency: Default::default(),
+            payments: None,
         }
     }
 

@@ -79,7 +79,7 @@ impl Flow for OrderFlow {
                 Ok(system) => system,
                 Err(decision) => return Ok(decision),
             };
-        let order = match read_order(ferry, &source_system, transfer) {
+        let order = match read_order(ferry, &source_system, &connection, transfer) {
             Ok(order) => order,
             Err(reason) => return Ok(Decision::Fail(reason)),
         };
@@ -115,8 +115,13 @@ impl Flow for OrderFlow {
 
 /// The order as the intake read it (kept beside the data as received); a
 /// transfer kept without it (recorded before Ferry kept it) is read again
-/// by its webshop's connector.
-fn read_order(ferry: &Ferry, source_system: &System, transfer: &Transfer) -> Result<Order, String> {
+/// by its webshop's connector, in the money the connection books in.
+fn read_order(
+    ferry: &Ferry,
+    source_system: &System,
+    connection: &Connection,
+    transfer: &Transfer,
+) -> Result<Order, String> {
     let Some(payload) = transfer.source_payload.as_ref() else {
         return Err("the received data is missing".into());
     };
@@ -133,7 +138,7 @@ fn read_order(ferry: &Ferry, source_system: &System, transfer: &Transfer) -> Res
         return Err("the received data is missing".into());
     };
     source
-        .parse_order(&raw)
+        .parse_order_in(&raw, connection.currency)
         .map_err(|e| format!("the order could not be read: {e}"))
 }
 

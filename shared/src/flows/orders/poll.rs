@@ -175,10 +175,15 @@ impl Pass for OrderPass {
         };
         for raw in &page.orders {
             outcome.records_found += 1;
-            match source.parse_order(raw) {
+            match source.parse_order_in(raw, connection.currency) {
                 Ok(order) => {
                     self.cursor.newest = self.cursor.newest.max(Some(order.updated_at));
-                    match record::record_order(ferry, connection, &order, raw).await? {
+                    let recorded = record::record_order(ferry, connection, &order, raw).await?;
+                    crate::flows::payments::record::paid_order(
+                        ferry, connection, source, &order, raw,
+                    )
+                    .await?;
+                    match recorded {
                         Recorded::Created(_) => outcome.created += 1,
                         Recorded::Refreshed(_) => outcome.updated += 1,
                         Recorded::Unchanged(_) | Recorded::AlreadyDelivered(_) => {

@@ -269,6 +269,8 @@ async fn world_with(ledger: Ledger, limits: Limits) -> World {
         last_run: RunOutcome::default(),
         created_at: now,
         updated_at: now,
+        currency: Default::default(),
+        payments: None,
     };
     ferry.store.put_connection(&connection).await.unwrap();
     World {

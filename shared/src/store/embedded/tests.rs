@@ -144,6 +144,7 @@ fn sample(
         source_payload: None,
         target_payload: None,
         version: 1,
+        kind: None,
     }
 }
 
