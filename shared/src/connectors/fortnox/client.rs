@@ -7,6 +7,18 @@
 //!   orders) and keeps only exact, uncancelled matches, so a retry links.
 //! - A booked invoice is created and then `PUT …/bookkeep`. If Ferry stopped
 //!   in between, the next delivery finds the unbooked invoice and books it.
+//! - Fortnox computes VAT per rate on the net of the rows with that VAT
+//!   percentage (`VAT` on each row; `Freight` and `AdministrationFee` at
+//!   the company's 25 %), with prices sent net (`VATIncluded: false`). When
+//!   that gross misses the webshop's total, a row on the article
+//!   `rounding_product` (made when missing) with `VAT: 0` closes it; above
+//!   `rounding_limit` the document is made unbooked, marked in
+//!   `ExternalInvoiceReference2` (which Fortnox lists) and `Comments`, and
+//!   the transfer fails in words; a retry takes it once its `Total` is the
+//!   webshop's (corrected by hand) and never books it before
+//!   ([`crate::mapping::rounding`]). A gift card sold is a `VAT: 0` row on
+//!   the article `gift_card_product`, whose sales account the merchant
+//!   sets to a liability.
 //! - Fortnox allows 25 requests per 5 seconds per access token and answers
 //!   429 above that. Calls wait for a slot in a pacer shared by every
 //!   connector using the token, instead of being refused and retried; a 429
@@ -14,11 +26,13 @@
 
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
+use crate::connectors::catalog::decimal_of;
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
 };
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
-use crate::mapping::fortnox as mapping;
+use crate::mapping::fortnox::{self as mapping, Settings as Choices};
+use crate::mapping::rounding::{self, Balance};
 use crate::mapping::{customer_name, to_json};
 use crate::model::{DocumentKind, Order, System};
 use crate::seal::Credentials;
@@ -32,6 +46,7 @@ use url::Url;
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
+    choices: Choices,
     api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
@@ -92,6 +107,9 @@ fn text_field(value: &Value, field: &str) -> Option<String> {
     }
 }
 
+/// Fortnox's limit on `ArticleNumber`.
+const ARTICLE_NUMBER_MAX: usize = 50;
+
 fn missing(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(
         "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
@@ -105,12 +123,29 @@ impl Fortnox {
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
         let base = base(system, &http)?;
-        let (mut headers, key) = access(&Settings { system }, credentials)?;
+        let config = Settings { system };
+        let article = |field: &str, default: &str| -> Result<String, ConfigError> {
+            let number = config.text(field)?.unwrap_or_else(|| default.to_owned());
+            if number.chars().count() > ARTICLE_NUMBER_MAX {
+                return Err(config.error(
+                    field,
+                    &format!("{field} must be a Fortnox article number of at most {ARTICLE_NUMBER_MAX} characters"),
+                ));
+            }
+            Ok(number)
+        };
+        let choices = Choices {
+            rounding_article: article("rounding_product", rounding::DEFAULT_PRODUCT)?,
+            rounding_limit: config.rounding_limit()?,
+            gift_card_article: article("gift_card_product", rounding::DEFAULT_GIFT_CARD_PRODUCT)?,
+        };
+        let (mut headers, key) = access(&config, credentials)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
         let known = http.lookups(&key);
         Ok(Self {
             base,
+            choices,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
         })
@@ -165,9 +200,21 @@ impl Fortnox {
             .collect())
     }
 
-    fn delivered(kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
+    /// A document Ferry held because its totals differed is taken only
+    /// once its `Total` is the webshop's (the bookkeeper corrected it);
+    /// until then the transfer fails in words and it is never booked.
+    fn delivered(&self, kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
         let number = text_field(&doc, "DocumentNumber")
             .ok_or_else(|| missing("DocumentNumber", kind.what))?;
+        let mark = doc.get("ExternalInvoiceReference2").and_then(Value::as_str);
+        let total = doc.get("Total").and_then(decimal_of);
+        let currency = doc
+            .get("Currency")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        rounding::check_held(mark, total, self.choices.rounding_limit, currency).map_err(
+            |held| ConnectorError::permanent(format!("{SYSTEM} {} {number}: {held}", kind.what)),
+        )?;
         Ok(Delivered {
             number,
             sent: serde_json::to_vec(&doc).unwrap_or_default(),
@@ -295,7 +342,7 @@ impl Fortnox {
     }
 
     async fn ensure_articles(&self, order: &Order) -> Result<(), ConnectorError> {
-        for article in mapping::articles(order)? {
+        for article in mapping::articles(order, &self.choices)? {
             if self.article_exists(&article.article_number).await? {
                 continue;
             }
@@ -347,7 +394,7 @@ impl Target for Fortnox {
             kind != DocumentKind::BookedInvoice
                 || doc.get("Booked").and_then(Value::as_bool) == Some(true)
         });
-        done.map(|doc| Self::delivered(place, doc)).transpose()
+        done.map(|doc| self.delivered(place, doc)).transpose()
     }
 
     async fn deliver_order(
@@ -356,7 +403,7 @@ impl Target for Fortnox {
         kind: DocumentKind,
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking Fortnox is refused first.
-        mapping::document(order, "", kind)?;
+        mapping::document(order, "", kind, &self.choices)?;
         let place = kind_of(kind);
         if kind == DocumentKind::BookedInvoice {
             if let Some(unbooked) = self
@@ -365,13 +412,14 @@ impl Target for Fortnox {
                 .into_iter()
                 .next()
             {
-                let delivered = Self::delivered(place, unbooked)?;
+                // A held invoice is refused here until it is corrected.
+                let delivered = self.delivered(place, unbooked)?;
                 return self.bookkeep(&delivered.number, delivered.sent).await;
             }
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_articles(order).await?;
-        let mapped = mapping::document(order, &customer_number, kind)?;
+        let mapped = mapping::document(order, &customer_number, kind, &self.choices)?;
         for warning in &mapped.warnings {
             tracing::warn!(e_number = %order.e_number, "{warning}");
         }
@@ -386,6 +434,13 @@ impl Target for Fortnox {
             .get(place.single)
             .and_then(|doc| text_field(doc, "DocumentNumber"))
             .ok_or_else(|| missing("DocumentNumber", place.what))?;
+        // Totals too far apart: the document is made, never booked.
+        if let Balance::TooFar(differ) = &mapped.balance {
+            return Err(ConnectorError::permanent(format!(
+                "{SYSTEM} {} {number} left unbooked: {differ}",
+                place.what
+            )));
+        }
         let delivered = if kind == DocumentKind::BookedInvoice {
             self.bookkeep(&number, sent).await?
         } else {

@@ -283,6 +283,8 @@ impl LineItem {
             discount,
             tax,
             tax_rate: rates.of(self.taxes.as_deref(), tax),
+            // WooCommerce has no gift cards of its own (plugins add them).
+            gift_card: false,
         };
         Ok((line, meta))
     }
@@ -331,6 +333,7 @@ fn single(
         discount: Decimal::ZERO,
         tax,
         tax_rate,
+        gift_card: false,
     }
 }
 
