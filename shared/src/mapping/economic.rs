@@ -869,6 +869,48 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_gift_card_sold_is_booked_on_the_vat_free_gift_card_product() {
+        let mut card = line(
+            LineKind::Product,
+            Some("GC-500"),
+            "Gift card",
+            "1",
+            "500.00",
+        );
+        card.gift_card = true;
+        let mut o = order(vec![
+            card,
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "100.00"),
+        ]);
+        // No VAT on a gift card sold: the shop charges 500.00 + 125.00.
+        o.lines[0].tax = Decimal::ZERO;
+        o.lines[0].tax_rate = None;
+        o.totals.tax = d("25.00");
+        o.totals.total = d("625.00");
+        let settings = settings();
+        let lines = lines(&o, &settings).unwrap();
+        assert_eq!(lines[0].product.product_number, "giftcard");
+        assert_eq!(lines[0].vat_rate, Decimal::ZERO);
+        let mapped = document(&o, &settings, 1, lines);
+        assert_eq!(mapped.balance, Balance::Exact);
+        assert_eq!(gross(&mapped.document.lines), d("625.00"));
+        let products = products(&o, &settings).unwrap();
+        assert_eq!(products[0].product_number, "giftcard");
+        assert_eq!(products[0].product_group.product_group_number, 8);
+        assert_eq!(products[0].unnamed_group, None);
+
+        let unnamed = Settings {
+            gift_card_product_group_number: None,
+            ..settings
+        };
+        let products = super::products(&o, &unnamed).unwrap();
+        assert_eq!(
+            products[0].unnamed_group,
+            Some("gift_card_product_group_number")
+        );
+    }
+
+    #[test]
     fn headings_carry_one_hash() {
         assert_eq!(heading("#1001"), "Order #1001");
         assert_eq!(heading("727"), "Order #727");

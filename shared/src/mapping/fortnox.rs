@@ -668,6 +668,36 @@ mod tests {
     }
 
     #[test]
+    fn a_gift_card_sold_is_a_vat_free_row_on_the_gift_card_article() {
+        let mut card = line(
+            LineKind::Product,
+            Some("GC-500"),
+            "Gift card",
+            "1",
+            "500.00",
+        );
+        card.gift_card = true;
+        let mut o = order(vec![
+            card,
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "100.00"),
+        ]);
+        o.lines[0].tax = Decimal::ZERO;
+        o.lines[0].tax_rate = Some(d("0.25")); // even when the shop says a rate
+        o.totals.tax = d("25.00");
+        o.totals.total = d("625.00");
+        let settings = Settings::default();
+        let mapped = document(&o, "1", DocumentKind::DraftInvoice, &settings).unwrap();
+        let rows = mapped.document.rows();
+        assert_eq!(rows[0].article_number.as_deref(), Some("giftcard"));
+        assert_eq!(rows[0].vat, Decimal::ZERO);
+        assert_eq!(mapped.balance, Balance::Exact);
+        assert_eq!(gross(&mapped.document), d("625.00"));
+        let articles = articles(&o, &settings).unwrap();
+        assert_eq!(articles[0].article_number, "giftcard");
+        assert_eq!(articles[0].description, "Gift cards");
+    }
+
+    #[test]
     fn derives_a_whole_vat_percentage_when_the_source_gives_no_rate() {
         let mut l = line(LineKind::Product, Some("MUG"), "Blue mug", "1", "80.00");
         l.tax_rate = None;

@@ -704,6 +704,27 @@ mod tests {
             assert_eq!(error.field, "calls_per_second");
         }
 
+        let mut rounded = config();
+        rounded["rounding_limit"] = serde_json::json!("0.10");
+        rounded["rounding_product_group_number"] = serde_json::json!(9);
+        assert!(Economic::new(&system(rounded), &credentials(), http.clone()).is_ok());
+        for (field, bad) in [
+            ("rounding_limit", serde_json::json!("-1")),
+            ("rounding_limit", serde_json::json!("0.005")),
+            ("rounding_limit", serde_json::json!("a euro")),
+            ("rounding_limit", serde_json::json!(true)),
+            ("rounding_product", serde_json::json!("R".repeat(26))),
+            ("rounding_product_group_number", serde_json::json!("nine")),
+            ("gift_card_product_group_number", serde_json::json!(-8)),
+        ] {
+            let mut wrong = config();
+            wrong[field] = bad;
+            let error = Economic::new(&system(wrong), &credentials(), http.clone())
+                .err()
+                .unwrap();
+            assert_eq!(error.field, field, "{}", error.message);
+        }
+
         let error = Economic::new(&system(config()), &Credentials::default(), http)
             .err()
             .unwrap();

@@ -550,6 +550,39 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_rounding_settings_and_names_a_wrong_one() {
+        let mut credentials = Credentials::default();
+        credentials.0.insert("access_token".into(), "tok".into());
+        let fortnox = Fortnox::new(
+            &system(json!({"rounding_limit": "0.50", "rounding_product": "ORE"})),
+            &credentials,
+            HttpClient::default(),
+        )
+        .unwrap();
+        assert_eq!(fortnox.choices.rounding_article, "ORE");
+        assert_eq!(fortnox.choices.rounding_limit.to_string(), "0.50");
+        assert_eq!(fortnox.choices.gift_card_article, "giftcard");
+        let defaults =
+            Fortnox::new(&system(json!({})), &credentials, HttpClient::default()).unwrap();
+        assert_eq!(defaults.choices, Choices::default());
+        for (field, bad) in [
+            ("rounding_limit", json!("1,00")),
+            ("rounding_limit", json!(-1)),
+            ("rounding_product", json!(7)),
+            ("gift_card_product", json!("G".repeat(51))),
+        ] {
+            let error = Fortnox::new(
+                &system(json!({ field: bad })),
+                &credentials,
+                HttpClient::default(),
+            )
+            .err()
+            .unwrap();
+            assert_eq!(error.field, field, "{}", error.message);
+        }
+    }
+
+    #[test]
     fn the_pacer_is_shared_per_token() {
         let http = HttpClient::default();
         let mut credentials = Credentials::default();
