@@ -10,9 +10,14 @@
 //! Amounts: a row is `cents(quantity × Price − Discount)` for `"AMOUNT"`
 //! (the whole row's discount) or `cents(quantity × Price × (100 −
 //! Discount) / 100)` for `"PERCENT"`; prices take at most 2 decimals; VAT is
-//! worked out per VAT percentage on the net amount of the rows with it
-//! (freight and administration fee at 25 %). Error codes are the sandbox's
-//! own, in Fortnox's shape.
+//! worked out per VAT percentage on the amount of the rows with it
+//! (freight and administration fee at 25 %), once per rate: on the net
+//! (`VATIncluded: false`, VAT = `cents(net × rate)`) or, with
+//! `VATIncluded: true`, out of the prices that include it (VAT =
+//! `cents(gross × rate / (100 + rate))`, the total is the rows' sum). A row
+//! with `VAT: 0` (a rounding or gift-card row) carries none. Lists carry
+//! `ExternalInvoiceReference2` and `Total`, as Fortnox's do. Error codes
+//! are the sandbox's own, in Fortnox's shape.
 
 mod catalog;
 pub mod customers;
@@ -103,6 +108,11 @@ pub struct Document {
     pub currency: String,
     pub your_order_number: Option<String>,
     pub external_invoice_reference1: Option<String>,
+    pub external_invoice_reference2: Option<String>,
+    /// Internal comments.
+    pub comments: Option<String>,
+    /// Prices include VAT (`VATIncluded`).
+    pub vat_included: bool,
     pub booked: bool,
     pub rows: Vec<Row>,
     pub freight: Decimal,
@@ -215,6 +225,31 @@ impl Handle {
 
     pub fn invoices(&self) -> Vec<Document> {
         self.shared.ledger().invoices.clone()
+    }
+
+    /// Replaces an unbooked invoice with `invoice` (the fields inside
+    /// `{"Invoice": …}`, checked and computed as a new one, keeping its
+    /// number), as a bookkeeper correcting it by hand would (Fortnox's
+    /// `PUT /3/invoices/{DocumentNumber}`); `false` when there is no such
+    /// unbooked invoice or the body is refused.
+    pub fn replace_invoice(&self, number: &str, invoice: Map<String, Value>) -> bool {
+        let mut ledger = self.shared.ledger();
+        let Some(position) = ledger
+            .invoices
+            .iter()
+            .position(|d| d.document_number == number && !d.booked)
+        else {
+            return false;
+        };
+        let Ok(mut document) =
+            check_document(&invoice, Kind::Invoice, &ledger, &self.shared.settings)
+        else {
+            return false;
+        };
+        document.document_number = number.to_owned();
+        document.body = answer_body(&document, &invoice, Kind::Invoice, &self.shared.base_url);
+        ledger.invoices[position] = document;
+        true
     }
 
     pub fn orders(&self) -> Vec<Document> {
@@ -714,12 +749,7 @@ fn check_document(
             INVALID_CURRENCY,
         ));
     }
-    if map.get("VATIncluded").and_then(Value::as_bool) == Some(true) {
-        return Err(bad_request(
-            "The sandbox takes prices without VAT (VATIncluded: false).",
-            MALFORMED,
-        ));
-    }
+    let vat_included = map.get("VATIncluded").and_then(Value::as_bool) == Some(true);
     let freight = amount(map, "Freight", false)?.unwrap_or_default();
     let administration_fee = amount(map, "AdministrationFee", false)?.unwrap_or_default();
     let rows = match map.get(kind.rows()) {
@@ -735,8 +765,8 @@ fn check_document(
             ))
         }
     };
-    let net = rows.iter().map(|r| r.total).sum::<Decimal>() + freight + administration_fee;
-    // VAT per rate on that rate's whole net amount, as a VAT report adds it up;
+    let amount = rows.iter().map(|r| r.total).sum::<Decimal>() + freight + administration_fee;
+    // VAT per rate on that rate's whole amount, as a VAT report adds it up;
     // freight and the administration fee count at 25 %.
     let mut by_rate: Vec<(Decimal, Decimal)> =
         vec![(Decimal::from(25), freight + administration_fee)];
@@ -748,14 +778,28 @@ fn check_document(
     }
     let total_vat = by_rate
         .iter()
-        .map(|(rate, amount)| cents(amount * rate / Decimal::ONE_HUNDRED))
+        .map(|(rate, amount)| {
+            if vat_included {
+                cents(amount * rate / (Decimal::ONE_HUNDRED + rate))
+            } else {
+                cents(amount * rate / Decimal::ONE_HUNDRED)
+            }
+        })
         .sum::<Decimal>();
+    let net = if vat_included {
+        amount - total_vat
+    } else {
+        amount
+    };
     Ok(Document {
         document_number: String::new(),
         customer_number,
         currency,
         your_order_number: text(map, "YourOrderNumber"),
         external_invoice_reference1: text(map, "ExternalInvoiceReference1"),
+        external_invoice_reference2: text(map, "ExternalInvoiceReference2"),
+        comments: text(map, "Comments"),
+        vat_included,
         booked: false,
         rows,
         freight,
@@ -848,6 +892,10 @@ fn subset(document: &Document) -> Value {
         (
             "ExternalInvoiceReference1",
             &document.external_invoice_reference1,
+        ),
+        (
+            "ExternalInvoiceReference2",
+            &document.external_invoice_reference2,
         ),
     ] {
         if let Some(value) = value {
@@ -976,5 +1024,37 @@ mod tests {
         assert!(check_row(&precise, Kind::Invoice, &ledger, &settings).is_err());
         let unknown = json!({"ArticleNumber": "NOPE", "DeliveredQuantity": 1, "Price": 3});
         assert!(check_row(&unknown, Kind::Invoice, &ledger, &settings).is_err());
+    }
+
+    #[test]
+    fn vat_comes_out_of_prices_that_include_it_and_not_out_of_a_vat_free_row() {
+        let mut ledger = Ledger::default();
+        ledger.customers.push(Customer {
+            customer_number: "1".into(),
+            name: "Karin".into(),
+            email: None,
+            body: json!({}),
+        });
+        let settings = Settings::default();
+        let invoice = |included: bool| {
+            json!({
+                "CustomerNumber": "1", "VATIncluded": included, "Freight": 0,
+                "InvoiceRows": [
+                    {"Description": "Mug", "DeliveredQuantity": 1, "Price": 125, "VAT": 25},
+                    {"Description": "Book", "DeliveredQuantity": 1, "Price": 106, "VAT": 6},
+                    {"Description": "Rounding", "DeliveredQuantity": 1, "Price": 0.01, "VAT": 0},
+                ]
+            })
+            .as_object()
+            .cloned()
+            .unwrap()
+        };
+        let included = check_document(&invoice(true), Kind::Invoice, &ledger, &settings).unwrap();
+        assert_eq!(included.total_vat, Decimal::new(31_00, 2));
+        assert_eq!(included.total, Decimal::new(231_01, 2));
+        assert_eq!(included.net, Decimal::new(200_01, 2));
+        let net = check_document(&invoice(false), Kind::Invoice, &ledger, &settings).unwrap();
+        assert_eq!(net.total_vat, Decimal::new(37_61, 2));
+        assert_eq!(net.total, Decimal::new(268_62, 2));
     }
 }

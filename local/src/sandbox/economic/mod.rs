@@ -12,8 +12,16 @@
 //! value or a taken product number are the sandbox's own.
 //!
 //! Amounts: a line is `cents(quantity × unitNetPrice × (100 −
-//! discountPercentage) / 100)`; VAT is the document's net amount at the
-//! recipient's VAT zone rate (see [`Settings::vat_zones`]).
+//! discountPercentage) / 100)`. VAT is worked out as e-conomic does it:
+//! a line's product belongs to a product group, the group names a sales
+//! account for each VAT zone ([`Settings::sales_accounts`]), and that
+//! account's VAT code ([`Settings::accounts`], [`Settings::vat_codes`])
+//! gives the rate; an account without a VAT code carries no VAT. VAT is
+//! then rounded once per rate on the net of the lines at that rate. A
+//! group with no sales account for the zone falls back to the zone's rate
+//! ([`Settings::vat_zones`]). The defaults have the ordinary group 1 (25 %
+//! at home), group 8 for gift cards (a liability account, no VAT) and
+//! group 9 for rounding (no VAT).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -66,6 +74,40 @@ pub struct Settings {
     pub customer_groups: Vec<u64>,
     pub product_groups: Vec<u64>,
     pub currencies: Vec<String>,
+    /// `(product group, VAT zone, account)`: where a group's sales in a
+    /// zone are booked (`GET /product-groups/{n}/sales-accounts`).
+    pub sales_accounts: Vec<(u64, u64, u64)>,
+    /// Accounts and their VAT code (`vatAccount.vatCode`); `None` has no VAT.
+    pub accounts: Vec<(u64, Option<String>)>,
+    /// VAT codes and their rate (`/vat-accounts`, `ratePercentage` / 100).
+    pub vat_codes: Vec<(String, Decimal)>,
+}
+
+/// The product group of gift cards in the default sandbox (no VAT).
+pub const GIFT_CARD_GROUP: u64 = 8;
+/// The product group of rounding in the default sandbox (no VAT).
+pub const ROUNDING_GROUP: u64 = 9;
+
+impl Settings {
+    /// The VAT rate of a sale in `group` to `zone`: its sales account's VAT
+    /// code; `None` when the group names no account for the zone.
+    pub fn vat_rate(&self, group: u64, zone: u64) -> Option<Decimal> {
+        let (_, _, account) = self
+            .sales_accounts
+            .iter()
+            .find(|(g, z, _)| *g == group && *z == zone)?;
+        let code = self
+            .accounts
+            .iter()
+            .find(|(number, _)| number == account)
+            .and_then(|(_, code)| code.as_ref());
+        Some(code.map_or(Decimal::ZERO, |code| {
+            self.vat_codes
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(Decimal::ZERO, |(_, rate)| *rate)
+        }))
+    }
 }
 
 impl Default for Settings {
@@ -82,10 +124,32 @@ impl Default for Settings {
                 (3, Decimal::ZERO),
             ],
             customer_groups: vec![1],
-            product_groups: vec![1],
+            product_groups: vec![1, GIFT_CARD_GROUP, ROUNDING_GROUP],
             currencies: ["DKK", "EUR", "SEK", "NOK", "USD", "GBP"]
                 .map(String::from)
                 .to_vec(),
+            // Group 1: sales at home with VAT (1010, U25), to the EU and
+            // abroad without (1020, 1030); gift cards on a liability
+            // (6950) and rounding on 1090, both without VAT, in every zone.
+            sales_accounts: vec![
+                (1, 1, 1010),
+                (1, 2, 1020),
+                (1, 3, 1030),
+                (GIFT_CARD_GROUP, 1, 6950),
+                (GIFT_CARD_GROUP, 2, 6950),
+                (GIFT_CARD_GROUP, 3, 6950),
+                (ROUNDING_GROUP, 1, 1090),
+                (ROUNDING_GROUP, 2, 1090),
+                (ROUNDING_GROUP, 3, 1090),
+            ],
+            accounts: vec![
+                (1010, Some("U25".into())),
+                (1020, None),
+                (1030, None),
+                (1090, None),
+                (6950, None),
+            ],
+            vat_codes: vec![("U25".into(), Decimal::new(25, 2))],
         }
     }
 }
@@ -216,6 +280,15 @@ impl Handle {
             "customer_group_number": first(&s.customer_groups),
             "product_group_number": first(&s.product_groups),
         });
+        let mut config = config;
+        for (field, group) in [
+            ("rounding_product_group_number", ROUNDING_GROUP),
+            ("gift_card_product_group_number", GIFT_CARD_GROUP),
+        ] {
+            if s.product_groups.contains(&group) {
+                config[field] = json!(group);
+            }
+        }
         config.as_object().cloned().unwrap_or_default()
     }
 
@@ -247,6 +320,24 @@ impl Handle {
             .products
             .retain(|p| p.product_number != product_number);
         ledger.products.len() != before
+    }
+
+    /// Replaces a draft invoice with `body` (checked and computed as a new
+    /// one, keeping its number), as a bookkeeper correcting it by hand
+    /// would (e-conomic's `PUT /invoices/drafts/{number}`); `false` when
+    /// there is no such draft or the body is refused.
+    pub fn replace_draft(&self, number: u64, body: Value) -> bool {
+        let mut ledger = self.shared.ledger();
+        let Some(position) = ledger.drafts.iter().position(|d| d.number == number) else {
+            return false;
+        };
+        let Ok(mut document) = check_document(&body, &ledger, &self.shared.settings) else {
+            return false;
+        };
+        document.number = number;
+        document.body = answer_body(&document, Book::Drafts, &self.shared.base_url);
+        ledger.drafts[position] = document;
+        true
     }
 
     pub fn draft_invoices(&self) -> Vec<Document> {
