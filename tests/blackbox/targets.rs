@@ -86,6 +86,7 @@ fn line(
         discount: d(discount),
         tax: Decimal::ZERO,
         tax_rate: Some(d("0.25")),
+        gift_card: false,
     };
     line.tax = (line.net_total() * d("0.25")).round_dp(2);
     line
