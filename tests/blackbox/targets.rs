@@ -1103,6 +1103,46 @@ async fn fortnox_leaves_an_order_over_the_rounding_limit_unbooked_until_correcte
     assert_eq!(delivered.number, invoices[0].document_number);
 }
 
+/// The shop charges 6 % on a book, the ledger's VAT code for the product
+/// group 25 %: Ferry's arithmetic meets the shop's total, e-conomic's own
+/// does not. The draft e-conomic totals is read back, marked as held and
+/// never booked, and the transfer fails in words.
+#[tokio::test]
+async fn economic_holds_a_draft_it_totals_otherwise_than_the_shop() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let mut book = line(LineKind::Product, Some("BOOK"), "Book", "1", "100.00", "0");
+    book.tax_rate = Some(d("0.06"));
+    let order = order_with_taxed_lines("#5003", vec![(book, "6.00")]);
+    assert_eq!(order.totals.total, d("106.00"));
+
+    let words = permanent_words(
+        economic
+            .deliver_order(&order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        words.contains("totals differ by 19.00 DKK (ledger 125.00, webshop 106.00), as the ledger computed the document"),
+        "{words}"
+    );
+    assert!(sandbox.booked_invoices().is_empty());
+    let drafts = sandbox.draft_invoices();
+    assert_eq!(drafts.len(), 1);
+    let note = drafts[0].body["notes"]["textLine1"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(note.starts_with("Held by Ferry:"), "{note}");
+    let retry = economic
+        .find_document("#5003", DocumentKind::DraftInvoice)
+        .await
+        .unwrap_err();
+    assert!(permanent_words(retry).contains("totals differ by 19.00"));
+    assert_eq!(sandbox.draft_invoices().len(), 1);
+}
+
 /// A gift card sold for 500.00 and a mug: the card on the VAT-free
 /// gift-card product (made in its liability group), the total the shop's.
 #[tokio::test]

@@ -307,10 +307,10 @@ fn router(shared: Shared) -> Router {
             get(catalog::stock_balance),
         )
         .route("/3/invoices", get(list_invoices).post(create_invoice))
-        .route("/3/invoices/{number}", get(get_invoice))
+        .route("/3/invoices/{number}", get(get_invoice).put(update_invoice))
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))
         .route("/3/orders", get(list_orders).post(create_order))
-        .route("/3/orders/{number}", get(get_order))
+        .route("/3/orders/{number}", get(get_order).put(update_order))
         .fallback(|| async {
             error(
                 StatusCode::NOT_FOUND,
@@ -973,6 +973,67 @@ async fn get_invoice(State(shared): State<Shared>, Path(number): Path<String>) -
 
 async fn get_order(State(shared): State<Shared>, Path(number): Path<String>) -> Response {
     get_document(shared, Kind::Order, number).await
+}
+
+/// `PUT /3/invoices/{n}` or `/3/orders/{n}`: the fields sent change, the
+/// rest stay (the sandbox takes the text fields `ExternalInvoiceReference2`,
+/// `Comments` and `YourOrderNumber`); a booked invoice cannot change.
+async fn update_document(shared: Shared, kind: Kind, number: String, body: Bytes) -> Response {
+    let sent = match unwrap(&body, kind.single()) {
+        Ok(sent) => sent,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mut ledger = shared.ledger();
+    let Some(document) = kind
+        .documents(&mut ledger)
+        .iter_mut()
+        .find(|d| d.document_number == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("{} {number} was not found.", kind.single()),
+            NOT_FOUND,
+        );
+    };
+    if document.booked {
+        return bad_request(
+            format!("{} {number} is booked and cannot change.", kind.single()),
+            ALREADY_BOOKED,
+        )
+        .into_response();
+    }
+    for field in ["ExternalInvoiceReference2", "Comments", "YourOrderNumber"] {
+        let Some(value) = text(&sent, field) else {
+            continue;
+        };
+        match field {
+            "ExternalInvoiceReference2" => {
+                document.external_invoice_reference2 = Some(value.clone())
+            }
+            "Comments" => document.comments = Some(value.clone()),
+            _ => document.your_order_number = Some(value.clone()),
+        }
+        if let Value::Object(body) = &mut document.body {
+            body.insert(field.into(), json!(value));
+        }
+    }
+    Json(json!({ kind.single(): document.body })).into_response()
+}
+
+async fn update_invoice(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    update_document(shared, Kind::Invoice, number, body).await
+}
+
+async fn update_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    update_document(shared, Kind::Order, number, body).await
 }
 
 async fn bookkeep(State(shared): State<Shared>, Path(number): Path<String>) -> Response {

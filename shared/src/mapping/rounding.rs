@@ -36,19 +36,60 @@ pub enum Balance {
     TooFar(TotalsDiffer),
 }
 
-/// The words of a document whose totals differ by more than the limit.
+/// The words of a document whose totals differ: by more than the limit
+/// before any rounding line, or (`read_back`) as the ledger itself
+/// computed the document Ferry sent at the webshop's total.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "totals differ by {} {currency} (ledger {}, webshop {}), more than the {} rounding allowed — \
-     check the tax settings in the shop and the ledger",
-    grouped(difference.abs()), grouped(*ledger), grouped(*webshop), grouped(*limit)
-)]
 pub struct TotalsDiffer {
     pub difference: Decimal,
     pub ledger: Decimal,
     pub webshop: Decimal,
     pub limit: Decimal,
     pub currency: String,
+    /// The ledger's own answer disagreed with Ferry's arithmetic (its VAT
+    /// codes are not the shop's rates), after any rounding line.
+    pub read_back: bool,
+}
+
+impl std::fmt::Display for TotalsDiffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "totals differ by {} {} (ledger {}, webshop {}), ",
+            grouped(self.difference.abs()),
+            self.currency,
+            grouped(self.ledger),
+            grouped(self.webshop)
+        )?;
+        if self.read_back {
+            write!(
+                f,
+                "as the ledger computed the document: its VAT rates are not the shop's"
+            )?;
+        } else {
+            write!(f, "more than the {} rounding allowed", grouped(self.limit))?;
+        }
+        write!(f, " — check the tax settings in the shop and the ledger")
+    }
+}
+
+/// The ledger's own gross of a document Ferry sent at `webshop`: `None`
+/// when it is the webshop's total, else why the document is to be held.
+pub fn read_back(
+    ledger: Decimal,
+    webshop: Decimal,
+    limit: Decimal,
+    currency: &str,
+) -> Option<TotalsDiffer> {
+    let webshop = cents(webshop);
+    (ledger != webshop).then(|| TotalsDiffer {
+        difference: webshop - ledger,
+        ledger,
+        webshop,
+        limit,
+        currency: currency.to_owned(),
+        read_back: true,
+    })
 }
 
 impl TotalsDiffer {
@@ -147,6 +188,7 @@ pub fn balance(ledger: Decimal, webshop: Decimal, limit: Decimal, currency: &str
             webshop,
             limit,
             currency: currency.to_owned(),
+            read_back: false,
         })
     }
 }
@@ -259,6 +301,26 @@ mod tests {
                 "DKK"
             ),
             Err(Held::Unreadable)
+        );
+    }
+
+    #[test]
+    fn a_ledger_that_computes_otherwise_is_told_in_words() {
+        assert_eq!(
+            read_back(d("140.87"), d("140.87"), DEFAULT_LIMIT, "DKK"),
+            None
+        );
+        let differ = read_back(d("733.75"), d("598.94"), DEFAULT_LIMIT, "USD").unwrap();
+        assert_eq!(
+            differ.to_string(),
+            "totals differ by 134.81 USD (ledger 733.75, webshop 598.94), as the ledger computed \
+             the document: its VAT rates are not the shop's — check the tax settings in the shop \
+             and the ledger"
+        );
+        let note = differ.note();
+        assert_eq!(
+            check_held(Some(&note), Some(d("598.94")), DEFAULT_LIMIT, "USD"),
+            Ok(())
         );
     }
 

@@ -389,11 +389,11 @@ fn router(shared: Shared) -> Router {
         .route("/products", get(list_products).post(create_product))
         .route("/products/{number}", get(get_product))
         .route("/invoices/drafts", get(list_drafts).post(create_draft))
-        .route("/invoices/drafts/{number}", get(get_draft))
+        .route("/invoices/drafts/{number}", get(get_draft).put(put_draft))
         .route("/invoices/booked", get(list_booked).post(book_draft))
         .route("/invoices/booked/{number}", get(get_booked))
         .route("/orders/drafts", get(list_orders).post(create_order))
-        .route("/orders/drafts/{number}", get(get_order))
+        .route("/orders/drafts/{number}", get(get_order).put(put_order))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
@@ -787,6 +787,53 @@ async fn get_document(shared: Shared, book: Book, number: String) -> Response {
             "Check the document number.",
         ),
     }
+}
+
+/// `PUT /invoices/drafts/{n}` or `/orders/drafts/{n}`: the whole document
+/// again, checked and computed as a new one, keeping its number.
+async fn replace_document(shared: Shared, book: Book, number: String, body: Bytes) -> Response {
+    let body = match parse_body(&body) {
+        Ok(body) => body,
+        Err(response) => return *response,
+    };
+    let mut ledger = shared.ledger();
+    let Some(position) = book
+        .documents(&mut ledger)
+        .iter()
+        .position(|d| d.number.to_string() == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Document not found.",
+            "Check the document number.",
+        );
+    };
+    let mut document = match check_document(&body, &ledger, &shared.settings) {
+        Ok(document) => document,
+        Err(problems) => return problems.into_response(),
+    };
+    let documents = book.documents(&mut ledger);
+    document.number = documents[position].number;
+    document.body = answer_body(&document, book, &shared.base_url);
+    let answer = document.body.clone();
+    documents[position] = document;
+    Json(answer).into_response()
+}
+
+async fn put_draft(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    replace_document(shared, Book::Drafts, number, body).await
+}
+
+async fn put_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    replace_document(shared, Book::Orders, number, body).await
 }
 
 async fn create_draft(State(shared): State<Shared>, body: Bytes) -> Response {

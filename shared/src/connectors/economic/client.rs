@@ -446,6 +446,36 @@ impl Economic {
         Ok(())
     }
 
+    /// Marks a draft e-conomic totals otherwise than the webshop as held
+    /// (`PUT` of the document with the reason in `notes.textLine1`), so a
+    /// retry neither links nor books it until it is corrected. A mark that
+    /// cannot be written fails the transfer for good all the same: a
+    /// merchant's retry would then link the unmarked draft, which the
+    /// failure's words warn of.
+    async fn hold(
+        &self,
+        place: &Place,
+        number: u64,
+        mut document: mapping::Document,
+        differ: &rounding::TotalsDiffer,
+    ) -> Result<(), ConnectorError> {
+        document.notes.text_line1 = Some(differ.note());
+        let body = to_json(&document)?;
+        let url = self.url(&[place.path[0], place.path[1], &number.to_string()]);
+        match self.api.call(Method::PUT, url, Some(body)).await {
+            Ok(reply) if reply.status.is_success() => Ok(()),
+            Ok(reply) => Err(ConnectorError::permanent(format!(
+                "{SYSTEM} draft {number}: {differ}; Ferry could not mark the draft as held ({}) — \
+                 correct or delete it before retrying",
+                reply.status.as_u16()
+            ))),
+            Err(error) => Err(ConnectorError::permanent(format!(
+                "{SYSTEM} draft {number}: {differ}; Ferry could not mark the draft as held \
+                 ({error}) — correct or delete it before retrying"
+            ))),
+        }
+    }
+
     async fn book(&self, draft_number: u64, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
         let body = serde_json::json!({ "draftInvoice": { "draftInvoiceNumber": draft_number } });
         let body =
@@ -534,6 +564,29 @@ impl Target for Economic {
         let created = Self::json(reply, what)?;
         let number = number_field(&created, place.number_field)
             .ok_or_else(|| missing_number(place.number_field, what))?;
+        // e-conomic's own gross, read back: its VAT codes may not be the
+        // shop's rates. A document it totals otherwise is held too.
+        let held = match held {
+            Some(differ) => Some(differ),
+            None => {
+                let read_back = created
+                    .get("grossAmount")
+                    .and_then(decimal_of)
+                    .and_then(|gross| {
+                        rounding::read_back(
+                            gross,
+                            order.totals.total,
+                            self.settings.rounding_limit,
+                            &order.currency,
+                        )
+                    });
+                if let Some(differ) = &read_back {
+                    self.hold(place, number, mapped.document.clone(), differ)
+                        .await?;
+                }
+                read_back
+            }
+        };
         if let Some(differ) = held {
             return Err(ConnectorError::permanent(format!(
                 "{SYSTEM} {what} left as draft {number}: {differ}"

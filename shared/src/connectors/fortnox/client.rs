@@ -368,6 +368,34 @@ impl Fortnox {
         Ok(())
     }
 
+    /// Marks a document Fortnox totals otherwise than the webshop as held
+    /// (`PUT` of `ExternalInvoiceReference2` and `Comments`), so a retry
+    /// neither links nor books it until it is corrected; a mark that cannot
+    /// be written fails the transfer for good all the same, in words.
+    async fn hold(
+        &self,
+        kind: &Kind,
+        number: &str,
+        differ: &rounding::TotalsDiffer,
+    ) -> Result<(), ConnectorError> {
+        let mark = serde_json::json!({
+            "ExternalInvoiceReference2": differ.mark(),
+            "Comments": differ.note(),
+        });
+        let body = Self::envelope(&mark, kind.single)?;
+        let url = self.url(&[kind.path, number]);
+        let failure = match self.api.call(Method::PUT, url, Some(body)).await {
+            Ok(reply) if reply.status.is_success() => return Ok(()),
+            Ok(reply) => reply.status.as_u16().to_string(),
+            Err(error) => error.to_string(),
+        };
+        Err(ConnectorError::permanent(format!(
+            "{SYSTEM} {} {number}: {differ}; Ferry could not mark it as held ({failure}) — \
+             correct or delete it before retrying",
+            kind.what
+        )))
+    }
+
     async fn bookkeep(&self, number: &str, sent: Vec<u8>) -> Result<Delivered, ConnectorError> {
         let url = self.url(&["invoices", number, "bookkeep"]);
         let reply = self.api.call(Method::PUT, url, None).await?;
@@ -434,8 +462,31 @@ impl Target for Fortnox {
             .get(place.single)
             .and_then(|doc| text_field(doc, "DocumentNumber"))
             .ok_or_else(|| missing("DocumentNumber", place.what))?;
-        // Totals too far apart: the document is made, never booked.
-        if let Balance::TooFar(differ) = &mapped.balance {
+        // Totals too far apart: the document is made, never booked. And
+        // Fortnox's own total, read back: a document it totals otherwise
+        // (its VAT is not the shop's) is held too.
+        let held = match &mapped.balance {
+            Balance::TooFar(differ) => Some(differ.clone()),
+            Balance::Exact | Balance::Rounded(_) => {
+                let read_back = created
+                    .get(place.single)
+                    .and_then(|doc| doc.get("Total"))
+                    .and_then(decimal_of)
+                    .and_then(|total| {
+                        rounding::read_back(
+                            total,
+                            order.totals.total,
+                            self.choices.rounding_limit,
+                            &order.currency,
+                        )
+                    });
+                if let Some(differ) = &read_back {
+                    self.hold(place, &number, differ).await?;
+                }
+                read_back
+            }
+        };
+        if let Some(differ) = held {
             return Err(ConnectorError::permanent(format!(
                 "{SYSTEM} {} {number} left unbooked: {differ}",
                 place.what
