@@ -17,13 +17,23 @@
 //!    `2.5 × …`), the mapping fails with [`MappingError::CannotMatchTotal`]:
 //!    a document that silently differs from the webshop by a cent is worse
 //!    than a transfer that says why it stopped;
-//! 4. the ledger then computes VAT per rate on the document's net, where the
-//!    webshop rounded tax per line: the grosses can differ by a cent or two.
-//!    A single-unit amount (shipping, a fee, one item) moves by a cent when
-//!    that lands on the webshop's total ([`cent_for_vat_on_the_net`]); when
-//!    no net can (a cent of net moves the gross by 1.25 cents at 25 %), the
-//!    document is made as it is and a warning says so in words
-//!    ([`vat_on_the_net_warning`]), never silently.
+//! 4. the ledger then computes VAT per rate on the document's net (each
+//!    line at the rate its product carries: the shop's rate, none on a
+//!    gift card sold), where the webshop rounded tax per line: the grosses
+//!    can differ by a cent or two. A single-unit amount (shipping, a fee,
+//!    one item) moves by a cent when that lands on the webshop's total
+//!    ([`cent_for_vat_on_the_net`]);
+//! 5. what still differs goes on one line of the ledger system's VAT-free
+//!    `rounding_product`, quantity 1, priced at the difference, so that the
+//!    document's gross as the ledger computes it is the webshop's total
+//!    exactly ([`rounding`]). A difference above the system's
+//!    `rounding_limit` (default 1.00) is not rounding but tax settings
+//!    that disagree: no line is added, the document is marked held
+//!    ([`rounding::HELD_MARK`]) and made as a draft only, and the transfer
+//!    fails in words ([`TotalsDiffer`]); a retry takes the draft once the
+//!    bookkeeper has corrected its total ([`rounding::check_held`]). The
+//!    connectors also read the ledger's own total back and hold a
+//!    document it totals otherwise ([`rounding::read_back`]).
 //!
 //! Whether the webshop's own lines add up to its stated total is a separate,
 //! target-independent question: [`order_warnings`] answers it in words (the
