@@ -644,6 +644,8 @@ async fn generated_orders_become_ledger_documents_at_the_shops_total() {
     let (mut economic_rounded, mut fortnox_rounded) = (0, 0);
     let (mut economic_exact, mut fortnox_exact) = (0, 0);
     let mut danish_rounded = [0, 0];
+    // Fortnox's largest rounding line, German and Danish.
+    let mut largest = [Decimal::ZERO; 2];
     for (market, order) in &orders {
         let total = cents(order.totals.total);
         assert!(mapping::order_warnings(order).is_empty(), "{:?}", order);
@@ -672,6 +674,10 @@ async fn generated_orders_become_ledger_documents_at_the_shops_total() {
             order.e_number, mapped.balance, mapped.document
         );
         assert!(mapped.warnings.is_empty(), "{:?}", mapped.warnings);
+        if let Balance::Rounded(difference) = mapped.balance {
+            largest[usize::from(*market == Market::Denmark)] =
+                largest[usize::from(*market == Market::Denmark)].max(difference.abs());
+        }
         let rounded = usize::from(matches!(mapped.balance, Balance::Rounded(_)));
         fortnox_rounded += rounded;
         fortnox_exact += usize::from(gross == total);
@@ -682,10 +688,13 @@ async fn generated_orders_become_ledger_documents_at_the_shops_total() {
     println!(
         "of {} generated orders ({mixed} at mixed rates): e-conomic {economic_exact} at the \
          total, {economic_rounded} with a rounding line; Fortnox {fortnox_exact} at the total, \
-         {fortnox_rounded} with a rounding line (of the 300 Danish: {} and {})",
+         {fortnox_rounded} with a rounding line (of the 300 Danish: {} and {}); Fortnox's \
+         largest rounding line {} (German), {} (Danish)",
         orders.len(),
         danish_rounded[0],
-        danish_rounded[1]
+        danish_rounded[1],
+        largest[0],
+        largest[1]
     );
     assert_eq!((economic_exact, fortnox_exact), (600, 600));
     // The rounding line is the exception, not the rule.

@@ -107,6 +107,18 @@ fn text_field(value: &Value, field: &str) -> Option<String> {
     }
 }
 
+/// A document's gross as Fortnox computed it: `Net` + `TotalVAT` when it
+/// says them (so that öresavrundning, `RoundOff`, which a company may have
+/// Fortnox add to `Total`, does not count), else `Total` (a search lists
+/// only that).
+fn gross_of(doc: &Value) -> Option<rust_decimal::Decimal> {
+    let field = |name: &str| doc.get(name).and_then(decimal_of);
+    match (field("Net"), field("TotalVAT")) {
+        (Some(net), Some(vat)) => Some(net + vat),
+        _ => field("Total"),
+    }
+}
+
 /// Fortnox's limit on `ArticleNumber`.
 const ARTICLE_NUMBER_MAX: usize = 50;
 
@@ -207,7 +219,7 @@ impl Fortnox {
         let number = text_field(&doc, "DocumentNumber")
             .ok_or_else(|| missing("DocumentNumber", kind.what))?;
         let mark = doc.get("ExternalInvoiceReference2").and_then(Value::as_str);
-        let total = doc.get("Total").and_then(decimal_of);
+        let total = gross_of(&doc);
         let currency = doc
             .get("Currency")
             .and_then(Value::as_str)
@@ -470,8 +482,7 @@ impl Target for Fortnox {
             Balance::Exact | Balance::Rounded(_) => {
                 let read_back = created
                     .get(place.single)
-                    .and_then(|doc| doc.get("Total"))
-                    .and_then(decimal_of)
+                    .and_then(gross_of)
                     .and_then(|total| {
                         rounding::read_back(
                             total,
