@@ -65,6 +65,7 @@ fn order_line(
         discount: Decimal::ZERO,
         tax: Decimal::ZERO,
         tax_rate: Some(d("0.25")),
+        gift_card: false,
     };
     line.tax = (line.net_total() * d("0.25")).round_dp(2);
     line
@@ -347,6 +348,11 @@ async fn economic_a_draft_is_updated_in_place_until_it_is_booked() {
         shipping_product_number: "shipping".into(),
         fee_product_number: "fee".into(),
         discount_product_number: "discount".into(),
+        rounding_product_number: "rounding".into(),
+        rounding_product_group_number: None,
+        rounding_limit: d("1.00"),
+        gift_card_product_number: "giftcard".into(),
+        gift_card_product_group_number: None,
     };
     let customer_number = sandbox.customers()[0].customer_number;
     let lines = economic_mapping::lines(&edited, &settings).unwrap();
@@ -543,10 +549,14 @@ async fn fortnox_cancels_and_updates_only_unbooked_invoices() {
     // An edit while unbooked: the invoice is rewritten in place.
     let edited = mug_order("#2004", "3");
     let customer = sandbox.customers()[0].customer_number.clone();
-    let document =
-        ferry::mapping::fortnox::document(&edited, &customer, DocumentKind::DraftInvoice)
-            .unwrap()
-            .document;
+    let document = ferry::mapping::fortnox::document(
+        &edited,
+        &customer,
+        DocumentKind::DraftInvoice,
+        &ferry::mapping::fortnox::Settings::default(),
+    )
+    .unwrap()
+    .document;
     connector
         .update_invoice(&draft.number, &document)
         .await
@@ -575,5 +585,5 @@ async fn fortnox_cancels_and_updates_only_unbooked_invoices() {
         .update_invoice(&booked.number, &document)
         .await
         .unwrap_err();
-    assert!(permanent_message(error).contains("booked and cannot be changed"));
+    assert!(permanent_message(error).contains("booked and cannot change"));
 }

@@ -86,6 +86,7 @@ fn line(
         discount: d(discount),
         tax: Decimal::ZERO,
         tax_rate: Some(d("0.25")),
+        gift_card: false,
     };
     line.tax = (line.net_total() * d("0.25")).round_dp(2);
     line
@@ -887,13 +888,17 @@ fn order_no_net_reaches(e_number: &str) -> Order {
     )
 }
 
-fn is_vat_note(warning: &str, target: &str, shop_total: &str) -> bool {
-    warning.contains(&format!("{target} computes VAT on the document's net"))
-        && warning.contains(&format!("the webshop's {shop_total} DKK"))
+/// The rounding line of a document, if it has one: (product, amount).
+fn economic_rounding(document: &economic::Document) -> Option<(String, Decimal)> {
+    document
+        .lines
+        .iter()
+        .find(|l| l.product_number.as_deref() == Some("rounding"))
+        .map(|l| ("rounding".to_owned(), l.total_net_amount))
 }
 
 #[tokio::test]
-async fn both_ledgers_meet_the_shops_total_by_a_cent_or_say_why_not() {
+async fn both_ledgers_meet_the_shops_total_by_a_cent_or_a_vat_free_rounding_line() {
     let reachable = order_a_cent_puts_right("#2001");
     let unreachable = order_no_net_reaches("#2002");
     assert_eq!(reachable.totals.total, d("61.31"));
@@ -903,49 +908,300 @@ async fn both_ledgers_meet_the_shops_total_by_a_cent_or_say_why_not() {
         .await
         .unwrap();
     let economic = economic_target(&sandbox);
-    let put_right = economic
-        .deliver_order(&reachable, DocumentKind::DraftInvoice)
-        .await
-        .unwrap();
-    assert!(put_right.warnings.is_empty(), "{:?}", put_right.warnings);
-    let told = economic
-        .deliver_order(&unreachable, DocumentKind::DraftInvoice)
-        .await
-        .unwrap();
-    assert_eq!(told.warnings.len(), 1, "{:?}", told.warnings);
-    assert!(
-        is_vat_note(&told.warnings[0], "e-conomic", "140.87"),
-        "{}",
-        told.warnings[0]
+    for order in [&reachable, &unreachable] {
+        let delivered = economic
+            .deliver_order(order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap();
+        assert!(delivered.warnings.is_empty(), "{:?}", delivered.warnings);
+    }
+    let booked = sandbox.booked_invoices();
+    let gross: Vec<Decimal> = booked.iter().map(|i| i.gross_amount).collect();
+    assert_eq!(gross, [d("61.31"), d("140.87")], "both at the shop's total");
+    assert_eq!(economic_rounding(&booked[0]), None, "a cent moved instead");
+    let (_, rounding) = economic_rounding(&booked[1]).expect("a rounding line");
+    assert!(rounding.abs() <= d("0.02"), "{rounding}");
+    // The rounding line carries no VAT: the VAT is 25 % of the rest.
+    let rest = booked[1].net_amount - rounding;
+    assert_eq!(booked[1].vat_amount, (rest * d("0.25")).round_dp(2));
+    let product = sandbox
+        .products()
+        .into_iter()
+        .find(|p| p.product_number == "rounding")
+        .expect("Ferry made the rounding product");
+    assert_eq!(
+        product.body["productGroup"]["productGroupNumber"],
+        economic::ROUNDING_GROUP
     );
-    let gross: Vec<Decimal> = sandbox
-        .draft_invoices()
-        .iter()
-        .map(|i| i.gross_amount)
-        .collect();
-    assert_eq!(gross, [d("61.31"), d("140.88")]);
 
     let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
     let fortnox = fortnox_target(&sandbox);
-    let put_right = fortnox
-        .deliver_order(&reachable, DocumentKind::DraftInvoice)
-        .await
-        .unwrap();
-    assert!(put_right.warnings.is_empty(), "{:?}", put_right.warnings);
-    let told = fortnox
-        .deliver_order(&unreachable, DocumentKind::DraftInvoice)
-        .await
-        .unwrap();
-    assert_eq!(told.warnings.len(), 1, "{:?}", told.warnings);
-    assert!(
-        is_vat_note(&told.warnings[0], "Fortnox", "140.87"),
-        "{}",
-        told.warnings[0]
-    );
+    for order in [&reachable, &unreachable] {
+        let delivered = fortnox
+            .deliver_order(order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap();
+        assert!(delivered.warnings.is_empty(), "{:?}", delivered.warnings);
+    }
     let invoices = sandbox.invoices();
     let totals: Vec<Decimal> = invoices.iter().map(|i| i.total).collect();
-    assert_eq!(totals, [d("61.31"), d("140.88")]);
+    assert_eq!(totals, [d("61.31"), d("140.87")]);
+    assert!(invoices.iter().all(|i| i.booked));
     assert_eq!(invoices[0].freight, d("49.01"), "the freight took the cent");
+    let row = invoices[1]
+        .rows
+        .iter()
+        .find(|r| r.article_number.as_deref() == Some("rounding"))
+        .expect("a rounding row");
+    assert_eq!(row.vat, Decimal::ZERO);
+    assert!(sandbox
+        .articles()
+        .iter()
+        .any(|a| a.article_number == "rounding"));
+}
+
+/// One mug at 800.00 on which the shop charged no VAT: the ledgers add
+/// 25 %, 200.00 more than the shop's total and far over the 1.00 limit.
+fn order_over_the_limit(e_number: &str) -> Order {
+    order_with_taxed_lines(
+        e_number,
+        vec![(
+            line(LineKind::Product, Some("MUG"), "Mug", "1", "800.00", "0"),
+            "0.00",
+        )],
+    )
+}
+
+const OVER_THE_LIMIT: &str = "totals differ by 200.00 DKK (ledger 1,000.00, webshop 800.00), \
+     more than the 1.00 rounding allowed — check the tax settings in the shop and the ledger";
+
+fn permanent_words(error: ConnectorError) -> String {
+    match error {
+        ConnectorError::Permanent { message } => message,
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+}
+
+/// A booked invoice is asked for, but the totals are 200.00 apart: a draft
+/// is made and never booked, the transfer fails in words, a retry fails
+/// again without a second draft, and once the bookkeeper has corrected
+/// the draft a retry books it.
+#[tokio::test]
+async fn economic_leaves_an_order_over_the_rounding_limit_as_a_draft_until_corrected() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let order = order_over_the_limit("#5001");
+    assert_eq!(order.totals.total, d("800.00"));
+
+    let words = permanent_words(
+        economic
+            .deliver_order(&order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap_err(),
+    );
+    assert!(words.contains(OVER_THE_LIMIT), "{words}");
+    assert!(sandbox.booked_invoices().is_empty(), "never booked");
+    let drafts = sandbox.draft_invoices();
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0].gross_amount, d("1000.00"));
+    assert_eq!(economic_rounding(&drafts[0]), None, "no rounding line");
+    let note = drafts[0].body["notes"]["textLine1"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        note.starts_with("Held by Ferry:") && note.contains(OVER_THE_LIMIT),
+        "{note}"
+    );
+
+    // A retry, as the worker makes it: look, then deliver. Neither links
+    // nor books the held draft, and no second one is made.
+    for kind in [DocumentKind::DraftInvoice, DocumentKind::BookedInvoice] {
+        match economic.find_document("#5001", kind).await {
+            Ok(None) => {
+                let words =
+                    permanent_words(economic.deliver_order(&order, kind).await.unwrap_err());
+                assert!(words.contains("totals differ by 200.00 DKK"), "{words}");
+            }
+            Ok(Some(found)) => panic!("the held draft was linked: {}", found.number),
+            Err(error) => assert!(permanent_words(error).contains("totals differ"), "{kind:?}"),
+        }
+    }
+    assert_eq!(sandbox.draft_invoices().len(), 1);
+    assert!(sandbox.booked_invoices().is_empty());
+
+    // The bookkeeper corrects the price (640.00 + 25 % = 800.00): the
+    // retry books the draft.
+    let mut body = drafts[0].body.clone();
+    body["lines"][0]["unitNetPrice"] = serde_json::json!(640);
+    assert!(sandbox.replace_draft(drafts[0].number, body));
+    assert!(economic
+        .find_document("#5001", DocumentKind::BookedInvoice)
+        .await
+        .unwrap()
+        .is_none());
+    let delivered = economic
+        .deliver_order(&order, DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    let booked = sandbox.booked_invoices();
+    assert_eq!(booked.len(), 1);
+    assert_eq!(booked[0].gross_amount, d("800.00"));
+    assert_eq!(delivered.number, booked[0].number.to_string());
+    assert!(sandbox.draft_invoices().is_empty());
+}
+
+#[tokio::test]
+async fn fortnox_leaves_an_order_over_the_rounding_limit_unbooked_until_corrected() {
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    let fortnox = fortnox_target(&sandbox);
+    let order = order_over_the_limit("#5002");
+
+    let words = permanent_words(
+        fortnox
+            .deliver_order(&order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap_err(),
+    );
+    assert!(words.contains(OVER_THE_LIMIT), "{words}");
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 1);
+    assert!(!invoices[0].booked, "never booked");
+    assert_eq!(invoices[0].total, d("1000.00"));
+    assert!(invoices[0]
+        .rows
+        .iter()
+        .all(|r| r.article_number.as_deref() != Some("rounding")));
+    assert!(invoices[0]
+        .comments
+        .as_deref()
+        .is_some_and(|c| c.contains(OVER_THE_LIMIT)));
+
+    for kind in [DocumentKind::DraftInvoice, DocumentKind::BookedInvoice] {
+        match fortnox.find_document("#5002", kind).await {
+            Ok(None) => {
+                let words = permanent_words(fortnox.deliver_order(&order, kind).await.unwrap_err());
+                assert!(words.contains("totals differ by 200.00 DKK"), "{words}");
+            }
+            Ok(Some(found)) => panic!("the held invoice was linked: {}", found.number),
+            Err(error) => assert!(permanent_words(error).contains("totals differ"), "{kind:?}"),
+        }
+    }
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 1);
+    assert!(!invoices[0].booked);
+
+    let mut corrected = invoices[0].body.as_object().cloned().unwrap();
+    corrected["InvoiceRows"][0]["Price"] = serde_json::json!(640);
+    assert!(sandbox.replace_invoice(&invoices[0].document_number, corrected));
+    let delivered = fortnox
+        .deliver_order(&order, DocumentKind::BookedInvoice)
+        .await
+        .unwrap();
+    let invoices = sandbox.invoices();
+    assert_eq!(invoices.len(), 1);
+    assert!(invoices[0].booked);
+    assert_eq!(invoices[0].total, d("800.00"));
+    assert_eq!(delivered.number, invoices[0].document_number);
+}
+
+/// The shop charges 6 % on a book, the ledger's VAT code for the product
+/// group 25 %: Ferry's arithmetic meets the shop's total, e-conomic's own
+/// does not. The draft e-conomic totals is read back, marked as held and
+/// never booked, and the transfer fails in words.
+#[tokio::test]
+async fn economic_holds_a_draft_it_totals_otherwise_than_the_shop() {
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    let economic = economic_target(&sandbox);
+    let mut book = line(LineKind::Product, Some("BOOK"), "Book", "1", "100.00", "0");
+    book.tax_rate = Some(d("0.06"));
+    let order = order_with_taxed_lines("#5003", vec![(book, "6.00")]);
+    assert_eq!(order.totals.total, d("106.00"));
+
+    let words = permanent_words(
+        economic
+            .deliver_order(&order, DocumentKind::BookedInvoice)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        words.contains("totals differ by 19.00 DKK (ledger 125.00, webshop 106.00), as the ledger computed the document"),
+        "{words}"
+    );
+    assert!(sandbox.booked_invoices().is_empty());
+    let drafts = sandbox.draft_invoices();
+    assert_eq!(drafts.len(), 1);
+    let note = drafts[0].body["notes"]["textLine1"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(note.starts_with("Held by Ferry:"), "{note}");
+    let retry = economic
+        .find_document("#5003", DocumentKind::DraftInvoice)
+        .await
+        .unwrap_err();
+    assert!(permanent_words(retry).contains("totals differ by 19.00"));
+    assert_eq!(sandbox.draft_invoices().len(), 1);
+}
+
+/// A gift card sold for 500.00 and a mug: the card on the VAT-free
+/// gift-card product (made in its liability group), the total the shop's.
+#[tokio::test]
+async fn both_ledgers_book_a_gift_card_sold_without_vat() {
+    let mut card = line(
+        LineKind::Product,
+        Some("GC-500"),
+        "Gift card",
+        "1",
+        "500.00",
+        "0",
+    );
+    card.gift_card = true;
+    let order = order_with_taxed_lines(
+        "#6001",
+        vec![
+            (card, "0.00"),
+            (
+                line(LineKind::Product, Some("MUG"), "Mug", "1", "100.00", "0"),
+                "25.00",
+            ),
+        ],
+    );
+    assert_eq!(order.totals.total, d("625.00"));
+
+    let sandbox = economic::spawn(economic::Settings::default())
+        .await
+        .unwrap();
+    economic_target(&sandbox)
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    let draft = &sandbox.draft_invoices()[0];
+    assert_eq!(draft.gross_amount, d("625.00"));
+    assert_eq!(draft.vat_amount, d("25.00"));
+    assert_eq!(draft.lines[0].product_number.as_deref(), Some("giftcard"));
+    let product = sandbox
+        .products()
+        .into_iter()
+        .find(|p| p.product_number == "giftcard")
+        .expect("Ferry made the gift-card product");
+    assert_eq!(
+        product.body["productGroup"]["productGroupNumber"],
+        economic::GIFT_CARD_GROUP
+    );
+
+    let sandbox = fortnox::spawn(fortnox::Settings::default()).await.unwrap();
+    fortnox_target(&sandbox)
+        .deliver_order(&order, DocumentKind::DraftInvoice)
+        .await
+        .unwrap();
+    let invoice = &sandbox.invoices()[0];
+    assert_eq!(invoice.total, d("625.00"));
+    assert_eq!(invoice.total_vat, d("25.00"));
+    assert_eq!(invoice.rows[0].article_number.as_deref(), Some("giftcard"));
+    assert_eq!(invoice.rows[0].vat, Decimal::ZERO);
 }
 
 #[tokio::test]

@@ -10,9 +10,14 @@
 //! Amounts: a row is `cents(quantity × Price − Discount)` for `"AMOUNT"`
 //! (the whole row's discount) or `cents(quantity × Price × (100 −
 //! Discount) / 100)` for `"PERCENT"`; prices take at most 2 decimals; VAT is
-//! worked out per VAT percentage on the net amount of the rows with it
-//! (freight and administration fee at 25 %). Error codes are the sandbox's
-//! own, in Fortnox's shape.
+//! worked out per VAT percentage on the amount of the rows with it
+//! (freight and administration fee at 25 %), once per rate: on the net
+//! (`VATIncluded: false`, VAT = `cents(net × rate)`) or, with
+//! `VATIncluded: true`, out of the prices that include it (VAT =
+//! `cents(gross × rate / (100 + rate))`, the total is the rows' sum). A row
+//! with `VAT: 0` (a rounding or gift-card row) carries none. Lists carry
+//! `ExternalInvoiceReference2` and `Total`, as Fortnox's do. Error codes
+//! are the sandbox's own, in Fortnox's shape.
 
 mod catalog;
 mod credit;
@@ -114,6 +119,11 @@ pub struct Document {
     pub currency_unit: Decimal,
     pub your_order_number: Option<String>,
     pub external_invoice_reference1: Option<String>,
+    pub external_invoice_reference2: Option<String>,
+    /// Internal comments.
+    pub comments: Option<String>,
+    /// Prices include VAT (`VATIncluded`).
+    pub vat_included: bool,
     pub booked: bool,
     pub rows: Vec<Row>,
     pub freight: Decimal,
@@ -252,6 +262,31 @@ impl Handle {
         )
     }
 
+    /// Replaces an unbooked invoice with `invoice` (the fields inside
+    /// `{"Invoice": …}`, checked and computed as a new one, keeping its
+    /// number), as a bookkeeper correcting it by hand would (Fortnox's
+    /// `PUT /3/invoices/{DocumentNumber}`); `false` when there is no such
+    /// unbooked invoice or the body is refused.
+    pub fn replace_invoice(&self, number: &str, invoice: Map<String, Value>) -> bool {
+        let mut ledger = self.shared.ledger();
+        let Some(position) = ledger
+            .invoices
+            .iter()
+            .position(|d| d.document_number == number && !d.booked)
+        else {
+            return false;
+        };
+        let Ok(mut document) =
+            check_document(&invoice, Kind::Invoice, &ledger, &self.shared.settings)
+        else {
+            return false;
+        };
+        document.document_number = number.to_owned();
+        document.body = answer_body(&document, &invoice, Kind::Invoice, &self.shared.base_url);
+        ledger.invoices[position] = document;
+        true
+    }
+
     pub fn orders(&self) -> Vec<Document> {
         self.shared.ledger().orders.clone()
     }
@@ -309,7 +344,7 @@ fn router(shared: Shared) -> Router {
             get(catalog::stock_balance),
         )
         .route("/3/invoices", get(list_invoices).post(create_invoice))
-        .route("/3/invoices/{number}", get(get_invoice))
+        .route("/3/invoices/{number}", get(get_invoice).put(credit::update))
         .route("/3/invoices/{number}/bookkeep", put(bookkeep))
         .route(
             "/3/invoicepayments",
@@ -321,8 +356,7 @@ fn router(shared: Shared) -> Router {
             put(payments::bookkeep),
         )
         .route("/3/orders", get(list_orders).post(create_order))
-        .route("/3/orders/{number}", get(get_order))
-        .route("/3/invoices/{number}", put(credit::update))
+        .route("/3/orders/{number}", get(get_order).put(update_order))
         .route("/3/invoices/{number}/credit", put(credit::credit))
         .route("/3/invoices/{number}/cancel", put(credit::cancel))
         .fallback(|| async {
@@ -764,12 +798,7 @@ fn check_document(
         ));
     }
     let (currency_rate, currency_unit) = currencies::document_rate(map, &currency, settings)?;
-    if map.get("VATIncluded").and_then(Value::as_bool) == Some(true) {
-        return Err(bad_request(
-            "The sandbox takes prices without VAT (VATIncluded: false).",
-            MALFORMED,
-        ));
-    }
+    let vat_included = map.get("VATIncluded").and_then(Value::as_bool) == Some(true);
     let freight = amount(map, "Freight", false)?.unwrap_or_default();
     let administration_fee = amount(map, "AdministrationFee", false)?.unwrap_or_default();
     let rows = match map.get(kind.rows()) {
@@ -785,8 +814,8 @@ fn check_document(
             ))
         }
     };
-    let net = rows.iter().map(|r| r.total).sum::<Decimal>() + freight + administration_fee;
-    // VAT per rate on that rate's whole net amount, as a VAT report adds it up;
+    let amount = rows.iter().map(|r| r.total).sum::<Decimal>() + freight + administration_fee;
+    // VAT per rate on that rate's whole amount, as a VAT report adds it up;
     // freight and the administration fee count at 25 %.
     let mut by_rate: Vec<(Decimal, Decimal)> =
         vec![(Decimal::from(25), freight + administration_fee)];
@@ -798,8 +827,19 @@ fn check_document(
     }
     let total_vat = by_rate
         .iter()
-        .map(|(rate, amount)| cents(amount * rate / Decimal::ONE_HUNDRED))
+        .map(|(rate, amount)| {
+            if vat_included {
+                cents(amount * rate / (Decimal::ONE_HUNDRED + rate))
+            } else {
+                cents(amount * rate / Decimal::ONE_HUNDRED)
+            }
+        })
         .sum::<Decimal>();
+    let net = if vat_included {
+        amount - total_vat
+    } else {
+        amount
+    };
     Ok(Document {
         document_number: String::new(),
         customer_number,
@@ -808,6 +848,9 @@ fn check_document(
         currency_unit,
         your_order_number: text(map, "YourOrderNumber"),
         external_invoice_reference1: text(map, "ExternalInvoiceReference1"),
+        external_invoice_reference2: text(map, "ExternalInvoiceReference2"),
+        comments: text(map, "Comments"),
+        vat_included,
         booked: false,
         rows,
         freight,
@@ -905,6 +948,10 @@ fn subset(document: &Document) -> Value {
             "ExternalInvoiceReference1",
             &document.external_invoice_reference1,
         ),
+        (
+            "ExternalInvoiceReference2",
+            &document.external_invoice_reference2,
+        ),
     ] {
         if let Some(value) = value {
             item[field] = json!(value);
@@ -983,6 +1030,60 @@ async fn get_order(State(shared): State<Shared>, Path(number): Path<String>) -> 
     get_document(shared, Kind::Order, number).await
 }
 
+/// `PUT /3/orders/{n}`: the fields sent change, the rest stay (the sandbox
+/// takes the text fields `ExternalInvoiceReference2`, `Comments` and
+/// `YourOrderNumber`). `PUT /3/invoices/{n}` is `credit::update`, which
+/// takes every field and the rows; a booked invoice cannot change.
+async fn update_document(shared: Shared, kind: Kind, number: String, body: Bytes) -> Response {
+    let sent = match unwrap(&body, kind.single()) {
+        Ok(sent) => sent,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mut ledger = shared.ledger();
+    let Some(document) = kind
+        .documents(&mut ledger)
+        .iter_mut()
+        .find(|d| d.document_number == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("{} {number} was not found.", kind.single()),
+            NOT_FOUND,
+        );
+    };
+    if document.booked {
+        return bad_request(
+            format!("{} {number} is booked and cannot change.", kind.single()),
+            ALREADY_BOOKED,
+        )
+        .into_response();
+    }
+    for field in ["ExternalInvoiceReference2", "Comments", "YourOrderNumber"] {
+        let Some(value) = text(&sent, field) else {
+            continue;
+        };
+        match field {
+            "ExternalInvoiceReference2" => {
+                document.external_invoice_reference2 = Some(value.clone())
+            }
+            "Comments" => document.comments = Some(value.clone()),
+            _ => document.your_order_number = Some(value.clone()),
+        }
+        if let Value::Object(body) = &mut document.body {
+            body.insert(field.into(), json!(value));
+        }
+    }
+    Json(json!({ kind.single(): document.body })).into_response()
+}
+
+async fn update_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    update_document(shared, Kind::Order, number, body).await
+}
+
 async fn bookkeep(State(shared): State<Shared>, Path(number): Path<String>) -> Response {
     let mut ledger = shared.ledger();
     let Some(invoice) = ledger
@@ -1032,5 +1133,37 @@ mod tests {
         assert!(check_row(&precise, Kind::Invoice, &ledger, &settings).is_err());
         let unknown = json!({"ArticleNumber": "NOPE", "DeliveredQuantity": 1, "Price": 3});
         assert!(check_row(&unknown, Kind::Invoice, &ledger, &settings).is_err());
+    }
+
+    #[test]
+    fn vat_comes_out_of_prices_that_include_it_and_not_out_of_a_vat_free_row() {
+        let mut ledger = Ledger::default();
+        ledger.customers.push(Customer {
+            customer_number: "1".into(),
+            name: "Karin".into(),
+            email: None,
+            body: json!({}),
+        });
+        let settings = Settings::default();
+        let invoice = |included: bool| {
+            json!({
+                "CustomerNumber": "1", "VATIncluded": included, "Freight": 0,
+                "InvoiceRows": [
+                    {"Description": "Mug", "DeliveredQuantity": 1, "Price": 125, "VAT": 25},
+                    {"Description": "Book", "DeliveredQuantity": 1, "Price": 106, "VAT": 6},
+                    {"Description": "Rounding", "DeliveredQuantity": 1, "Price": 0.01, "VAT": 0},
+                ]
+            })
+            .as_object()
+            .cloned()
+            .unwrap()
+        };
+        let included = check_document(&invoice(true), Kind::Invoice, &ledger, &settings).unwrap();
+        assert_eq!(included.total_vat, Decimal::new(3100, 2));
+        assert_eq!(included.total, Decimal::new(23101, 2));
+        assert_eq!(included.net, Decimal::new(20001, 2));
+        let net = check_document(&invoice(false), Kind::Invoice, &ledger, &settings).unwrap();
+        assert_eq!(net.total_vat, Decimal::new(3761, 2));
+        assert_eq!(net.total, Decimal::new(26862, 2));
     }
 }

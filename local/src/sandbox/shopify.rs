@@ -22,7 +22,7 @@ mod presentment;
 pub use presentment::ShopCurrency;
 pub mod transactions;
 
-use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
+use super::webshop::{self, lock, Faults, Generator, Market, Shape, Webhook};
 use chrono::{FixedOffset, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -47,6 +47,8 @@ pub struct Config {
     pub utc_offset: FixedOffset,
     /// The same seed gives the same orders; `None` gives new ones each run.
     pub seed: Option<u64>,
+    /// How big and varied the generated baskets are.
+    pub shape: Shape,
     /// The leaky bucket: this many calls, leaking `leak_per_second`.
     pub bucket_size: u32,
     pub leak_per_second: u32,
@@ -66,6 +68,7 @@ impl Default for Config {
             taxes_included: true,
             utc_offset: FixedOffset::east_opt(3600).expect("one hour is a valid offset"),
             seed: None,
+            shape: Shape::default(),
             bucket_size: 40,
             leak_per_second: 2,
             shop_currency: None,
@@ -111,7 +114,7 @@ pub struct Handle {
 /// Starts a sandbox shop on a free loopback port.
 pub async fn spawn(config: Config) -> std::io::Result<Handle> {
     let shop = Arc::new(Mutex::new(Shop {
-        generator: Generator::new(config.market, config.seed),
+        generator: Generator::new(config.market, config.seed).with_shape(config.shape),
         config: config.clone(),
         base_url: String::new(),
         orders: BTreeMap::new(),

@@ -37,6 +37,15 @@ impl Market {
         }
     }
 
+    /// The rate of food (coffee beans): Denmark has no reduced rate,
+    /// Germany's is 7 %.
+    pub fn reduced_rate(self) -> Decimal {
+        match self {
+            Market::Denmark => Decimal::new(25, 2),
+            Market::Germany => Decimal::new(7, 2),
+        }
+    }
+
     /// The tax's name on receipts.
     pub fn tax_title(self) -> &'static str {
         match self {
@@ -87,6 +96,43 @@ pub struct Product {
     pub grams: u32,
     /// The sandbox's own id for the product (stable per product).
     pub number: u64,
+    /// Its VAT rate: the market's, or the reduced one for food when the
+    /// basket [`Shape`] has mixed rates.
+    pub rate: Decimal,
+}
+
+/// How big and varied baskets are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// 1 to this many different products.
+    pub max_lines: usize,
+    /// A line's quantity: mostly 1, else 2 to this many.
+    pub max_quantity: u32,
+    /// Food (coffee beans) at the market's reduced rate (7 % in Germany).
+    pub mixed_rates: bool,
+}
+
+impl Default for Shape {
+    /// 1 to 3 products, up to 4 of each, one rate.
+    fn default() -> Self {
+        Self {
+            max_lines: 3,
+            max_quantity: 4,
+            mixed_rates: false,
+        }
+    }
+}
+
+impl Shape {
+    /// Up to five products, up to seven of each, at mixed rates: the
+    /// baskets whose per-line tax most often misses a ledger's VAT.
+    pub fn varied() -> Self {
+        Self {
+            max_lines: 5,
+            max_quantity: 7,
+            mixed_rates: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +167,7 @@ pub struct Basket {
 pub struct Generator {
     rng: StdRng,
     market: Market,
+    shape: Shape,
 }
 
 struct Person {
@@ -177,6 +224,8 @@ struct Listed {
     dkk_cents: i64,
     eur_cents: i64,
     grams: u32,
+    /// Food, at a reduced rate where the market has one.
+    food: bool,
 }
 
 const fn listed(
@@ -193,6 +242,7 @@ const fn listed(
         dkk_cents,
         eur_cents,
         grams,
+        food: sku.as_bytes()[0] == b'B',
     }
 }
 
@@ -226,18 +276,31 @@ impl Generator {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_entropy(),
         };
-        Self { rng, market }
+        Self {
+            rng,
+            market,
+            shape: Shape::default(),
+        }
+    }
+
+    /// The same generator making baskets of `shape`.
+    pub fn with_shape(mut self, shape: Shape) -> Self {
+        self.shape = shape;
+        self
     }
 
     pub fn market(&self) -> Market {
         self.market
     }
 
-    /// 1 to 3 different products, sometimes a coupon, a fee, a note or a
-    /// gift message; shipping is free above a threshold.
+    /// 1 to 3 different products (as the [`Shape`] says), sometimes a
+    /// coupon, a fee, a note or a gift message; shipping is free above a
+    /// threshold.
     pub fn basket(&mut self) -> Basket {
         let buyer = self.buyer();
-        let count = self.rng.gen_range(1..=3);
+        let count = self
+            .rng
+            .gen_range(1..=self.shape.max_lines.clamp(1, CATALOGUE.len()));
         let mut lines: Vec<(Product, u32)> = Vec::with_capacity(count);
         while lines.len() < count {
             let index = self.rng.gen_range(0..CATALOGUE.len());
@@ -247,7 +310,7 @@ impl Generator {
             let quantity = if self.rng.gen_bool(0.7) {
                 1
             } else {
-                self.rng.gen_range(2..=4)
+                self.rng.gen_range(2..=self.shape.max_quantity.max(2))
             };
             lines.push((self.product(index), quantity));
         }
@@ -347,6 +410,11 @@ impl Generator {
             price: Decimal::new(cents, 2),
             grams: item.grams,
             number: index as u64 + 1,
+            rate: if item.food && self.shape.mixed_rates {
+                self.market.reduced_rate()
+            } else {
+                self.market.vat_rate()
+            },
         }
     }
 

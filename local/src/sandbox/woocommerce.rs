@@ -19,7 +19,7 @@ pub mod catalog;
 pub mod customers;
 mod order_json;
 
-use super::webshop::{self, lock, Faults, Generator, Market, Webhook};
+use super::webshop::{self, lock, Faults, Generator, Market, Shape, Webhook};
 use chrono::{FixedOffset, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -43,6 +43,8 @@ pub struct Config {
     /// The site's time zone offset (the non-`_gmt` times).
     pub utc_offset: FixedOffset,
     pub seed: Option<u64>,
+    /// How big and varied the generated baskets are.
+    pub shape: Shape,
     pub wc_version: String,
 }
 
@@ -57,6 +59,7 @@ impl Default for Config {
             prices_include_tax: true,
             utc_offset: FixedOffset::east_opt(3600).expect("one hour is a valid offset"),
             seed: None,
+            shape: Shape::default(),
             wc_version: "8.9.3".into(),
         }
     }
@@ -87,7 +90,7 @@ pub struct Handle {
 /// Starts a sandbox shop on a free loopback port.
 pub async fn spawn(config: Config) -> std::io::Result<Handle> {
     let shop = Arc::new(Mutex::new(Shop {
-        generator: Generator::new(config.market, config.seed),
+        generator: Generator::new(config.market, config.seed).with_shape(config.shape),
         config: config.clone(),
         base_url: String::new(),
         orders: BTreeMap::new(),

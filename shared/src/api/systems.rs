@@ -21,6 +21,14 @@ pub struct NewSystem {
     pub kind: SystemKind,
     pub name: String,
     /// Kind-specific settings (CONTRACT.md): `shop_domain`, `base_url`...
+    /// A ledger (e-conomic, Fortnox) also takes `rounding_product` (the
+    /// VAT-free product or article number a rounding line is booked on,
+    /// default `"rounding"`), `rounding_limit` (a decimal string, default
+    /// `"1.00"`, in the order's currency: above it the document stays a
+    /// draft and the transfer fails) and `gift_card_product` (default
+    /// `"giftcard"`); e-conomic also `rounding_product_group_number` and
+    /// `gift_card_product_group_number` (the VAT-free groups Ferry makes
+    /// those products in when missing).
     #[serde(default)]
     #[schema(value_type = Object)]
     pub config: serde_json::Map<String, serde_json::Value>,

@@ -308,6 +308,7 @@ pub fn economic_credit_note(
                 quantity,
                 unit_net_price,
                 discount_percentage: None,
+                vat_rate: rate,
             });
         }
     }
@@ -344,7 +345,13 @@ pub fn economic_credit_note(
         },
         lines,
     };
-    Ok(Mapped { document, warnings })
+    // Credit notes carry no rounding line: the cent move above, else a
+    // warning.
+    Ok(Mapped {
+        document,
+        warnings,
+        balance: super::rounding::Balance::Exact,
+    })
 }
 
 // ---------- Fortnox ----------
@@ -452,7 +459,13 @@ pub fn fortnox_credit_invoice(
         administration_fee: Decimal::ZERO,
         invoice_rows: rows,
     };
-    Ok(Mapped { document, warnings })
+    // Credit notes carry no rounding line: the cent move above, else a
+    // warning.
+    Ok(Mapped {
+        document,
+        warnings,
+        balance: super::rounding::Balance::Exact,
+    })
 }
 
 #[cfg(test)]

@@ -10,10 +10,11 @@
 //! the configured product numbers so that e-conomic books them.
 
 pub use super::customer_name;
+use super::rounding::{self, Balance};
 use super::{
-    cent_for_vat_on_the_net, cents, invoice_address, line_targets, money, order_warnings,
-    price_parts, sku, street, text, vat_on_the_net_warning, Mapped, MappingError, TaxedAmount,
-    CENT,
+    cent_for_vat_on_the_net, cents, gross_with_vat_on_the_net, invoice_address, line_targets,
+    money, order_warnings, price_parts, sku, street, text, vat_rate, Mapped, MappingError,
+    TaxedAmount, CENT,
 };
 use crate::model::{LineKind, Order, OrderLine};
 use rust_decimal::Decimal;
@@ -39,6 +40,22 @@ pub struct Settings {
     pub fee_product_number: String,
     /// Product number for order-level discount lines (default `discount`).
     pub discount_product_number: String,
+    /// The VAT-free product a rounding line is booked on (`rounding_product`,
+    /// default `rounding`).
+    pub rounding_product_number: String,
+    /// The product group Ferry makes the rounding product in when
+    /// e-conomic does not have it (`rounding_product_group_number`): one
+    /// whose sales account carries no VAT.
+    pub rounding_product_group_number: Option<u64>,
+    /// The largest difference a rounding line may close (`rounding_limit`).
+    pub rounding_limit: Decimal,
+    /// The VAT-free product a gift card sold is booked on
+    /// (`gift_card_product`, default `giftcard`): its group's account is a
+    /// liability, not revenue.
+    pub gift_card_product_number: String,
+    /// The product group Ferry makes the gift-card product in when missing
+    /// (`gift_card_product_group_number`).
+    pub gift_card_product_group_number: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,6 +132,11 @@ pub struct Product {
     pub product_group: ProductGroupRef,
     #[serde(with = "money")]
     pub sales_price: Decimal,
+    /// For a VAT-free product whose group the system does not name: the
+    /// setting that would name it. Ferry cannot make such a product (it
+    /// would carry the ordinary group's VAT); one e-conomic has is used.
+    #[serde(skip)]
+    pub unnamed_group: Option<&'static str>,
 }
 
 /// `POST /invoices/drafts` or `POST /orders/drafts`.
@@ -173,8 +195,13 @@ pub struct References {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Notes {
     pub heading: String,
+    /// Set only on a document held as a draft because its totals differ
+    /// ([`rounding::TotalsDiffer::note`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_line1: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -190,6 +217,11 @@ pub struct Line {
     pub unit_net_price: Decimal,
     #[serde(with = "money::option", skip_serializing_if = "Option::is_none")]
     pub discount_percentage: Option<Decimal>,
+    /// The VAT rate (a fraction) e-conomic is expected to apply: the
+    /// shop's rate of the order line, none on a VAT-free product. Not sent:
+    /// e-conomic takes it from the product's group.
+    #[serde(skip)]
+    pub vat_rate: Decimal,
 }
 
 impl Line {
@@ -237,6 +269,7 @@ pub fn customer(order: &Order, settings: &Settings) -> Customer {
 /// The product number a line is booked on.
 fn product_number(line: &OrderLine, settings: &Settings) -> Result<String, MappingError> {
     match line.kind {
+        LineKind::Product if line.gift_card => Ok(settings.gift_card_product_number.clone()),
         LineKind::Product => {
             let sku = sku(line).ok_or_else(|| MappingError::NoSku {
                 title: line.title.clone(),
@@ -263,12 +296,22 @@ fn product_number(line: &OrderLine, settings: &Settings) -> Result<String, Mappi
 }
 
 /// Every product the document refers to, once each, as it would be created
-/// if e-conomic does not have it yet.
+/// if e-conomic does not have it yet: the order's, and the rounding
+/// product when the document needs a rounding line.
 pub fn products(order: &Order, settings: &Settings) -> Result<Vec<Product>, MappingError> {
     let mut products: Vec<Product> = Vec::new();
     for line in &order.lines {
         let product_number = product_number(line, settings)?;
         if products.iter().any(|p| p.product_number == product_number) {
+            continue;
+        }
+        if line.gift_card {
+            products.push(vat_free_product(
+                product_number,
+                "Gift cards",
+                settings.gift_card_product_group_number,
+                "gift_card_product_group_number",
+            ));
             continue;
         }
         let (name, sales_price) = match line.kind {
@@ -288,9 +331,40 @@ pub fn products(order: &Order, settings: &Settings) -> Result<Vec<Product>, Mapp
                 product_group_number: settings.product_group_number,
             },
             sales_price,
+            unnamed_group: None,
         });
     }
+    let rounded = matches!(
+        balance(order, settings, &lines(order, settings)?),
+        Balance::Rounded(_)
+    );
+    let number = &settings.rounding_product_number;
+    if rounded && !products.iter().any(|p| &p.product_number == number) {
+        products.push(vat_free_product(
+            number.clone(),
+            "Rounding",
+            settings.rounding_product_group_number,
+            "rounding_product_group_number",
+        ));
+    }
     Ok(products)
+}
+
+fn vat_free_product(
+    product_number: String,
+    name: &str,
+    group: Option<u64>,
+    setting: &'static str,
+) -> Product {
+    Product {
+        product_number,
+        name: name.to_owned(),
+        product_group: ProductGroupRef {
+            product_group_number: group.unwrap_or_default(),
+        },
+        sales_price: Decimal::ZERO,
+        unnamed_group: group.is_none().then_some(setting),
+    }
 }
 
 /// One order line priced for e-conomic: one document line, or two when a
@@ -359,6 +433,7 @@ pub fn lines(order: &Order, settings: &Settings) -> Result<Vec<Line>, MappingErr
     let mut lines = Vec::with_capacity(order.lines.len());
     for (line, target) in order.lines.iter().zip(targets) {
         let product_number = product_number(line, settings)?;
+        let vat_rate = vat_rate(line, TARGET)?;
         for (quantity, unit_net_price, discount_percentage) in price_line(line, target)? {
             let folded = !line.discount.is_zero() && discount_percentage.is_none();
             let number = u32::try_from(lines.len() + 1).unwrap_or(u32::MAX);
@@ -372,6 +447,7 @@ pub fn lines(order: &Order, settings: &Settings) -> Result<Vec<Line>, MappingErr
                 quantity,
                 unit_net_price,
                 discount_percentage,
+                vat_rate,
             });
         }
     }
@@ -379,42 +455,62 @@ pub fn lines(order: &Order, settings: &Settings) -> Result<Vec<Line>, MappingErr
     Ok(lines)
 }
 
-/// e-conomic computes VAT on the document's net at the recipient's VAT
-/// zone rate, while webshops round tax per line. With one tax rate on every
-/// line (the zone's), a cent the two disagree on is moved onto a single-unit
-/// line without a discount (shipping, say): [`cent_for_vat_on_the_net`].
+/// e-conomic computes VAT per rate on the document's net, while webshops
+/// round tax per line. A cent the two disagree on is moved onto a
+/// single-unit line without a discount (shipping, say) when that lands on
+/// the webshop's total ([`cent_for_vat_on_the_net`]); what remains is the
+/// rounding line's ([`balance`]).
 fn match_vat_on_the_net(order: &Order, lines: &mut [Line]) {
-    let Some(amounts) = taxed_amounts(order, lines) else {
-        return;
-    };
+    let amounts = taxed_amounts(lines);
     if let Some((index, change)) = cent_for_vat_on_the_net(&amounts, order.totals.total) {
         lines[index].unit_net_price += change;
     }
 }
 
-/// The lines as e-conomic taxes them, when every line of an amount has the
-/// same tax rate (`None` otherwise: the zone's one rate cannot follow them).
-fn taxed_amounts(order: &Order, lines: &[Line]) -> Option<Vec<TaxedAmount>> {
-    // Lines of no amount (free shipping) carry no tax line, hence no rate.
-    let mut rates = order
-        .lines
+/// The lines as e-conomic taxes them: each at its product's rate.
+fn taxed_amounts(lines: &[Line]) -> Vec<TaxedAmount> {
+    lines
         .iter()
-        .filter(|l| !l.net_total().is_zero())
-        .map(|l| l.tax_rate);
-    let rate = rates.next()??;
-    if rates.any(|r| r != Some(rate)) {
-        return None;
-    }
-    Some(
-        lines
-            .iter()
-            .map(|l| TaxedAmount {
-                rate,
-                net: l.total(),
-                movable: l.quantity == Decimal::ONE && l.discount_percentage.is_none(),
-            })
-            .collect(),
+        .map(|l| TaxedAmount {
+            rate: l.vat_rate,
+            net: l.total(),
+            movable: l.quantity == Decimal::ONE && l.discount_percentage.is_none(),
+        })
+        .collect()
+}
+
+/// The document's gross as e-conomic computes it: VAT per rate on the net
+/// of the lines at that rate (the rates their products' groups carry in
+/// the document's VAT zone).
+pub fn gross(lines: &[Line]) -> Decimal {
+    gross_with_vat_on_the_net(&taxed_amounts(lines))
+}
+
+/// How these lines' gross meets the webshop's total within the system's
+/// `rounding_limit` ([`rounding::balance`]).
+pub fn balance(order: &Order, settings: &Settings, lines: &[Line]) -> Balance {
+    rounding::balance(
+        gross(lines),
+        order.totals.total,
+        settings.rounding_limit,
+        &order.currency,
     )
+}
+
+/// The rounding line: the VAT-free rounding product, once, at the difference.
+fn rounding_line(settings: &Settings, number: u32, difference: Decimal) -> Line {
+    Line {
+        line_number: number,
+        sort_key: number,
+        product: ProductRef {
+            product_number: settings.rounding_product_number.clone(),
+        },
+        description: "Rounding to the webshop's total".to_owned(),
+        quantity: Decimal::ONE,
+        unit_net_price: difference,
+        discount_percentage: None,
+        vat_rate: Decimal::ZERO,
+    }
 }
 
 /// "Order #1001" whether the webshop's number carries the `#` or not.
@@ -427,12 +523,27 @@ pub fn heading(e_number: &str) -> String {
 }
 
 /// The sales document for a customer e-conomic already has.
+///
+/// A rounding line is added when the lines' gross misses the webshop's
+/// total by at most the `rounding_limit`; beyond it, the document carries
+/// the reason in `notes.textLine1` and is to stay a draft
+/// ([`Mapped::balance`] says which).
 pub fn document(
     order: &Order,
     settings: &Settings,
     customer_number: u64,
-    lines: Vec<Line>,
+    mut lines: Vec<Line>,
 ) -> Mapped<Document> {
+    let balance = balance(order, settings, &lines);
+    let mut held = None;
+    match &balance {
+        Balance::Exact => {}
+        Balance::Rounded(difference) => {
+            let number = u32::try_from(lines.len() + 1).unwrap_or(u32::MAX);
+            lines.push(rounding_line(settings, number, *difference));
+        }
+        Balance::TooFar(differ) => held = Some(differ.note()),
+    }
     let billing = invoice_address(order);
     let vat_zone = VatZoneRef {
         vat_zone_number: settings.vat_zone_number,
@@ -470,15 +581,15 @@ pub fn document(
         },
         notes: Notes {
             heading: heading(&order.e_number),
+            text_line1: held,
         },
         lines,
     };
-    let mut warnings = order_warnings(order);
-    warnings.extend(
-        taxed_amounts(order, &document.lines)
-            .and_then(|amounts| vat_on_the_net_warning(order, "e-conomic", &amounts)),
-    );
-    Mapped { document, warnings }
+    Mapped {
+        document,
+        warnings: order_warnings(order),
+        balance,
+    }
 }
 
 #[cfg(test)]
@@ -497,6 +608,11 @@ pub(crate) mod tests {
             shipping_product_number: "shipping".into(),
             fee_product_number: "fee".into(),
             discount_product_number: "discount".into(),
+            rounding_product_number: "rounding".into(),
+            rounding_product_group_number: Some(9),
+            rounding_limit: rounding::DEFAULT_LIMIT,
+            gift_card_product_number: "giftcard".into(),
+            gift_card_product_group_number: Some(8),
         }
     }
 
@@ -756,6 +872,48 @@ pub(crate) mod tests {
         assert_eq!(json["customerGroup"]["customerGroupNumber"], 1);
         assert_eq!(json["paymentTerms"]["paymentTermsNumber"], 1);
         assert_eq!(json["vatZone"]["vatZoneNumber"], 1);
+    }
+
+    #[test]
+    fn a_gift_card_sold_is_booked_on_the_vat_free_gift_card_product() {
+        let mut card = line(
+            LineKind::Product,
+            Some("GC-500"),
+            "Gift card",
+            "1",
+            "500.00",
+        );
+        card.gift_card = true;
+        let mut o = order(vec![
+            card,
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "100.00"),
+        ]);
+        // No VAT on a gift card sold: the shop charges 500.00 + 125.00.
+        o.lines[0].tax = Decimal::ZERO;
+        o.lines[0].tax_rate = None;
+        o.totals.tax = d("25.00");
+        o.totals.total = d("625.00");
+        let settings = settings();
+        let lines = lines(&o, &settings).unwrap();
+        assert_eq!(lines[0].product.product_number, "giftcard");
+        assert_eq!(lines[0].vat_rate, Decimal::ZERO);
+        let mapped = document(&o, &settings, 1, lines);
+        assert_eq!(mapped.balance, Balance::Exact);
+        assert_eq!(gross(&mapped.document.lines), d("625.00"));
+        let products = products(&o, &settings).unwrap();
+        assert_eq!(products[0].product_number, "giftcard");
+        assert_eq!(products[0].product_group.product_group_number, 8);
+        assert_eq!(products[0].unnamed_group, None);
+
+        let unnamed = Settings {
+            gift_card_product_group_number: None,
+            ..settings
+        };
+        let products = super::products(&o, &unnamed).unwrap();
+        assert_eq!(
+            products[0].unnamed_group,
+            Some("gift_card_product_group_number")
+        );
     }
 
     #[test]

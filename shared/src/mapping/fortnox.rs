@@ -8,16 +8,41 @@
 //! visible and exact; prices are sent with at most 2 decimals, rows split in
 //! two when one price cannot reach the amount (see [`super`]).
 
+use super::rounding::{self, Balance};
 use super::{
-    cent_for_vat_on_the_net, cents, customer_name, invoice_address, line_targets, money,
-    order_warnings, price_parts, sku, street, text, vat_on_the_net_warning, Mapped, MappingError,
-    TaxedAmount,
+    cent_for_vat_on_the_net, cents, customer_name, gross_with_vat_on_the_net, invoice_address,
+    line_targets, money, order_warnings, price_parts, sku, street, text, vat_rate, Mapped,
+    MappingError, TaxedAmount,
 };
 use crate::model::{DocumentKind, LineKind, Order, OrderLine};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 const TARGET: &str = "Fortnox";
+
+/// The merchant's Fortnox choices (from the system's configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The article a rounding row is booked on (`rounding_product`, default
+    /// `rounding`); the row carries no VAT.
+    pub rounding_article: String,
+    /// The largest difference a rounding row may close (`rounding_limit`).
+    pub rounding_limit: Decimal,
+    /// The article a gift card sold is booked on (`gift_card_product`,
+    /// default `giftcard`); the row carries no VAT, and the article's sales
+    /// account should be a liability (BAS 2421, say), set in Fortnox.
+    pub gift_card_article: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            rounding_article: rounding::DEFAULT_PRODUCT.to_owned(),
+            rounding_limit: rounding::DEFAULT_LIMIT,
+            gift_card_article: rounding::DEFAULT_GIFT_CARD_PRODUCT.to_owned(),
+        }
+    }
+}
 
 /// `POST /3/customers` (inside `{"Customer": …}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +118,13 @@ pub struct Document {
     pub delivery_zip_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_city: Option<String>,
+    /// Set only on a document held because its totals differ: the short
+    /// mark ([`rounding::TotalsDiffer::mark`]) in a field Fortnox lists, so
+    /// a retry sees it, and the words in the internal `Comments`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_invoice_reference2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_rows: Option<Vec<Row>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,7 +206,10 @@ pub fn customer(order: &Order) -> Customer {
     }
 }
 
-fn article_number(line: &OrderLine) -> Result<String, MappingError> {
+fn article_number(line: &OrderLine, settings: &Settings) -> Result<String, MappingError> {
+    if line.gift_card {
+        return Ok(settings.gift_card_article.clone());
+    }
     sku(line)
         .map(str::to_owned)
         .ok_or_else(|| MappingError::NoSku {
@@ -184,15 +219,21 @@ fn article_number(line: &OrderLine) -> Result<String, MappingError> {
         })
 }
 
-/// The articles the document's product rows refer to, once each.
-pub fn articles(order: &Order) -> Result<Vec<Article>, MappingError> {
+/// The articles the document's rows refer to, once each: the order's
+/// products, the gift-card article, and the rounding article when the
+/// document needs a rounding row.
+pub fn articles(order: &Order, settings: &Settings) -> Result<Vec<Article>, MappingError> {
     let mut articles: Vec<Article> = Vec::new();
     for line in order.lines.iter().filter(|l| l.kind == LineKind::Product) {
-        let article_number = article_number(line)?;
+        let article_number = article_number(line, settings)?;
         if articles.iter().any(|a| a.article_number == article_number) {
             continue;
         }
-        let description = line.title.trim();
+        let description = if line.gift_card {
+            "Gift cards"
+        } else {
+            line.title.trim()
+        };
         articles.push(Article {
             description: if description.is_empty() {
                 article_number.clone()
@@ -202,36 +243,23 @@ pub fn articles(order: &Order) -> Result<Vec<Article>, MappingError> {
             article_number,
         });
     }
+    let rounded = matches!(
+        document(order, "", DocumentKind::DraftInvoice, settings)?.balance,
+        Balance::Rounded(_)
+    );
+    let number = &settings.rounding_article;
+    if rounded && !articles.iter().any(|a| &a.article_number == number) {
+        articles.push(Article {
+            article_number: number.clone(),
+            description: "Rounding".to_owned(),
+        });
+    }
     Ok(articles)
 }
 
-/// The row's VAT percentage: the source's rate, or (when it gave none) the
-/// line's tax over its net amount, to a whole percent as Fortnox's rates are.
+/// The row's VAT percentage: [`vat_rate`] in percent (none on a gift card).
 fn vat_percent(line: &OrderLine) -> Result<Decimal, MappingError> {
-    match line.tax_rate {
-        Some(rate) => Ok((rate * Decimal::ONE_HUNDRED).normalize()),
-        None => {
-            let net = line.net_total();
-            if net.is_zero() {
-                return Ok(Decimal::ZERO);
-            }
-            // Checked: a net of a few millionths makes any tax a share
-            // beyond `Decimal`.
-            line.tax
-                .checked_div(net)
-                .and_then(|share| share.checked_mul(Decimal::ONE_HUNDRED))
-                .map(|percent| percent.round_dp(0))
-                .ok_or_else(|| {
-                    MappingError::Amount(format!(
-                        "line '{}': its tax of {} on a net amount of {} is not a VAT rate \
-                         {TARGET} can take — check the line in the webshop",
-                        line.title.trim(),
-                        line.tax,
-                        net
-                    ))
-                })
-        }
-    }
+    Ok((vat_rate(line, TARGET)? * Decimal::ONE_HUNDRED).normalize())
 }
 
 /// (quantity, price, discount) for one order line: one row, or two when a
@@ -317,13 +345,29 @@ fn taxed_amounts(rows: &[Row], freight: Decimal, administration_fee: Decimal) ->
     amounts
 }
 
+/// The document's gross as Fortnox computes it: VAT per rate on the net of
+/// the rows at that rate, freight and fee at [`FREIGHT_VAT`].
+pub fn gross(document: &Document) -> Decimal {
+    gross_with_vat_on_the_net(&taxed_amounts(
+        document.rows(),
+        document.freight,
+        document.administration_fee,
+    ))
+}
+
 /// The invoice (draft or to be booked) or order for a customer Fortnox
 /// already has. Fails before anything is sent when a product line has no
 /// SKU or the amounts cannot match to the cent.
+///
+/// A rounding row (the rounding article, VAT 0) is added when the rows'
+/// gross misses the webshop's total by at most the `rounding_limit`;
+/// beyond it the document carries the reason in `Comments` and is to stay
+/// unbooked ([`Mapped::balance`] says which).
 pub fn document(
     order: &Order,
     customer_number: &str,
     kind: DocumentKind,
+    settings: &Settings,
 ) -> Result<Mapped<Document>, MappingError> {
     let is_order = kind == DocumentKind::Order;
     let mut rows = Vec::new();
@@ -339,7 +383,7 @@ pub fn document(
                 administration_fee += target;
                 continue;
             }
-            LineKind::Product => Some(article_number(line)?),
+            LineKind::Product => Some(article_number(line, settings)?),
             LineKind::Discount => None,
         };
         for (quantity, price, discount) in price_row(line, target)? {
@@ -356,6 +400,30 @@ pub fn document(
         }
     }
     match_vat_on_the_net(order, &mut rows, &mut freight, &mut administration_fee);
+    let balance = rounding::balance(
+        gross_with_vat_on_the_net(&taxed_amounts(&rows, freight, administration_fee)),
+        order.totals.total,
+        settings.rounding_limit,
+        &order.currency,
+    );
+    let (mut mark, mut comments) = (None, None);
+    match &balance {
+        Balance::Exact => {}
+        Balance::Rounded(difference) => rows.push(Row {
+            article_number: Some(settings.rounding_article.clone()),
+            description: "Rounding to the webshop's total".to_owned(),
+            delivered_quantity: (!is_order).then_some(Decimal::ONE),
+            ordered_quantity: is_order.then_some(Decimal::ONE),
+            price: *difference,
+            discount: None,
+            discount_type: None,
+            vat: Decimal::ZERO,
+        }),
+        Balance::TooFar(differ) => {
+            mark = Some(differ.mark());
+            comments = Some(differ.note());
+        }
+    }
     let billing = invoice_address(order);
     let shipping = order.shipping_address.as_ref();
     let date = order.created_at.format("%Y-%m-%d").to_string();
@@ -378,13 +446,16 @@ pub fn document(
         delivery_address1: shipping.and_then(street),
         delivery_zip_code: shipping.and_then(|a| text(&a.zip)),
         delivery_city: shipping.and_then(|a| text(&a.city)),
+        external_invoice_reference2: mark,
+        comments,
         invoice_rows: (!is_order).then(|| rows.clone()),
         order_rows: is_order.then_some(rows),
     };
-    let mut warnings = order_warnings(order);
-    let amounts = taxed_amounts(document.rows(), freight, administration_fee);
-    warnings.extend(vat_on_the_net_warning(order, TARGET, &amounts));
-    Ok(Mapped { document, warnings })
+    Ok(Mapped {
+        document,
+        warnings: order_warnings(order),
+        balance,
+    })
 }
 
 #[cfg(test)]
@@ -418,7 +489,7 @@ mod tests {
     fn a_cent_lost_to_vat_on_the_net_is_put_back_on_the_freight() {
         // Tax rounded per line against VAT on the net: a cent apart.
         let o = order_a_cent_apart();
-        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+        let doc = document(&o, "1", DocumentKind::DraftInvoice, &Settings::default())
             .unwrap()
             .document;
         assert_eq!(fortnox_total(&doc), o.totals.total);
@@ -440,7 +511,7 @@ mod tests {
         o.lines[0].tax = d("2.94");
         o.totals.tax = d("2.97");
         o.totals.total = d("49.08") + d("2.97");
-        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+        let doc = document(&o, "1", DocumentKind::DraftInvoice, &Settings::default())
             .unwrap()
             .document;
         assert_ne!(
@@ -472,7 +543,7 @@ mod tests {
             line(LineKind::Fee, None, "Payment fee", "1", "5.00"),
             line(LineKind::Discount, None, "SUMMER10", "1", "-10.00"),
         ]);
-        let mapped = document(&o, "17", DocumentKind::DraftInvoice).unwrap();
+        let mapped = document(&o, "17", DocumentKind::DraftInvoice, &Settings::default()).unwrap();
         let doc = &mapped.document;
         // The lines' tax, rounded per line, is 66.01; Fortnox's 25 % of the
         // net 264.00 is 66.00: the freight takes the cent.
@@ -516,7 +587,9 @@ mod tests {
             "3",
             "10",
         )]);
-        let doc = document(&o, "1", DocumentKind::Order).unwrap().document;
+        let doc = document(&o, "1", DocumentKind::Order, &Settings::default())
+            .unwrap()
+            .document;
         let json: serde_json::Value = serde_json::from_slice(&to_json(&doc).unwrap()).unwrap();
         assert_eq!(json["OrderDate"], "2024-05-17");
         assert_eq!(json["OrderRows"][0]["OrderedQuantity"], 3);
@@ -532,7 +605,7 @@ mod tests {
             "3",
             "3.333",
         )]);
-        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+        let doc = document(&o, "1", DocumentKind::DraftInvoice, &Settings::default())
             .unwrap()
             .document;
         assert_eq!(doc.rows().len(), 2);
@@ -543,7 +616,7 @@ mod tests {
         let mut odd = line(LineKind::Product, Some("ODD"), "Odd", "7", "1.4286");
         odd.discount = d("1.00");
         let o = order(vec![odd]);
-        let doc = document(&o, "1", DocumentKind::DraftInvoice)
+        let doc = document(&o, "1", DocumentKind::DraftInvoice, &Settings::default())
             .unwrap()
             .document;
         assert_eq!(doc.net(), order_net(&o));
@@ -555,7 +628,8 @@ mod tests {
             "2.5",
             "0.404",
         )]);
-        let error = document(&o, "1", DocumentKind::DraftInvoice).unwrap_err();
+        let error =
+            document(&o, "1", DocumentKind::DraftInvoice, &Settings::default()).unwrap_err();
         assert!(
             error
                 .to_string()
@@ -568,12 +642,12 @@ mod tests {
     fn a_product_line_without_sku_fails_in_words() {
         let o = order(vec![line(LineKind::Product, None, "Blue mug", "1", "10")]);
         assert_eq!(
-            document(&o, "1", DocumentKind::DraftInvoice)
+            document(&o, "1", DocumentKind::DraftInvoice, &Settings::default())
                 .unwrap_err()
                 .to_string(),
             "line 'Blue mug' has no SKU: Fortnox needs an article number — add one in the webshop"
         );
-        assert!(articles(&o).is_err());
+        assert!(articles(&o, &Settings::default()).is_err());
     }
 
     #[test]
@@ -593,13 +667,43 @@ mod tests {
         assert_eq!(json["CountryCode"], "DK");
         assert_eq!(json["VATNumber"], "SE556677889901");
         assert_eq!(
-            articles(&o).unwrap(),
+            articles(&o, &Settings::default()).unwrap(),
             vec![Article {
                 article_number: "MUG".into(),
                 description: "Blue mug".into()
             }]
         );
         assert_eq!(organisation_number("DK12345678"), None);
+    }
+
+    #[test]
+    fn a_gift_card_sold_is_a_vat_free_row_on_the_gift_card_article() {
+        let mut card = line(
+            LineKind::Product,
+            Some("GC-500"),
+            "Gift card",
+            "1",
+            "500.00",
+        );
+        card.gift_card = true;
+        let mut o = order(vec![
+            card,
+            line(LineKind::Product, Some("MUG"), "Blue mug", "1", "100.00"),
+        ]);
+        o.lines[0].tax = Decimal::ZERO;
+        o.lines[0].tax_rate = Some(d("0.25")); // even when the shop says a rate
+        o.totals.tax = d("25.00");
+        o.totals.total = d("625.00");
+        let settings = Settings::default();
+        let mapped = document(&o, "1", DocumentKind::DraftInvoice, &settings).unwrap();
+        let rows = mapped.document.rows();
+        assert_eq!(rows[0].article_number.as_deref(), Some("giftcard"));
+        assert_eq!(rows[0].vat, Decimal::ZERO);
+        assert_eq!(mapped.balance, Balance::Exact);
+        assert_eq!(gross(&mapped.document), d("625.00"));
+        let articles = articles(&o, &settings).unwrap();
+        assert_eq!(articles[0].article_number, "giftcard");
+        assert_eq!(articles[0].description, "Gift cards");
     }
 
     #[test]

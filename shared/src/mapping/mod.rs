@@ -17,13 +17,23 @@
 //!    `2.5 × …`), the mapping fails with [`MappingError::CannotMatchTotal`]:
 //!    a document that silently differs from the webshop by a cent is worse
 //!    than a transfer that says why it stopped;
-//! 4. the ledger then computes VAT per rate on the document's net, where the
-//!    webshop rounded tax per line: the grosses can differ by a cent or two.
-//!    A single-unit amount (shipping, a fee, one item) moves by a cent when
-//!    that lands on the webshop's total ([`cent_for_vat_on_the_net`]); when
-//!    no net can (a cent of net moves the gross by 1.25 cents at 25 %), the
-//!    document is made as it is and a warning says so in words
-//!    ([`vat_on_the_net_warning`]), never silently.
+//! 4. the ledger then computes VAT per rate on the document's net (each
+//!    line at the rate its product carries: the shop's rate, none on a
+//!    gift card sold), where the webshop rounded tax per line: the grosses
+//!    can differ by a cent or two. A single-unit amount (shipping, a fee,
+//!    one item) moves by a cent when that lands on the webshop's total
+//!    ([`cent_for_vat_on_the_net`]);
+//! 5. what still differs goes on one line of the ledger system's VAT-free
+//!    `rounding_product`, quantity 1, priced at the difference, so that the
+//!    document's gross as the ledger computes it is the webshop's total
+//!    exactly ([`rounding`]). A difference above the system's
+//!    `rounding_limit` (default 1.00) is not rounding but tax settings
+//!    that disagree: no line is added, the document is marked held
+//!    ([`rounding::HELD_MARK`]) and made as a draft only, and the transfer
+//!    fails in words ([`TotalsDiffer`]); a retry takes the draft once the
+//!    bookkeeper has corrected its total ([`rounding::check_held`]). The
+//!    connectors also read the ledger's own total back and hold a
+//!    document it totals otherwise ([`rounding::read_back`]).
 //!
 //! Whether the webshop's own lines add up to its stated total is a separate,
 //! target-independent question: [`order_warnings`] answers it in words (the
@@ -33,6 +43,9 @@ pub mod credit;
 pub mod economic;
 pub mod fortnox;
 pub mod rate;
+pub mod rounding;
+
+pub use rounding::{Balance, TotalsDiffer};
 
 use crate::model::{Address, Order, OrderLine};
 use rust_decimal::prelude::ToPrimitive;
@@ -49,6 +62,10 @@ pub struct Mapped<T> {
     pub document: T,
     /// Plain-words notes, e.g. that the webshop's lines do not add up to its total.
     pub warnings: Vec<String>,
+    /// How the document's gross, as the ledger computes it, meets the
+    /// webshop's total: exactly, with the rounding line the document
+    /// carries, or too far apart (the document is then to stay a draft).
+    pub balance: Balance,
 }
 
 /// Why an order cannot become a target document. Retrying will not help;
@@ -243,35 +260,35 @@ pub(crate) fn cent_for_vat_on_the_net(
     None
 }
 
-/// What the merchant should know when a ledger's VAT on the net still
-/// misses the webshop's total after [`cent_for_vat_on_the_net`] (at 25 %,
-/// one gross in five cannot be reached by any net): the document is right
-/// for its net, and the difference is a cent or two of rounding. `None`
-/// when the totals meet, or when the lines themselves miss the total (the
-/// warning of [`order_warnings`] says that already).
-pub(crate) fn vat_on_the_net_warning(
-    order: &Order,
-    target: &str,
-    amounts: &[TaxedAmount],
-) -> Option<String> {
-    let gross = gross_with_vat_on_the_net(amounts);
-    let total = cents(order.totals.total);
-    if gross == total || lines_total(order) != total {
-        return None;
+/// The VAT rate (a fraction, `0.25`) a ledger is expected to apply to a
+/// line: none on a gift card sold (its product is VAT-free); else the
+/// source's rate, or (when it gave none) the line's tax over its net, to a
+/// whole percent as ledgers' rates are.
+pub(crate) fn vat_rate(line: &OrderLine, target: &str) -> Result<Decimal, MappingError> {
+    if line.gift_card {
+        return Ok(Decimal::ZERO);
     }
-    Some(format!(
-        "order {}: {target} computes VAT on the document's net, so the document's total is {} {}, \
-         {} {} from the webshop's {} {}, which rounds tax line by line; no price could move by a \
-         cent to close the gap — the document is delivered as is; settle the difference by hand \
-         if it matters",
-        order.e_number,
-        gross,
-        order.currency,
-        gross - total,
-        order.currency,
-        total,
-        order.currency
-    ))
+    if let Some(rate) = line.tax_rate {
+        return Ok(rate);
+    }
+    let net = line.net_total();
+    if net.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    // Checked: a net of a few millionths makes any tax a share beyond `Decimal`.
+    line.tax
+        .checked_div(net)
+        .and_then(|share| share.checked_mul(Decimal::ONE_HUNDRED))
+        .map(|percent| percent.round_dp(0) / Decimal::ONE_HUNDRED)
+        .ok_or_else(|| {
+            MappingError::Amount(format!(
+                "line '{}': its tax of {} on a net amount of {} is not a VAT rate {target} can \
+                 take — check the line in the webshop",
+                line.title.trim(),
+                line.tax,
+                net
+            ))
+        })
 }
 
 /// The exact net amounts of the order's lines and their whole-cent targets.
@@ -439,6 +456,7 @@ pub(crate) mod tests {
             discount: Decimal::ZERO,
             tax: Decimal::ZERO,
             tax_rate: Some(d("0.25")),
+            gift_card: false,
         }
     }
 
@@ -571,7 +589,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_total_no_net_can_reach_is_delivered_with_the_reason_in_words() {
+    fn a_total_no_net_can_reach_gets_a_rounding_line_on_both_ledgers() {
         // 3 × 31.96 less 15 % is 81.498 (tax 20.37 on the exact amount) and
         // shipping 31.20 (tax 7.80): the webshop says 140.87. At 25 % VAT on
         // the net, 112.69 gives 140.86 and 112.70 gives 140.88.
@@ -582,22 +600,71 @@ pub(crate) mod tests {
             line(LineKind::Shipping, None, "GLS", "1", "31.20"),
         ]);
         assert_eq!(o.totals.total, d("140.87"));
-        let lines = economic::lines(&o, &economic::tests::settings()).unwrap();
-        let mapped = economic::document(&o, &economic::tests::settings(), 1, lines);
-        let fortnox = fortnox::document(&o, "1", crate::model::DocumentKind::DraftInvoice).unwrap();
-        for (target, warnings) in [
-            ("e-conomic", mapped.warnings),
-            ("Fortnox", fortnox.warnings),
-        ] {
-            assert_eq!(warnings.len(), 1, "{target}: {warnings:?}");
-            let words = &warnings[0];
-            assert!(
-                words.contains(&format!("{target} computes VAT on the document's net"))
-                    && words.contains("140.87 DKK")
-                    && words.contains("settle the difference by hand"),
-                "{words}"
-            );
-        }
+        let settings = economic::tests::settings();
+        let lines = economic::lines(&o, &settings).unwrap();
+        let mapped = economic::document(&o, &settings, 1, lines);
+        assert!(mapped.warnings.is_empty(), "{:?}", mapped.warnings);
+        assert!(matches!(mapped.balance, Balance::Rounded(_)));
+        let rounding = mapped.document.lines.last().unwrap();
+        assert_eq!(rounding.product.product_number, "rounding");
+        assert_eq!(rounding.quantity, Decimal::ONE);
+        assert_eq!(rounding.vat_rate, Decimal::ZERO);
+        assert!(rounding.unit_net_price.abs() <= d("0.02"));
+        assert_eq!(economic::gross(&mapped.document.lines), d("140.87"));
+
+        let fortnox_settings = fortnox::Settings::default();
+        let mapped = fortnox::document(
+            &o,
+            "1",
+            crate::model::DocumentKind::DraftInvoice,
+            &fortnox_settings,
+        )
+        .unwrap();
+        assert!(mapped.warnings.is_empty(), "{:?}", mapped.warnings);
+        let row = mapped.document.rows().last().unwrap();
+        assert_eq!(row.article_number.as_deref(), Some("rounding"));
+        assert_eq!(row.vat, Decimal::ZERO);
+        assert_eq!(fortnox::gross(&mapped.document), d("140.87"));
+    }
+
+    #[test]
+    fn totals_beyond_the_limit_add_no_line_and_hold_the_document() {
+        let mut o = order(vec![line(
+            LineKind::Product,
+            Some("MUG"),
+            "Mug",
+            "1",
+            "800.00",
+        )]);
+        // The shop charged no VAT; the ledger adds 25 %: 200.00 apart.
+        o.lines[0].tax = Decimal::ZERO;
+        o.totals.tax = Decimal::ZERO;
+        o.totals.total = d("800.00");
+        let settings = economic::tests::settings();
+        let lines = economic::lines(&o, &settings).unwrap();
+        let mapped = economic::document(&o, &settings, 1, lines);
+        let Balance::TooFar(differ) = &mapped.balance else {
+            panic!("{:?}", mapped.balance);
+        };
+        assert_eq!(
+            differ.to_string(),
+            "totals differ by 200.00 DKK (ledger 1,000.00, webshop 800.00), more than the 1.00 \
+             rounding allowed — check the tax settings in the shop and the ledger"
+        );
+        assert_eq!(mapped.document.lines.len(), 1, "no rounding line");
+        let note = mapped.document.notes.text_line1.as_deref();
+        assert!(rounding::is_held(note), "{note:?}");
+
+        let mapped = fortnox::document(
+            &o,
+            "1",
+            crate::model::DocumentKind::DraftInvoice,
+            &fortnox::Settings::default(),
+        )
+        .unwrap();
+        assert!(matches!(mapped.balance, Balance::TooFar(_)));
+        assert_eq!(mapped.document.rows().len(), 1);
+        assert!(rounding::is_held(mapped.document.comments.as_deref()));
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub struct OrderLine {
     pub tax: Decimal,
     /// Tax rate as a fraction (0.25 for 25 %), when the source says.
     pub tax_rate: Option<Decimal>,
+    /// A gift card sold (Shopify `line_items[].gift_card`): a liability
+    /// the ledger books on its gift-card product, not revenue.
+    #[serde(default)]
+    pub gift_card: bool,
 }
 
 impl OrderLine {

@@ -12,8 +12,16 @@
 //! value or a taken product number are the sandbox's own.
 //!
 //! Amounts: a line is `cents(quantity × unitNetPrice × (100 −
-//! discountPercentage) / 100)`; VAT is the document's net amount at the
-//! recipient's VAT zone rate (see [`Settings::vat_zones`]).
+//! discountPercentage) / 100)`. VAT is worked out as e-conomic does it:
+//! a line's product belongs to a product group, the group names a sales
+//! account for each VAT zone ([`Settings::sales_accounts`]), and that
+//! account's VAT code ([`Settings::accounts`], [`Settings::vat_codes`])
+//! gives the rate; an account without a VAT code carries no VAT. VAT is
+//! then rounded once per rate on the net of the lines at that rate. A
+//! group with no sales account for the zone falls back to the zone's rate
+//! ([`Settings::vat_zones`]). The defaults have the ordinary group 1 (25 %
+//! at home), group 8 for gift cards (a liability account, no VAT) and
+//! group 9 for rounding (no VAT).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -75,6 +83,40 @@ pub struct Settings {
     /// The rate of the day of each foreign currency: the price of 100 units
     /// in the base currency.
     pub daily_rates: Vec<(String, Decimal)>,
+    /// `(product group, VAT zone, account)`: where a group's sales in a
+    /// zone are booked (`GET /product-groups/{n}/sales-accounts`).
+    pub sales_accounts: Vec<(u64, u64, u64)>,
+    /// Accounts and their VAT code (`vatAccount.vatCode`); `None` has no VAT.
+    pub accounts: Vec<(u64, Option<String>)>,
+    /// VAT codes and their rate (`/vat-accounts`, `ratePercentage` / 100).
+    pub vat_codes: Vec<(String, Decimal)>,
+}
+
+/// The product group of gift cards in the default sandbox (no VAT).
+pub const GIFT_CARD_GROUP: u64 = 8;
+/// The product group of rounding in the default sandbox (no VAT).
+pub const ROUNDING_GROUP: u64 = 9;
+
+impl Settings {
+    /// The VAT rate of a sale in `group` to `zone`: its sales account's VAT
+    /// code; `None` when the group names no account for the zone.
+    pub fn vat_rate(&self, group: u64, zone: u64) -> Option<Decimal> {
+        let (_, _, account) = self
+            .sales_accounts
+            .iter()
+            .find(|(g, z, _)| *g == group && *z == zone)?;
+        let code = self
+            .accounts
+            .iter()
+            .find(|(number, _)| number == account)
+            .and_then(|(_, code)| code.as_ref());
+        Some(code.map_or(Decimal::ZERO, |code| {
+            self.vat_codes
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(Decimal::ZERO, |(_, rate)| *rate)
+        }))
+    }
 }
 
 impl Default for Settings {
@@ -91,12 +133,34 @@ impl Default for Settings {
                 (3, Decimal::ZERO),
             ],
             customer_groups: vec![1],
-            product_groups: vec![1],
+            product_groups: vec![1, GIFT_CARD_GROUP, ROUNDING_GROUP],
             currencies: ["DKK", "EUR", "SEK", "NOK", "USD", "GBP"]
                 .map(String::from)
                 .to_vec(),
             base_currency: "DKK".into(),
             daily_rates: currencies::default_daily_rates(),
+            // Group 1: sales at home with VAT (1010, U25), to the EU and
+            // abroad without (1020, 1030); gift cards on a liability
+            // (6950) and rounding on 1090, both without VAT, in every zone.
+            sales_accounts: vec![
+                (1, 1, 1010),
+                (1, 2, 1020),
+                (1, 3, 1030),
+                (GIFT_CARD_GROUP, 1, 6950),
+                (GIFT_CARD_GROUP, 2, 6950),
+                (GIFT_CARD_GROUP, 3, 6950),
+                (ROUNDING_GROUP, 1, 1090),
+                (ROUNDING_GROUP, 2, 1090),
+                (ROUNDING_GROUP, 3, 1090),
+            ],
+            accounts: vec![
+                (1010, Some("U25".into())),
+                (1020, None),
+                (1030, None),
+                (1090, None),
+                (6950, None),
+            ],
+            vat_codes: vec![("U25".into(), Decimal::new(25, 2))],
         }
     }
 }
@@ -233,6 +297,15 @@ impl Handle {
             "customer_group_number": first(&s.customer_groups),
             "product_group_number": first(&s.product_groups),
         });
+        let mut config = config;
+        for (field, group) in [
+            ("rounding_product_group_number", ROUNDING_GROUP),
+            ("gift_card_product_group_number", GIFT_CARD_GROUP),
+        ] {
+            if s.product_groups.contains(&group) {
+                config[field] = json!(group);
+            }
+        }
         config.as_object().cloned().unwrap_or_default()
     }
 
@@ -264,6 +337,24 @@ impl Handle {
             .products
             .retain(|p| p.product_number != product_number);
         ledger.products.len() != before
+    }
+
+    /// Replaces a draft invoice with `body` (checked and computed as a new
+    /// one, keeping its number), as a bookkeeper correcting it by hand
+    /// would (e-conomic's `PUT /invoices/drafts/{number}`); `false` when
+    /// there is no such draft or the body is refused.
+    pub fn replace_draft(&self, number: u64, body: Value) -> bool {
+        let mut ledger = self.shared.ledger();
+        let Some(position) = ledger.drafts.iter().position(|d| d.number == number) else {
+            return false;
+        };
+        let Ok(mut document) = check_document(&body, &ledger, &self.shared.settings) else {
+            return false;
+        };
+        document.number = number;
+        document.body = answer_body(&document, Book::Drafts, &self.shared.base_url);
+        ledger.drafts[position] = document;
+        true
     }
 
     pub fn draft_invoices(&self) -> Vec<Document> {
@@ -342,12 +433,12 @@ fn router(shared: Shared) -> Router {
         .route("/invoices/drafts", get(list_drafts).post(create_draft))
         .route(
             "/invoices/drafts/{number}",
-            get(get_draft).put(drafts::replace).delete(drafts::delete),
+            get(get_draft).put(put_draft).delete(drafts::delete),
         )
         .route("/invoices/booked", get(list_booked).post(book_draft))
         .route("/invoices/booked/{number}", get(get_booked))
         .route("/orders/drafts", get(list_orders).post(create_order))
-        .route("/orders/drafts/{number}", get(get_order))
+        .route("/orders/drafts/{number}", get(get_order).put(put_order))
         .route(
             "/journals/{journal}/vouchers",
             axum::routing::post(journals::create_vouchers),
@@ -755,6 +846,53 @@ async fn get_document(shared: Shared, book: Book, number: String) -> Response {
             "Check the document number.",
         ),
     }
+}
+
+/// `PUT /invoices/drafts/{n}` or `/orders/drafts/{n}`: the whole document
+/// again, checked and computed as a new one, keeping its number.
+async fn replace_document(shared: Shared, book: Book, number: String, body: Bytes) -> Response {
+    let body = match parse_body(&body) {
+        Ok(body) => body,
+        Err(response) => return *response,
+    };
+    let mut ledger = shared.ledger();
+    let Some(position) = book
+        .documents(&mut ledger)
+        .iter()
+        .position(|d| d.number.to_string() == number)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Document not found.",
+            "Check the document number.",
+        );
+    };
+    let mut document = match check_document(&body, &ledger, &shared.settings) {
+        Ok(document) => document,
+        Err(problems) => return problems.into_response(),
+    };
+    let documents = book.documents(&mut ledger);
+    document.number = documents[position].number;
+    document.body = answer_body(&document, book, &shared.base_url);
+    let answer = document.body.clone();
+    documents[position] = document;
+    Json(answer).into_response()
+}
+
+async fn put_draft(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    replace_document(shared, Book::Drafts, number, body).await
+}
+
+async fn put_order(
+    State(shared): State<Shared>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    replace_document(shared, Book::Orders, number, body).await
 }
 
 async fn create_draft(State(shared): State<Shared>, body: Bytes) -> Response {

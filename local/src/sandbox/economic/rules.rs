@@ -234,6 +234,7 @@ pub(super) fn check_document(
         &mut problems,
     );
     let mut vat_rate = Decimal::ZERO;
+    let mut vat_zone = None;
     match body.get("recipient").filter(|r| r.is_object()) {
         None => problems.add(
             &[Step::Field("recipient")],
@@ -266,7 +267,10 @@ pub(super) fn check_document(
                     None,
                 ),
                 Some(zone) => match settings.vat_zones.iter().find(|z| z.0 == zone) {
-                    Some((_, rate)) => vat_rate = *rate,
+                    Some((_, rate)) => {
+                        vat_rate = *rate;
+                        vat_zone = Some(zone);
+                    }
                     None => problems.add(
                         &[Step::Field("recipient"), Step::Field("vatZone")],
                         NOT_FOUND,
@@ -302,7 +306,26 @@ pub(super) fn check_document(
         return Err(problems);
     };
     let net_amount: Decimal = lines.iter().map(|l: &Line| l.total_net_amount).sum();
-    let vat_amount = cents(net_amount * vat_rate);
+    // Each line at the rate of its product's group in the zone, rounded
+    // once per rate on that rate's net.
+    let mut by_rate: Vec<(Decimal, Decimal)> = Vec::new();
+    for line in &lines {
+        let group = line
+            .product_number
+            .as_ref()
+            .and_then(|n| ledger.products.iter().find(|p| &p.product_number == n))
+            .and_then(|p| lookup(&p.body, "productGroup.productGroupNumber"))
+            .and_then(Value::as_u64);
+        let rate = group
+            .zip(vat_zone)
+            .and_then(|(group, zone)| settings.vat_rate(group, zone))
+            .unwrap_or(vat_rate);
+        match by_rate.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, net)) => *net += line.total_net_amount,
+            None => by_rate.push((rate, line.total_net_amount)),
+        }
+    }
+    let vat_amount: Decimal = by_rate.iter().map(|(rate, net)| cents(net * rate)).sum();
     Ok(Document {
         number: 0,
         customer_number,

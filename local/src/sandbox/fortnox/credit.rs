@@ -9,7 +9,9 @@
 //!   `CreditInvoiceReference`. A second `/credit` is refused.
 //! - `/cancel` works on an unbooked invoice (`Cancelled: true`); a booked
 //!   or cancelled one is refused.
-//! - An update merges the fields sent into the invoice; `InvoiceRows` sent
+//! - An update merges every field sent into the invoice (the text fields
+//!   `ExternalInvoiceReference2`, `Comments`, `YourOrderNumber` too);
+//!   `InvoiceRows` sent
 //!   replace the rows (a row sent as just `{"RowId": n}` keeps that row).
 //!   A booked or cancelled invoice is refused. Row ids are renumbered on
 //!   every change, as Fortnox does.
@@ -183,7 +185,7 @@ pub(super) async fn update(
     let old = ledger.invoices[position].clone();
     if old.booked {
         return bad_request(
-            format!("Invoice {number} is booked and cannot be changed."),
+            format!("Invoice {number} is booked and cannot change."),
             BOOKED,
         )
         .into_response();

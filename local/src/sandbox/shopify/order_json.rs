@@ -33,22 +33,30 @@ pub(super) fn build(
     let percent_off = basket.coupon.as_ref().map_or(Decimal::ZERO, |c| c.percent);
     let when = local_time(who.at, config.utc_offset);
     let set = |amount: Decimal| money_set(amount, currency);
-    let tax_line = |amount: Decimal| {
+    let tax_line = |amount: Decimal, rate: Decimal| {
         json!({
             "price": money(amount), "rate": rate.to_f64(), "title": market.tax_title(),
             "price_set": set(amount), "channel_liable": false
         })
     };
+    // The order's tax per rate, as its `tax_lines` list it.
+    let mut by_rate: Vec<(Decimal, Decimal)> = Vec::new();
+    let mut add_tax =
+        |rate: Decimal, amount: Decimal| match by_rate.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, total)) => *total += amount,
+            None => by_rate.push((rate, amount)),
+        };
 
     let mut line_items = Vec::new();
     let (mut listed_total, mut discounts, mut tax_total, mut grams) =
         (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, 0u32);
     for (product, quantity) in &basket.lines {
         let listed = product.price * Decimal::from(*quantity);
-        let priced = Priced::new(listed, percent_off, rate, config.taxes_included);
+        let priced = Priced::new(listed, percent_off, product.rate, config.taxes_included);
         listed_total += listed;
         discounts += priced.discount;
         tax_total += priced.tax_after;
+        add_tax(product.rate, priced.tax_after);
         grams += product.grams * quantity;
         let allocations = if basket.coupon.is_some() {
             json!([{ "amount": money(priced.discount), "amount_set": set(priced.discount),
@@ -87,7 +95,7 @@ pub(super) fn build(
             "total_discount": "0.00",
             "total_discount_set": set(Decimal::ZERO),
             "properties": [],
-            "tax_lines": [tax_line(priced.tax_after)],
+            "tax_lines": [tax_line(priced.tax_after, product.rate)],
             "discount_allocations": allocations,
             "duties": []
         }));
@@ -103,8 +111,13 @@ pub(super) fn build(
     let shipping_tax_lines = if basket.shipping.price.is_zero() {
         json!([])
     } else {
-        json!([tax_line(shipping.tax_after)])
+        add_tax(rate, shipping.tax_after);
+        json!([tax_line(shipping.tax_after, rate)])
     };
+    let order_tax_lines: Vec<Value> = by_rate
+        .iter()
+        .map(|(rate, amount)| tax_line(*amount, *rate))
+        .collect();
     let shipping_id = ids.number(4_000_000_000_000..5_000_000_000_000);
     let shipping_line = json!({
         "id": shipping_id,
@@ -203,7 +216,7 @@ pub(super) fn build(
         "total_outstanding": "0.00",
         "total_tip_received": "0.00",
         "total_weight": grams,
-        "tax_lines": [tax_line(tax_total)],
+        "tax_lines": order_tax_lines,
         "discount_codes": discount_codes,
         "discount_applications": discount_applications,
         "customer": customer(&basket.buyer, &when, currency, &address),

@@ -11,8 +11,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-/// WooCommerce's id of the shop's single standard tax rate.
+/// WooCommerce's id of the shop's standard tax rate.
 const RATE_ID: u64 = 1;
+/// WooCommerce's id of the shop's reduced rate (tax class `reduced-rate`).
+const REDUCED_RATE_ID: u64 = 2;
 
 pub(super) fn build(
     basket: &Basket,
@@ -26,7 +28,9 @@ pub(super) fn build(
     let rate = market.vat_rate();
     let incl = config.prices_include_tax;
     let percent_off = basket.coupon.as_ref().map_or(Decimal::ZERO, |c| c.percent);
-    let taxes = |after: Decimal, before: Decimal| json!([{ "id": RATE_ID, "total": after.normalize().to_string(), "subtotal": before.normalize().to_string() }]);
+    let taxes = |id: u64, after: Decimal, before: Decimal| json!([{ "id": id, "total": after.normalize().to_string(), "subtotal": before.normalize().to_string() }]);
+    // Cart tax on goods at the reduced rate, when any.
+    let mut reduced_tax: Option<(Decimal, Decimal)> = None;
     let mut item_id = id * 10;
     let mut next_item = || {
         item_id += 1;
@@ -40,9 +44,19 @@ pub(super) fn build(
         let priced = Priced::new(
             product.price * Decimal::from(*quantity),
             percent_off,
-            rate,
+            product.rate,
             incl,
         );
+        let reduced = product.rate != rate;
+        if reduced {
+            let (_, tax) = reduced_tax.get_or_insert((product.rate, Decimal::ZERO));
+            *tax += priced.tax_after;
+        }
+        let (rate_id, tax_class) = if reduced {
+            (REDUCED_RATE_ID, "reduced-rate")
+        } else {
+            (RATE_ID, "")
+        };
         goods_net += priced.net_after;
         goods_tax += priced.tax_after;
         discount_net += priced.net_before - priced.net_after;
@@ -65,12 +79,12 @@ pub(super) fn build(
             "product_id": 100 + product.number,
             "variation_id": if product.variant.is_some() { 200 + product.number } else { 0 },
             "quantity": quantity,
-            "tax_class": "",
+            "tax_class": tax_class,
             "subtotal": money(priced.net_before),
             "subtotal_tax": money(priced.tax_before),
             "total": money(priced.net_after),
             "total_tax": money(priced.tax_after),
-            "taxes": taxes(priced.tax_after, priced.tax_before),
+            "taxes": taxes(rate_id, priced.tax_after, priced.tax_before),
             "meta_data": variant_meta,
             "sku": product.sku,
             "price": unit_after.to_f64(),
@@ -88,7 +102,7 @@ pub(super) fn build(
         "instance_id": if free { "4" } else { "3" },
         "total": money(shipping.net_after),
         "total_tax": money(shipping.tax_after),
-        "taxes": if free { json!([]) } else { taxes(shipping.tax_after, shipping.tax_after) },
+        "taxes": if free { json!([]) } else { taxes(RATE_ID, shipping.tax_after, shipping.tax_after) },
         "meta_data": []
     });
 
@@ -106,7 +120,7 @@ pub(super) fn build(
             "amount": money(priced.net_after),
             "total": money(priced.net_after),
             "total_tax": money(priced.tax_after),
-            "taxes": taxes(priced.tax_after, priced.tax_after),
+            "taxes": taxes(RATE_ID, priced.tax_after, priced.tax_after),
             "meta_data": []
         }));
     }
@@ -124,6 +138,38 @@ pub(super) fn build(
     let cart_tax = goods_tax + fee_tax;
     let total_tax = cart_tax + shipping.tax_after;
     let total = goods_net + fee_net + shipping.net_after + total_tax;
+    let rate_code = |rate_number: u64| {
+        format!(
+            "{}-{}-{rate_number}",
+            market.country_code(),
+            market.tax_title().trim_end_matches('.').to_uppercase()
+        )
+    };
+    let reduced_cart_tax = reduced_tax.map_or(Decimal::ZERO, |(_, tax)| tax);
+    let mut tax_lines = vec![json!({
+        "id": next_item(),
+        "rate_code": rate_code(1),
+        "rate_id": RATE_ID,
+        "label": market.tax_title(),
+        "compound": false,
+        "tax_total": money(cart_tax - reduced_cart_tax),
+        "shipping_tax_total": money(shipping.tax_after),
+        "rate_percent": (rate * Decimal::ONE_HUNDRED).to_u32(),
+        "meta_data": []
+    })];
+    if let Some((reduced_rate, tax)) = reduced_tax {
+        tax_lines.push(json!({
+            "id": next_item(),
+            "rate_code": rate_code(2),
+            "rate_id": REDUCED_RATE_ID,
+            "label": market.tax_title(),
+            "compound": false,
+            "tax_total": money(tax),
+            "shipping_tax_total": "0.00",
+            "rate_percent": (reduced_rate * Decimal::ONE_HUNDRED).to_u32(),
+            "meta_data": []
+        }));
+    }
     let status = status(ids);
     let paid = matches!(status, "processing" | "completed");
     let local = |at: DateTime<Utc>| {
@@ -201,17 +247,7 @@ pub(super) fn build(
         "cart_hash": ids.hex(32),
         "meta_data": meta_data,
         "line_items": line_items,
-        "tax_lines": [{
-            "id": next_item(),
-            "rate_code": format!("{}-{}-1", market.country_code(), market.tax_title().trim_end_matches('.').to_uppercase()),
-            "rate_id": RATE_ID,
-            "label": market.tax_title(),
-            "compound": false,
-            "tax_total": money(cart_tax),
-            "shipping_tax_total": money(shipping.tax_after),
-            "rate_percent": (rate * Decimal::ONE_HUNDRED).to_u32(),
-            "meta_data": []
-        }],
+        "tax_lines": tax_lines,
         "shipping_lines": [shipping_line],
         "fee_lines": fee_lines,
         "coupon_lines": coupon_lines,

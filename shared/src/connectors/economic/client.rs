@@ -9,6 +9,18 @@
 //! - A booked invoice is made as a draft and then booked. If Ferry stopped in
 //!   between, the next delivery finds the draft by its reference and books
 //!   that one instead of making another.
+//! - The document's gross as e-conomic computes it (VAT per rate on the
+//!   net; the rate is the one the product's group carries in the VAT
+//!   zone) is made the webshop's total by a rounding line on the VAT-free
+//!   product `rounding_product` (made when missing, in
+//!   `rounding_product_group_number`, a group whose sales account has no
+//!   VAT code). A difference above `rounding_limit` leaves the document a
+//!   draft, never booked, with the reason in `notes.textLine1`, and fails
+//!   the transfer in words; a retry links the draft once the bookkeeper
+//!   has corrected its total, and fails again until then
+//!   ([`crate::mapping::rounding`]).
+//! - A gift card sold is a line on `gift_card_product`, a VAT-free product
+//!   in `gift_card_product_group_number` (a liability account's group).
 //! - A customer is looked up by email (or by name when the order has no
 //!   email) and created when missing; each product is looked up by number
 //!   and created when missing.
@@ -17,12 +29,14 @@
 
 use super::errors::describe_error;
 use super::{agreement, base, CALLS_PER_SECOND, DEFAULT_PAUSE, SYSTEM};
+use crate::connectors::catalog::decimal_of;
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings as Config,
 };
 use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
 use crate::mapping::economic::{self as mapping, Settings, PRODUCT_NUMBER_MAX};
+use crate::mapping::rounding::{self, Balance};
 use crate::mapping::to_json;
 use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
@@ -173,6 +187,25 @@ impl Economic {
                 "discount_product_number",
                 "discount",
             )?,
+            rounding_product_number: config_product_number(
+                system,
+                "rounding_product",
+                rounding::DEFAULT_PRODUCT,
+            )?,
+            rounding_product_group_number: config.optional_whole_number(
+                "rounding_product_group_number",
+                "the product group (its sales account without VAT) Ferry makes the rounding product in",
+            )?,
+            rounding_limit: config.rounding_limit()?,
+            gift_card_product_number: config_product_number(
+                system,
+                "gift_card_product",
+                rounding::DEFAULT_GIFT_CARD_PRODUCT,
+            )?,
+            gift_card_product_group_number: config.optional_whole_number(
+                "gift_card_product_group_number",
+                "the product group (a liability account without VAT) Ferry makes the gift-card product in",
+            )?,
         };
         let base = base(system, &http)?;
         let (mut headers, key) = agreement(&config, credentials)?;
@@ -248,11 +281,30 @@ impl Economic {
         };
         let number = number_field(&found, place.number_field)
             .ok_or_else(|| missing_number(place.number_field, "document search"))?;
+        self.check_held(&found, number)?;
         Ok(Some(Delivered {
             number: number.to_string(),
             sent: serde_json::to_vec(&found).unwrap_or_default(),
             warnings: Vec::new(),
         }))
+    }
+
+    /// A document Ferry held as a draft because its totals differed is
+    /// taken only once its gross is the webshop's total (the bookkeeper
+    /// corrected it); until then the transfer fails in words, and the
+    /// draft is neither linked nor booked.
+    fn check_held(&self, found: &Value, number: u64) -> Result<(), ConnectorError> {
+        let note = found
+            .get("notes")
+            .and_then(|n| n.get("textLine1"))
+            .and_then(Value::as_str);
+        let gross = found.get("grossAmount").and_then(decimal_of);
+        let currency = found
+            .get("currency")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        rounding::check_held(note, gross, self.settings.rounding_limit, currency)
+            .map_err(|held| ConnectorError::permanent(format!("{SYSTEM} draft {number}: {held}")))
     }
 
     async fn ensure_customer(&self, order: &Order) -> Result<u64, ConnectorError> {
@@ -367,6 +419,14 @@ impl Economic {
             if self.product_exists(&product.product_number).await? {
                 continue;
             }
+            if let Some(setting) = product.unnamed_group {
+                return Err(ConnectorError::permanent(format!(
+                    "{SYSTEM} has no product '{}' and {setting} is not set: create the product in \
+                     a product group whose sales account has no VAT, or set {setting} to such a \
+                     group in the system's settings",
+                    product.product_number
+                )));
+            }
             let body = to_json(&product)?;
             let reply = self
                 .api
@@ -389,6 +449,36 @@ impl Economic {
             ));
         }
         Ok(())
+    }
+
+    /// Marks a draft e-conomic totals otherwise than the webshop as held
+    /// (`PUT` of the document with the reason in `notes.textLine1`), so a
+    /// retry neither links nor books it until it is corrected. A mark that
+    /// cannot be written fails the transfer for good all the same: a
+    /// merchant's retry would then link the unmarked draft, which the
+    /// failure's words warn of.
+    async fn hold(
+        &self,
+        place: &Place,
+        number: u64,
+        mut document: mapping::Document,
+        differ: &rounding::TotalsDiffer,
+    ) -> Result<(), ConnectorError> {
+        document.notes.text_line1 = Some(differ.note());
+        let body = to_json(&document)?;
+        let url = self.url(&[place.path[0], place.path[1], &number.to_string()]);
+        match self.api.call(Method::PUT, url, Some(body)).await {
+            Ok(reply) if reply.status.is_success() => Ok(()),
+            Ok(reply) => Err(ConnectorError::permanent(format!(
+                "{SYSTEM} draft {number}: {differ}; Ferry could not mark the draft as held ({}) — \
+                 correct or delete it before retrying",
+                reply.status.as_u16()
+            ))),
+            Err(error) => Err(ConnectorError::permanent(format!(
+                "{SYSTEM} draft {number}: {differ}; Ferry could not mark the draft as held \
+                 ({error}) — correct or delete it before retrying"
+            ))),
+        }
     }
 
     pub(super) async fn book(
@@ -502,6 +592,7 @@ impl Economic {
         lines: Vec<mapping::Line>,
     ) -> Result<Delivered, ConnectorError> {
         if kind == DocumentKind::BookedInvoice {
+            // A held draft is refused by `find_in` until it is corrected.
             if let Some(draft) = self.find_in(&DRAFT_INVOICES, &order.e_number).await? {
                 let number = draft
                     .number
@@ -523,6 +614,11 @@ impl Economic {
                 (&DRAFT_INVOICES, "invoice")
             }
         };
+        // Totals too far apart: the document is made, as a draft only.
+        let held = match &mapped.balance {
+            Balance::TooFar(differ) => Some(differ.clone()),
+            Balance::Exact | Balance::Rounded(_) => None,
+        };
         // Written once: these bytes are sent, and kept as the document sent.
         let sent = to_json(&mapped.document)?;
         let reply = self
@@ -536,6 +632,34 @@ impl Economic {
         let created = Self::json(reply, what)?;
         let number = number_field(&created, place.number_field)
             .ok_or_else(|| missing_number(place.number_field, what))?;
+        // e-conomic's own gross, read back: its VAT codes may not be the
+        // shop's rates. A document it totals otherwise is held too.
+        let held = match held {
+            Some(differ) => Some(differ),
+            None => {
+                let read_back = created
+                    .get("grossAmount")
+                    .and_then(decimal_of)
+                    .and_then(|gross| {
+                        rounding::read_back(
+                            gross,
+                            order.totals.total,
+                            self.settings.rounding_limit,
+                            &order.currency,
+                        )
+                    });
+                if let Some(differ) = &read_back {
+                    self.hold(place, number, mapped.document.clone(), differ)
+                        .await?;
+                }
+                read_back
+            }
+        };
+        if let Some(differ) = held {
+            return Err(ConnectorError::permanent(format!(
+                "{SYSTEM} {what} left as draft {number}: {differ}"
+            )));
+        }
         let delivered = if kind == DocumentKind::BookedInvoice {
             self.book(number, sent).await?
         } else {
@@ -689,6 +813,27 @@ mod tests {
                 .err()
                 .unwrap();
             assert_eq!(error.field, "calls_per_second");
+        }
+
+        let mut rounded = config();
+        rounded["rounding_limit"] = serde_json::json!("0.10");
+        rounded["rounding_product_group_number"] = serde_json::json!(9);
+        assert!(Economic::new(&system(rounded), &credentials(), http.clone()).is_ok());
+        for (field, bad) in [
+            ("rounding_limit", serde_json::json!("-1")),
+            ("rounding_limit", serde_json::json!("0.005")),
+            ("rounding_limit", serde_json::json!("a euro")),
+            ("rounding_limit", serde_json::json!(true)),
+            ("rounding_product", serde_json::json!("R".repeat(26))),
+            ("rounding_product_group_number", serde_json::json!("nine")),
+            ("gift_card_product_group_number", serde_json::json!(-8)),
+        ] {
+            let mut wrong = config();
+            wrong[field] = bad;
+            let error = Economic::new(&system(wrong), &credentials(), http.clone())
+                .err()
+                .unwrap();
+            assert_eq!(error.field, field, "{}", error.message);
         }
 
         let error = Economic::new(&system(config()), &Credentials::default(), http)

@@ -7,6 +7,18 @@
 //!   orders) and keeps only exact, uncancelled matches, so a retry links.
 //! - A booked invoice is created and then `PUT …/bookkeep`. If Ferry stopped
 //!   in between, the next delivery finds the unbooked invoice and books it.
+//! - Fortnox computes VAT per rate on the net of the rows with that VAT
+//!   percentage (`VAT` on each row; `Freight` and `AdministrationFee` at
+//!   the company's 25 %), with prices sent net (`VATIncluded: false`). When
+//!   that gross misses the webshop's total, a row on the article
+//!   `rounding_product` (made when missing) with `VAT: 0` closes it; above
+//!   `rounding_limit` the document is made unbooked, marked in
+//!   `ExternalInvoiceReference2` (which Fortnox lists) and `Comments`, and
+//!   the transfer fails in words; a retry takes it once its `Total` is the
+//!   webshop's (corrected by hand) and never books it before
+//!   ([`crate::mapping::rounding`]). A gift card sold is a `VAT: 0` row on
+//!   the article `gift_card_product`, whose sales account the merchant
+//!   sets to a liability.
 //! - Fortnox allows 25 requests per 5 seconds per access token and answers
 //!   429 above that. Calls wait for a slot in a pacer shared by every
 //!   connector using the token, instead of being refused and retried; a 429
@@ -15,12 +27,14 @@
 use super::credit::is_credit;
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
+use crate::connectors::catalog::decimal_of;
 use crate::connectors::http::{
     json_after_write, refusal, Api, HttpClient, Lookups, Reply, Settings,
 };
 use crate::connectors::payments::{LedgerInvoice, PaymentBooking};
 use crate::connectors::{ConfigError, ConnectorError, Delivered, Target};
-use crate::mapping::fortnox as mapping;
+use crate::mapping::fortnox::{self as mapping, Settings as Choices};
+use crate::mapping::rounding::{self, Balance};
 use crate::mapping::{customer_name, to_json};
 use crate::model::{DocumentKind, Order, Payment, System};
 use crate::seal::Credentials;
@@ -34,6 +48,7 @@ use url::Url;
 /// The Fortnox connector for one system (one access token).
 pub struct Fortnox {
     base: Url,
+    choices: Choices,
     pub(super) api: Api,
     /// Shared by every connector of this token: whose turn it is to look a
     /// customer up and create it.
@@ -96,6 +111,21 @@ pub(super) fn text_field(value: &Value, field: &str) -> Option<String> {
     }
 }
 
+/// A document's gross as Fortnox computed it: `Net` + `TotalVAT` when it
+/// says them (so that öresavrundning, `RoundOff`, which a company may have
+/// Fortnox add to `Total`, does not count), else `Total` (a search lists
+/// only that).
+fn gross_of(doc: &Value) -> Option<rust_decimal::Decimal> {
+    let field = |name: &str| doc.get(name).and_then(decimal_of);
+    match (field("Net"), field("TotalVAT")) {
+        (Some(net), Some(vat)) => Some(net + vat),
+        _ => field("Total"),
+    }
+}
+
+/// Fortnox's limit on `ArticleNumber`.
+const ARTICLE_NUMBER_MAX: usize = 50;
+
 pub(super) fn missing(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(
         "{SYSTEM}'s answer about the {what} had no {field}; Ferry will check what was made and try again"
@@ -109,12 +139,29 @@ impl Fortnox {
         http: HttpClient,
     ) -> Result<Self, ConfigError> {
         let base = base(system, &http)?;
-        let (mut headers, key) = access(&Settings { system }, credentials)?;
+        let config = Settings { system };
+        let article = |field: &str, default: &str| -> Result<String, ConfigError> {
+            let number = config.text(field)?.unwrap_or_else(|| default.to_owned());
+            if number.chars().count() > ARTICLE_NUMBER_MAX {
+                return Err(config.error(
+                    field,
+                    &format!("{field} must be a Fortnox article number of at most {ARTICLE_NUMBER_MAX} characters"),
+                ));
+            }
+            Ok(number)
+        };
+        let choices = Choices {
+            rounding_article: article("rounding_product", rounding::DEFAULT_PRODUCT)?,
+            rounding_limit: config.rounding_limit()?,
+            gift_card_article: article("gift_card_product", rounding::DEFAULT_GIFT_CARD_PRODUCT)?,
+        };
+        let (mut headers, key) = access(&config, credentials)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let pacer = http.pacer(&key, REQUESTS_PER_WINDOW, WINDOW);
         let known = http.lookups(&key);
         Ok(Self {
             base,
+            choices,
             api: Api::new(SYSTEM, http, headers, pacer, DEFAULT_PAUSE),
             known,
             base_currency: Settings { system }.currency_code("base_currency")?,
@@ -180,9 +227,21 @@ impl Fortnox {
             .collect())
     }
 
-    fn delivered(kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
+    /// A document Ferry held because its totals differed is taken only
+    /// once its `Total` is the webshop's (the bookkeeper corrected it);
+    /// until then the transfer fails in words and it is never booked.
+    fn delivered(&self, kind: &Kind, doc: Value) -> Result<Delivered, ConnectorError> {
         let number = text_field(&doc, "DocumentNumber")
             .ok_or_else(|| missing("DocumentNumber", kind.what))?;
+        let mark = doc.get("ExternalInvoiceReference2").and_then(Value::as_str);
+        let total = gross_of(&doc);
+        let currency = doc
+            .get("Currency")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        rounding::check_held(mark, total, self.choices.rounding_limit, currency).map_err(
+            |held| ConnectorError::permanent(format!("{SYSTEM} {} {number}: {held}", kind.what)),
+        )?;
         Ok(Delivered {
             number,
             sent: serde_json::to_vec(&doc).unwrap_or_default(),
@@ -310,7 +369,7 @@ impl Fortnox {
     }
 
     async fn ensure_articles(&self, order: &Order) -> Result<(), ConnectorError> {
-        for article in mapping::articles(order)? {
+        for article in mapping::articles(order, &self.choices)? {
             if self.article_exists(&article.article_number).await? {
                 continue;
             }
@@ -334,6 +393,34 @@ impl Fortnox {
             ));
         }
         Ok(())
+    }
+
+    /// Marks a document Fortnox totals otherwise than the webshop as held
+    /// (`PUT` of `ExternalInvoiceReference2` and `Comments`), so a retry
+    /// neither links nor books it until it is corrected; a mark that cannot
+    /// be written fails the transfer for good all the same, in words.
+    async fn hold(
+        &self,
+        kind: &Kind,
+        number: &str,
+        differ: &rounding::TotalsDiffer,
+    ) -> Result<(), ConnectorError> {
+        let mark = serde_json::json!({
+            "ExternalInvoiceReference2": differ.mark(),
+            "Comments": differ.note(),
+        });
+        let body = Self::envelope(&mark, kind.single)?;
+        let url = self.url(&[kind.path, number]);
+        let failure = match self.api.call(Method::PUT, url, Some(body)).await {
+            Ok(reply) if reply.status.is_success() => return Ok(()),
+            Ok(reply) => reply.status.as_u16().to_string(),
+            Err(error) => error.to_string(),
+        };
+        Err(ConnectorError::permanent(format!(
+            "{SYSTEM} {} {number}: {differ}; Ferry could not mark it as held ({failure}) — \
+             correct or delete it before retrying",
+            kind.what
+        )))
     }
 
     pub(super) async fn bookkeep(
@@ -366,7 +453,7 @@ impl Target for Fortnox {
             kind != DocumentKind::BookedInvoice
                 || doc.get("Booked").and_then(Value::as_bool) == Some(true)
         });
-        done.map(|doc| Self::delivered(place, doc)).transpose()
+        done.map(|doc| self.delivered(place, doc)).transpose()
     }
 
     async fn deliver_order(
@@ -375,7 +462,7 @@ impl Target for Fortnox {
         kind: DocumentKind,
     ) -> Result<Delivered, ConnectorError> {
         // Everything that can be refused without asking Fortnox is refused first.
-        mapping::document(order, "", kind)?;
+        mapping::document(order, "", kind, &self.choices)?;
         match self.deliver(order, kind).await {
             Err(error) => Err(self.explain_refusal(order, error).await),
             delivered => delivered,
@@ -441,13 +528,14 @@ impl Fortnox {
                 .into_iter()
                 .next()
             {
-                let delivered = Self::delivered(place, unbooked)?;
+                // A held invoice is refused here until it is corrected.
+                let delivered = self.delivered(place, unbooked)?;
                 return self.bookkeep(&delivered.number, delivered.sent).await;
             }
         }
         let customer_number = self.ensure_customer(order).await?;
         self.ensure_articles(order).await?;
-        let mut mapped = mapping::document(order, &customer_number, kind)?;
+        let mut mapped = mapping::document(order, &customer_number, kind, &self.choices)?;
         if let Some(rate) = self.document_rate(order).await? {
             mapped.document.currency_rate = Some(rate.rate);
             mapped.document.currency_unit = Some(rate.unit);
@@ -466,6 +554,35 @@ impl Fortnox {
             .get(place.single)
             .and_then(|doc| text_field(doc, "DocumentNumber"))
             .ok_or_else(|| missing("DocumentNumber", place.what))?;
+        // Totals too far apart: the document is made, never booked. And
+        // Fortnox's own total, read back: a document it totals otherwise
+        // (its VAT is not the shop's) is held too.
+        let held = match &mapped.balance {
+            Balance::TooFar(differ) => Some(differ.clone()),
+            Balance::Exact | Balance::Rounded(_) => {
+                let read_back = created
+                    .get(place.single)
+                    .and_then(gross_of)
+                    .and_then(|total| {
+                        rounding::read_back(
+                            total,
+                            order.totals.total,
+                            self.choices.rounding_limit,
+                            &order.currency,
+                        )
+                    });
+                if let Some(differ) = &read_back {
+                    self.hold(place, &number, differ).await?;
+                }
+                read_back
+            }
+        };
+        if let Some(differ) = held {
+            return Err(ConnectorError::permanent(format!(
+                "{SYSTEM} {} {number} left unbooked: {differ}",
+                place.what
+            )));
+        }
         let delivered = if kind == DocumentKind::BookedInvoice {
             self.bookkeep(&number, sent).await?
         } else {
@@ -564,6 +681,39 @@ mod tests {
         .err()
         .unwrap();
         assert_eq!(error.field, "base_url");
+    }
+
+    #[test]
+    fn reads_the_rounding_settings_and_names_a_wrong_one() {
+        let mut credentials = Credentials::default();
+        credentials.0.insert("access_token".into(), "tok".into());
+        let fortnox = Fortnox::new(
+            &system(json!({"rounding_limit": "0.50", "rounding_product": "ORE"})),
+            &credentials,
+            HttpClient::default(),
+        )
+        .unwrap();
+        assert_eq!(fortnox.choices.rounding_article, "ORE");
+        assert_eq!(fortnox.choices.rounding_limit.to_string(), "0.50");
+        assert_eq!(fortnox.choices.gift_card_article, "giftcard");
+        let defaults =
+            Fortnox::new(&system(json!({})), &credentials, HttpClient::default()).unwrap();
+        assert_eq!(defaults.choices, Choices::default());
+        for (field, bad) in [
+            ("rounding_limit", json!("1,00")),
+            ("rounding_limit", json!(-1)),
+            ("rounding_product", json!(7)),
+            ("gift_card_product", json!("G".repeat(51))),
+        ] {
+            let error = Fortnox::new(
+                &system(json!({ field: bad })),
+                &credentials,
+                HttpClient::default(),
+            )
+            .err()
+            .unwrap();
+            assert_eq!(error.field, field, "{}", error.message);
+        }
     }
 
     #[test]

@@ -69,6 +69,40 @@ impl Settings<'_> {
         })
     }
 
+    /// An optional whole number (a JSON number or digits); absent or null
+    /// is `None`.
+    pub fn optional_whole_number(
+        &self,
+        field: &str,
+        what: &str,
+    ) -> Result<Option<u64>, ConfigError> {
+        match self.system.config.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.whole_number(field, what).map(Some),
+        }
+    }
+
+    /// A ledger system's `rounding_limit`: a decimal string (or number) of
+    /// at least 0 with at most 2 decimals, in the order's currency;
+    /// [`crate::mapping::rounding::DEFAULT_LIMIT`] when absent.
+    pub fn rounding_limit(&self) -> Result<rust_decimal::Decimal, ConfigError> {
+        use crate::mapping::rounding::{parse_limit, DEFAULT_LIMIT};
+        let field = "rounding_limit";
+        let text = match self.system.config.get(field) {
+            None | Some(Value::Null) => return Ok(DEFAULT_LIMIT),
+            Some(Value::String(text)) if text.trim().is_empty() => return Ok(DEFAULT_LIMIT),
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Number(number)) => number.to_string(),
+            Some(_) => String::new(),
+        };
+        parse_limit(&text).ok_or_else(|| {
+            self.error(
+                field,
+                "rounding_limit must be an amount of at least 0 with at most 2 decimals, such as \"1.00\": the largest difference a rounding line may close",
+            )
+        })
+    }
+
     /// A credential, trimmed; blank is "not set".
     pub fn secret(&self, credentials: &Credentials, field: &str) -> Option<String> {
         trimmed(credentials.get(field))

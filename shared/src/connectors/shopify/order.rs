@@ -141,6 +141,9 @@ struct LineItem {
     tax_lines: Option<Vec<TaxLine>>,
     discount_allocations: Option<Vec<DiscountAllocation>>,
     properties: Option<Vec<NameValue>>,
+    /// `true` on a gift card sold (Shopify's `gift_card`).
+    #[serde(default)]
+    gift_card: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -399,7 +402,8 @@ impl LineItem {
             discount: line_discount(self.discount_allocations.as_deref(), self.total_discount)?,
             tax_lines: self.tax_lines.unwrap_or_default(),
         };
-        let line = canonical_line(LineKind::Product, sku, title, stated, taxes_included)?;
+        let mut line = canonical_line(LineKind::Product, sku, title, stated, taxes_included)?;
+        line.gift_card = self.gift_card == Some(true);
         Ok((line, properties))
     }
 }
@@ -475,6 +479,7 @@ fn canonical_line(
         discount,
         tax,
         tax_rate,
+        gift_card: false,
     })
 }
 

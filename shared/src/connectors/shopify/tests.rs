@@ -761,3 +761,21 @@ fn an_amount_without_the_customers_money_fails_in_words() {
         .parse_order_in(&body, CurrencyChoice::Shop)
         .is_ok());
 }
+
+#[test]
+fn a_gift_card_sold_is_marked_on_its_line() {
+    let mut order: serde_json::Value = serde_json::from_slice(ORDER_FIXTURE).unwrap();
+    order["order"]["line_items"][1]["gift_card"] = serde_json::json!(true);
+    let parsed = shopify(None)
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    let marked: Vec<bool> = parsed
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Product)
+        .map(|l| l.gift_card)
+        .collect();
+    assert_eq!(marked, [false, true, false]);
+    let plain = shopify(None).parse_order(ORDER_FIXTURE).unwrap();
+    assert!(plain.lines.iter().all(|l| !l.gift_card));
+}

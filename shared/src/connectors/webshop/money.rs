@@ -163,6 +163,7 @@ mod tests {
                 discount: Decimal::ZERO,
                 tax: Decimal::ZERO,
                 tax_rate: Some(dec(rate)),
+                gift_card: false,
             }],
             ..crate::mapping::tests::order(vec![])
         };

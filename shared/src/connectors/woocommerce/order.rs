@@ -285,6 +285,8 @@ impl LineItem {
             discount,
             tax,
             tax_rate: rates.of(self.taxes.as_deref(), tax),
+            // WooCommerce has no gift cards of its own (plugins add them).
+            gift_card: false,
         };
         Ok((line, meta))
     }
@@ -333,6 +335,7 @@ fn single(
         discount: Decimal::ZERO,
         tax,
         tax_rate,
+        gift_card: false,
     }
 }
 
