@@ -5,7 +5,7 @@
 //! else 100 for the base currency, else the sandbox's rate of the day, as
 //! e-conomic documents for drafts.
 
-use super::rules::{Problems, Step};
+use super::problems::{Problems, Step};
 use super::{collection, error, Settings, Shared, MALFORMED};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

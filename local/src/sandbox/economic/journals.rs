@@ -16,7 +16,8 @@
 
 use super::filter::collection;
 use super::harness::{decimal, number};
-use super::rules::{lookup, parse_body, Problems, Step};
+use super::problems::{Problems, Step};
+use super::rules::{lookup, parse_body};
 use super::{error, Shared, MALFORMED, MISSING, NOT_FOUND, SCALE};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

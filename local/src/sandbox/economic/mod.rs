@@ -45,10 +45,12 @@ pub mod fault;
 mod filter;
 pub mod harness;
 pub mod journals;
+mod problems;
 mod rules;
 
 use filter::collection;
-use rules::{check_document, lookup, parse_body, reference, required_text, Problems, Step};
+use problems::{Problems, Step};
+use rules::{check_document, lookup, parse_body, reference, required_text};
 
 /// Sandbox-only code: a required property is missing.
 const MISSING: &str = "E04300";

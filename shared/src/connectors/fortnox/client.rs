@@ -24,7 +24,6 @@
 //!   connector using the token, instead of being refused and retried; a 429
 //!   that happens anyway holds the pacer for `Retry-After`.
 
-use super::credit::is_credit;
 use super::errors::describe_error;
 use super::{access, base, DEFAULT_PAUSE, REQUESTS_PER_WINDOW, SYSTEM, WINDOW};
 use crate::connectors::catalog::decimal_of;
@@ -125,6 +124,22 @@ fn gross_of(doc: &Value) -> Option<rust_decimal::Decimal> {
 
 /// Fortnox's limit on `ArticleNumber`.
 const ARTICLE_NUMBER_MAX: usize = 50;
+
+/// Whether a Fortnox boolean field (`Booked`, `Cancelled`, `Credit`) is true.
+pub(super) fn flag(invoice: &Value, field: &str) -> bool {
+    invoice.get(field).and_then(Value::as_bool) == Some(true)
+}
+
+/// A credit invoice: flagged so, or (in lists, which carry no flag) of a
+/// negative total.
+pub(super) fn is_credit(invoice: &Value) -> bool {
+    let negative = match invoice.get("Total") {
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|t| t < 0.0),
+        Some(Value::String(s)) => s.trim().starts_with('-'),
+        _ => false,
+    };
+    flag(invoice, "Credit") || negative
+}
 
 pub(super) fn missing(field: &str, what: &str) -> ConnectorError {
     ConnectorError::transient(format!(

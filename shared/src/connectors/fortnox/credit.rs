@@ -26,7 +26,7 @@
 //! Before calling `/credit` the original is read, so a second credit is
 //! refused in words by Ferry, whatever Fortnox's (unpublished) error code.
 
-use super::client::{missing, text_field, Fortnox};
+use super::client::{flag, missing, text_field, Fortnox};
 use super::errors::describe_error;
 use super::SYSTEM;
 use crate::connectors::http::{refusal, Reply};
@@ -68,24 +68,9 @@ fn refused(reply: &Reply, what: &str) -> ConnectorError {
     refusal(SYSTEM, reply, what, &describe_error(&reply.body))
 }
 
-fn flag(invoice: &Value, field: &str) -> bool {
-    invoice.get(field).and_then(Value::as_bool) == Some(true)
-}
-
 /// `CreditInvoiceReference`, when it names an invoice ("0" or 0 is none).
 fn credit_reference(invoice: &Value) -> Option<String> {
     text_field(invoice, "CreditInvoiceReference").filter(|r| r.trim() != "0")
-}
-
-/// A credit invoice: flagged so, or (in lists, which carry no flag) of a
-/// negative total.
-pub(super) fn is_credit(invoice: &Value) -> bool {
-    let negative = match invoice.get("Total") {
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|t| t < 0.0),
-        Some(Value::String(s)) => s.trim().starts_with('-'),
-        _ => false,
-    };
-    flag(invoice, "Credit") || negative
 }
 
 impl Fortnox {
@@ -359,6 +344,7 @@ impl Fortnox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::fortnox::client::is_credit;
     use serde_json::json;
 
     #[test]
