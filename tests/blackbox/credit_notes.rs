@@ -112,6 +112,8 @@ fn mug_order(e_number: &str, mugs: &str) -> Order {
         custom_fields: vec![],
         note: None,
         shop_money: None,
+        gateway: None,
+        payment_terms: None,
     }
 }
 

@@ -355,6 +355,8 @@ fn order() -> impl Strategy<Value = Order> {
                 custom_fields: vec![],
                 note: None,
                 shop_money: None,
+                gateway: None,
+                payment_terms: None,
             }
         })
 }

@@ -1,7 +1,8 @@
 //! Payments over ferry-local, on both ledgers: a Shopify order paid and
 //! its payment booked on the order's invoice once, whatever arrives twice
 //! or first, after a lost answer, from a gift card, or through a gateway
-//! nobody mapped; a draft invoice booked first when the connection says so.
+//! nobody mapped; a draft invoice booked first when the connection says so;
+//! an e-conomic invoice on the payment terms its gateway is mapped to.
 
 use crate::orders::urlencode;
 use crate::tenant::Tenant;
@@ -478,4 +479,65 @@ async fn a_paid_woocommerce_order_is_marked_paid_once_and_a_bank_transfer_waits_
     let paid = settled(&tenant, &number(bank), "payment", 1, "delivered").await;
     assert_eq!(paid[0]["source_id"], json!(format!("order-{bank}")));
     assert_eq!(ledger.payments_booked().len(), 2);
+}
+
+#[tokio::test]
+async fn an_economic_invoice_takes_the_payment_terms_of_its_gateway_else_the_systems() {
+    let tenant = Tenant::start("paid-terms").await;
+    let shop = shopify::spawn(shopify::Config::default()).await.unwrap();
+    // Payment terms 1 (the system's `payment_terms_number`) and 4.
+    let settings = economic::Settings {
+        payment_terms: vec![1, 4],
+        ..economic::Settings::default()
+    };
+    let ledger = economic::spawn(settings).await.unwrap();
+    let source = tenant
+        .system("shopify", shop.system_config(), json!(shop.credentials().0))
+        .await;
+    let target = tenant
+        .system(
+            "economic",
+            ledger.system_config(),
+            json!(ledger.credentials().0),
+        )
+        .await;
+    let connection = tenant
+        .post(
+            "/connections",
+            json!({
+                "name": "Shop > e-conomic", "source": source, "target": target,
+                "allowed_states": ["paid"], "document": "draft_invoice", "schedule": null,
+                "payments": {
+                    "gateways": {
+                        "shopify_payments": {"contra_account": 5820, "payment_terms": 4},
+                        "paypal": {"contra_account": 5830},
+                    },
+                    "journal": 1,
+                    "book": false,
+                },
+            }),
+        )
+        .await;
+    let url = connection["webhook_url"].as_str().unwrap().to_owned();
+
+    let (card, card_name) = paid_order(&shop);
+    let (paypal, paypal_name) = paid_order(&shop);
+    assert!(shop.edit_order(paypal, |order| {
+        order["payment_gateway_names"] = json!(["paypal"]);
+    }));
+    send(&shop, &url, card, "orders/create").await;
+    send(&shop, &url, paypal, "orders/create").await;
+    settled(&tenant, &card_name, "order", 1, "delivered").await;
+    settled(&tenant, &paypal_name, "order", 1, "delivered").await;
+
+    let terms_of = |name: &str| {
+        let drafts = ledger.draft_invoices();
+        let draft = drafts
+            .iter()
+            .find(|d| d.reference.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no draft for {name}: {drafts:?}"));
+        draft.body["paymentTerms"]["paymentTermsNumber"].clone()
+    };
+    assert_eq!(terms_of(&card_name), 4, "shopify_payments' terms");
+    assert_eq!(terms_of(&paypal_name), 1, "paypal names none: the system's");
 }

@@ -155,6 +155,8 @@ pub(crate) fn sample_order(e_number: &str, email: &str) -> Order {
         custom_fields: vec![],
         note: None,
         shop_money: None,
+        gateway: None,
+        payment_terms: None,
     }
 }
 

@@ -565,7 +565,7 @@ pub fn document(
             layout_number: settings.layout_number,
         },
         payment_terms: PaymentTermsRef {
-            payment_terms_number: settings.payment_terms_number,
+            payment_terms_number: order.payment_terms.unwrap_or(settings.payment_terms_number),
         },
         recipient: Recipient {
             name: customer_name(order),
@@ -914,6 +914,28 @@ pub(crate) mod tests {
             products[0].unnamed_group,
             Some("gift_card_product_group_number")
         );
+    }
+
+    #[test]
+    fn the_document_takes_the_gateways_payment_terms_else_the_systems() {
+        let terms = |payment_terms: Option<u64>| {
+            let mut o = order(vec![line(
+                LineKind::Product,
+                Some("TEA-1"),
+                "Green tea",
+                "1",
+                "45.50",
+            )]);
+            o.gateway = Some("paypal".into());
+            o.payment_terms = payment_terms;
+            let lines = lines(&o, &settings()).unwrap();
+            let mapped = document(&o, &settings(), 7, lines);
+            let json: serde_json::Value =
+                serde_json::from_slice(&to_json(&mapped.document).unwrap()).unwrap();
+            json["paymentTerms"]["paymentTermsNumber"].clone()
+        };
+        assert_eq!(terms(Some(4)), 4, "the connection's terms for the gateway");
+        assert_eq!(terms(None), 1, "the system's payment_terms_number");
     }
 
     #[test]

@@ -529,6 +529,8 @@ pub(crate) mod tests {
             custom_fields: vec![],
             note: None,
             shop_money: None,
+            gateway: None,
+            payment_terms: None,
         }
     }
 

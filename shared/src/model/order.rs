@@ -44,6 +44,19 @@ pub struct Order {
     /// the shop's currency or the shop does not say.
     #[serde(default)]
     pub shop_money: Option<ShopMoney>,
+    /// The shop's word for how the order is paid (Shopify's first
+    /// `payment_gateway_names`, WooCommerce `payment_method`): the key of
+    /// the connection's `payments.gateways`. `None` when the shop names none.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// The ledger's payment terms for this order's document, chosen by the
+    /// order flow from the connection before delivery
+    /// ([`crate::model::PaymentSettings::payment_terms_for`]); sources leave
+    /// it `None`, and `None` means the ledger system's default. e-conomic's
+    /// mapping sends it as `paymentTerms`; Fortnox's ignores it (its
+    /// `TermsOfPayment` is a code, not sent by Ferry).
+    #[serde(default)]
+    pub payment_terms: Option<u64>,
 }
 
 /// An order's total in the shop's own currency (Shopify

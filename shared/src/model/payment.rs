@@ -88,6 +88,13 @@ impl PaymentSettings {
                 .map(|(_, account)| account)
         })
     }
+
+    /// The e-conomic payment terms an order's document takes: those of
+    /// the order's gateway in the map, when it names some; `None` (the
+    /// ledger system's `payment_terms_number`) otherwise.
+    pub fn payment_terms_for(&self, gateway: Option<&str>) -> Option<u64> {
+        self.gateway(gateway?)?.payment_terms
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +120,19 @@ mod tests {
         );
         assert!(settings.gateway("stripe").is_none());
         assert!(!settings.book);
+    }
+
+    #[test]
+    fn an_orders_payment_terms_are_its_gateways_when_mapped() {
+        let settings: PaymentSettings = serde_json::from_value(serde_json::json!({
+            "gateways": {"paypal": {"contra_account": 5820, "payment_terms": 4},
+                         "stripe": {"contra_account": 5830}},
+            "journal": 3
+        }))
+        .expect("settings read");
+        assert_eq!(settings.payment_terms_for(Some("PayPal")), Some(4));
+        assert_eq!(settings.payment_terms_for(Some("stripe")), None);
+        assert_eq!(settings.payment_terms_for(Some("bacs")), None);
+        assert_eq!(settings.payment_terms_for(None), None);
     }
 }

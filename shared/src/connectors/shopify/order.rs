@@ -100,6 +100,9 @@ struct ShopifyOrder {
     total_tax_set: Option<MoneySet>,
     note: Option<String>,
     note_attributes: Option<Vec<NameValue>>,
+    /// The gateways the order was paid through (`shopify_payments`,
+    /// `paypal`, `gift_card`, `manual`, ...); the first names the order's.
+    payment_gateway_names: Option<Vec<Option<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -370,6 +373,12 @@ impl ShopifyOrder {
             custom_fields,
             note: non_blank(self.note.as_deref()),
             shop_money,
+            gateway: self
+                .payment_gateway_names
+                .iter()
+                .flatten()
+                .find_map(|name| non_blank(name.as_deref())),
+            payment_terms: None,
         })
     }
 }

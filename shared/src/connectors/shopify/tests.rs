@@ -377,6 +377,27 @@ fn keeps_ids_above_2_pow_53_exact() {
 }
 
 #[test]
+fn the_orders_gateway_is_its_first_named_and_none_when_blank() {
+    let shop = shopify(None);
+    assert_eq!(
+        shop.parse_order(ORDER_FIXTURE).unwrap().gateway.as_deref(),
+        Some("bogus")
+    );
+    let mut order = bare_fixture();
+    order["payment_gateway_names"] = serde_json::json!([" ", "paypal", "gift_card"]);
+    let parsed = shop
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    assert_eq!(parsed.gateway.as_deref(), Some("paypal"));
+    order["payment_gateway_names"] = serde_json::json!([]);
+    let parsed = shop
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    assert_eq!(parsed.gateway, None);
+    assert_eq!(parsed.payment_terms, None, "the flow's, not the shop's");
+}
+
+#[test]
 fn a_cancelled_order_is_cancelled_whatever_it_was_paid() {
     let mut order = bare_fixture();
     order["cancelled_at"] = "2008-01-11T09:00:00-05:00".into();

@@ -65,6 +65,8 @@ struct WooOrder {
     fee_lines: Option<Vec<FeeLine>>,
     total: Amount,
     total_tax: Option<Amount>,
+    /// The gateway's id (`stripe`, `bacs`, `cod`, ...).
+    payment_method: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +255,8 @@ impl WooOrder {
             note: non_blank(self.customer_note.as_deref()),
             // One currency per order (`currency`): nothing to convert.
             shop_money: None,
+            gateway: non_blank(self.payment_method.as_deref()),
+            payment_terms: None,
         })
     }
 }

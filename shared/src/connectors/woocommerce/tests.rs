@@ -371,6 +371,21 @@ fn parses_each_order_of_the_listing() {
     assert_eq!(orders[1].totals.total, dec("39.00"));
 }
 
+#[test]
+fn the_orders_gateway_is_its_payment_method_and_none_when_blank() {
+    let shop = woo(None);
+    assert_eq!(
+        shop.parse_order(ORDER_FIXTURE).unwrap().gateway.as_deref(),
+        Some("bacs")
+    );
+    let mut order: serde_json::Value = serde_json::from_slice(ORDER_FIXTURE).unwrap();
+    order["payment_method"] = "".into();
+    let parsed = shop
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    assert_eq!(parsed.gateway, None);
+}
+
 /// A Danish order with a coupon, a fee, a negative fee, a VAT number and
 /// rate percentages, built so that it adds up as WooCommerce computes it.
 fn danish_order() -> serde_json::Value {

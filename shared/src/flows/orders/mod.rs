@@ -8,6 +8,8 @@
 //!   webshop's number (a retry after a lost answer links it), else make the
 //!   customer, products and the document the order's state asks for
 //!   (`Target::deliver_order`, which maps the order with `crate::mapping`).
+//!   The order goes with the payment terms the connection maps its gateway
+//!   to (`Order::payment_terms`, e-conomic's `paymentTerms`), set in decide.
 //! - [`poll`]: the orders changed since the connection's cursor, read from
 //!   the webshop, for the orders whose webhooks were lost.
 //!
@@ -79,10 +81,14 @@ impl Flow for OrderFlow {
                 Ok(system) => system,
                 Err(decision) => return Ok(decision),
             };
-        let order = match read_order(ferry, &source_system, &connection, transfer) {
+        let mut order = match read_order(ferry, &source_system, &connection, transfer) {
             Ok(order) => order,
             Err(reason) => return Ok(Decision::Fail(reason)),
         };
+        order.payment_terms = connection
+            .payments
+            .as_ref()
+            .and_then(|payments| payments.payment_terms_for(order.gateway.as_deref()));
         if !connection.allows_state(&order.state) {
             return Ok(Decision::Skip(format!(
                 "order state '{}' is not allowed for transfer",
