@@ -45,7 +45,8 @@ pub struct Order {
     #[serde(default)]
     pub shop_money: Option<ShopMoney>,
     /// The shop's word for how the order is paid (Shopify's first
-    /// `payment_gateway_names`, WooCommerce `payment_method`): the key of
+    /// `payment_gateway_names` that is not `gift_card`, else `gift_card`;
+    /// WooCommerce `payment_method`): the key of
     /// the connection's `payments.gateways`. `None` when the shop names none.
     #[serde(default)]
     pub gateway: Option<String>,

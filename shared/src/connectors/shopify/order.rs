@@ -373,11 +373,14 @@ impl ShopifyOrder {
             custom_fields,
             note: non_blank(self.note.as_deref()),
             shop_money,
+            // The first gateway that is not a gift card (a gift card pays
+            // part of the order; the invoice's terms follow the rest).
             gateway: self
                 .payment_gateway_names
                 .iter()
                 .flatten()
-                .find_map(|name| non_blank(name.as_deref())),
+                .filter_map(|name| non_blank(name.as_deref()))
+                .min_by_key(|name| name == "gift_card"),
             payment_terms: None,
         })
     }

@@ -377,7 +377,7 @@ fn keeps_ids_above_2_pow_53_exact() {
 }
 
 #[test]
-fn the_orders_gateway_is_its_first_named_and_none_when_blank() {
+fn the_orders_gateway_is_its_first_named_but_a_gift_card_and_none_when_blank() {
     let shop = shopify(None);
     assert_eq!(
         shop.parse_order(ORDER_FIXTURE).unwrap().gateway.as_deref(),
@@ -389,6 +389,24 @@ fn the_orders_gateway_is_its_first_named_and_none_when_blank() {
         .parse_order(&serde_json::to_vec(&order).unwrap())
         .unwrap();
     assert_eq!(parsed.gateway.as_deref(), Some("paypal"));
+    order["payment_gateway_names"] = serde_json::json!(["gift_card", "stripe"]);
+    let parsed = shop
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    assert_eq!(
+        parsed.gateway.as_deref(),
+        Some("stripe"),
+        "the rest's gateway"
+    );
+    order["payment_gateway_names"] = serde_json::json!(["gift_card"]);
+    let parsed = shop
+        .parse_order(&serde_json::to_vec(&order).unwrap())
+        .unwrap();
+    assert_eq!(
+        parsed.gateway.as_deref(),
+        Some("gift_card"),
+        "paid by card alone"
+    );
     order["payment_gateway_names"] = serde_json::json!([]);
     let parsed = shop
         .parse_order(&serde_json::to_vec(&order).unwrap())
