@@ -5,9 +5,11 @@
 
 use super::flow::Decision;
 use crate::app::Ferry;
+use crate::connectors::Target;
 use crate::model::{Connection, Entity, HealthStatus, Settings, System, Transfer};
 use crate::seal::Credentials;
 use crate::store::StoreError;
+use std::sync::Arc;
 
 /// The transfer's connection; a deleted one fails the transfer.
 pub async fn connection(
@@ -97,4 +99,17 @@ pub fn connect<T, E: std::fmt::Display>(
         .open(&system.credentials, system.owner())
         .map_err(|e| e.to_string())?;
     build(&credentials).map_err(|e| e.to_string())
+}
+
+/// The ledger's connector for a flow that writes to it (orders, payments):
+/// waits while its credentials are known not to work, fails when they
+/// cannot be opened or the connector cannot be built from them.
+pub fn ledger(ferry: &Ferry, system: &System) -> Result<Arc<dyn Target>, Decision> {
+    if let Some(wait) = unhealthy(ferry, system) {
+        return Err(wait);
+    }
+    connect(ferry, system, |credentials| {
+        ferry.connectors.target(system, credentials)
+    })
+    .map_err(Decision::Fail)
 }

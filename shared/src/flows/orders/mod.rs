@@ -100,14 +100,9 @@ impl Flow for OrderFlow {
         {
             return Ok(Decision::Wait { reason, after });
         }
-        if let Some(wait) = checks::unhealthy(ferry, &target_system) {
-            return Ok(wait);
-        }
-        let target = match checks::connect(ferry, &target_system, |credentials| {
-            ferry.connectors.target(&target_system, credentials)
-        }) {
+        let target = match checks::ledger(ferry, &target_system) {
             Ok(target) => target,
-            Err(reason) => return Ok(Decision::Fail(reason)),
+            Err(decision) => return Ok(decision),
         };
         let kind = connection.document_for(&order.state);
         Ok(Decision::Deliver(Box::new(OrderDelivery {

@@ -150,14 +150,9 @@ impl Flow for PaymentFlow {
             }
         }
 
-        if let Some(wait) = checks::unhealthy(ferry, &target_system) {
-            return Ok(wait);
-        }
-        let target = match checks::connect(ferry, &target_system, |credentials| {
-            ferry.connectors.target(&target_system, credentials)
-        }) {
+        let target = match checks::ledger(ferry, &target_system) {
             Ok(target) => target,
-            Err(reason) => return Ok(Decision::Fail(reason)),
+            Err(decision) => return Ok(decision),
         };
         let ledger = target_system.kind.display_name();
         let invoice = match target.payment_invoice(&e_number).await {
